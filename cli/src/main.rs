@@ -1,1 +1,24 @@
-fn main() {}
+//! `stepwise`: run and validate Amazon States Language workflows.
+
+mod args;
+mod run;
+mod validate;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let cli = args::Cli::parse();
+    let result = match cli.command {
+        args::Command::Run(args) => run::run(args),
+        args::Command::Validate(args) => validate::validate(args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::from(2)
+        }
+    }
+}

@@ -2,16 +2,31 @@
 //!
 //! An intrinsic is parsed once (when the definition is parsed) into an expression tree
 //! whose path arguments are compiled [`crate::jsonpath::Path`]s.
+//!
+//! - [`parse`]: lexer and parser (string escapes, numbers, paths, nesting).
+//! - [`functions`]: the functions themselves, one file per family.
+//! - [`format`]: Java-style text renderings (AWS runs on the JVM with Jackson).
+
+mod format;
+mod functions;
+mod parse;
+#[cfg(test)]
+mod tests;
+#[cfg(test)]
+mod tests_functions;
 
 use serde_json::Value;
 
 use crate::entropy::Entropy;
 use crate::failure::Failure;
+use crate::jsonpath::{Path, Root};
+use parse::{Call, Expr};
 
 /// A parsed intrinsic function call.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Intrinsic {
     source: String,
+    call: Call,
 }
 
 /// A syntax error in an intrinsic call (reported by the validator with the field's path).
@@ -22,14 +37,39 @@ pub struct ParseError {
     pub reason: String,
 }
 
+/// Read access to workflow variables (`$name` arguments), supplied by the interpreter.
+pub trait Variables {
+    /// The variable's current value, or `None` when it is not bound.
+    fn get(&self, name: &str) -> Option<Value>;
+}
+
+/// No variables in scope: every `$name` argument fails.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoVariables;
+
+impl Variables for NoVariables {
+    fn get(&self, _name: &str) -> Option<Value> {
+        None
+    }
+}
+
 impl Intrinsic {
     /// Whether a string looks like an intrinsic call (`States.Name(`), as opposed to a path.
     pub fn looks_like(s: &str) -> bool {
         s.trim_start().starts_with("States.")
     }
 
-    pub fn parse(_source: &str) -> Result<Intrinsic, ParseError> {
-        unimplemented!()
+    /// Parses and compiles the call, checking function names, argument counts, string
+    /// escapes and the syntax of every path argument.
+    pub fn parse(source: &str) -> Result<Intrinsic, ParseError> {
+        let call = parse::parse(source).map_err(|reason| ParseError {
+            source_text: source.to_string(),
+            reason,
+        })?;
+        Ok(Intrinsic {
+            source: source.to_string(),
+            call,
+        })
     }
 
     pub fn source(&self) -> &str {
@@ -38,16 +78,115 @@ impl Intrinsic {
 
     /// Whether any argument reads the context object (`$$`).
     pub fn uses_context(&self) -> bool {
-        unimplemented!()
+        fn any(call: &Call) -> bool {
+            call.args.iter().any(|arg| match arg {
+                Expr::Path(p) => p.root() == Root::Context,
+                Expr::Call(c) => any(c),
+                _ => false,
+            })
+        }
+        any(&self.call)
+    }
+
+    /// The names of the workflow variables the call reads (`$name` arguments), in order
+    /// of appearance, duplicates removed.
+    pub fn variable_names(&self) -> Vec<&str> {
+        fn collect<'a>(call: &'a Call, out: &mut Vec<&'a str>) {
+            for arg in &call.args {
+                match arg {
+                    Expr::Var(v) if !out.contains(&v.name.as_str()) => out.push(&v.name),
+                    Expr::Call(c) => collect(c, out),
+                    _ => {}
+                }
+            }
+        }
+        let mut out = Vec::new();
+        collect(&self.call, &mut out);
+        out
     }
 
     /// Evaluates against the state's input (`$`) and the context object (`$$`).
     pub fn eval(
         &self,
-        _input: &Value,
-        _context: &Value,
-        _entropy: &mut dyn Entropy,
+        input: &Value,
+        context: &Value,
+        entropy: &mut dyn Entropy,
     ) -> Result<Value, Failure> {
-        unimplemented!()
+        self.eval_with_variables(input, context, &NoVariables, entropy)
     }
+
+    /// [`Intrinsic::eval`] with workflow variables in scope for `$name` arguments.
+    pub fn eval_with_variables(
+        &self,
+        input: &Value,
+        context: &Value,
+        variables: &dyn Variables,
+        entropy: &mut dyn Entropy,
+    ) -> Result<Value, Failure> {
+        let env = Env {
+            input,
+            context,
+            variables,
+        };
+        eval_call(&self.call, &env, entropy)
+    }
+}
+
+struct Env<'a> {
+    input: &'a Value,
+    context: &'a Value,
+    variables: &'a dyn Variables,
+}
+
+/// Arguments are evaluated left to right, all before the function runs (so a missing
+/// path is reported before any type error of the function).
+fn eval_call(call: &Call, env: &Env<'_>, entropy: &mut dyn Entropy) -> Result<Value, Failure> {
+    let mut args = Vec::with_capacity(call.args.len());
+    for arg in &call.args {
+        args.push(eval_arg(arg, env, entropy)?);
+    }
+    let template = match call.args.first() {
+        Some(Expr::Str(s)) => Some(s.pieces.as_slice()),
+        _ => None,
+    };
+    functions::apply(call.func, args, template, entropy)
+}
+
+fn eval_arg(arg: &Expr, env: &Env<'_>, entropy: &mut dyn Entropy) -> Result<Value, Failure> {
+    match arg {
+        Expr::Call(c) => eval_call(c, env, entropy),
+        Expr::Literal(v) => Ok(v.clone()),
+        Expr::Str(s) => Ok(Value::String(s.value.clone())),
+        Expr::Path(p) => {
+            let root = match p.root() {
+                Root::Input => env.input,
+                Root::Context => env.context,
+            };
+            select(p, root)
+        }
+        Expr::Var(v) => {
+            let value = env.variables.get(&v.name).ok_or_else(|| {
+                Failure::runtime(format!(
+                    "The variable '${}' referenced by an intrinsic function argument is \
+                     not defined",
+                    v.name
+                ))
+            })?;
+            match &v.path {
+                Some(p) => select(p, &value),
+                None => Ok(value),
+            }
+        }
+    }
+}
+
+/// A path argument that matches nothing is a runtime error, as for any `.$` field.
+fn select(path: &Path, root: &Value) -> Result<Value, Failure> {
+    path.select(root).map_err(|_| {
+        Failure::runtime(format!(
+            "The JsonPath argument for the field '{}' could not be found in the input '{}'",
+            path.source(),
+            format::to_json_text(root)
+        ))
+    })
 }

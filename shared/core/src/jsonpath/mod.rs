@@ -14,6 +14,27 @@
 //!   ResultPath and the `*Path` fields of Choice accept.
 //! - [`Path::set`] writes a value at a reference path (ResultPath), creating objects.
 //! - [`Path::exists`]: whether the path matches anything (Choice `IsPresent`).
+//!
+//! Why these rules (AWS reports Jayway's own messages, e.g. "No results for path:
+//! $['x']", so Jayway's `PathCompiler` and tokens are the reference):
+//! - Definite = no wildcard, slice, filter, union of indices, multi-name step that is not
+//!   the last, or `..`. `[-1]` is definite; `['a','b']` as the last step is too (Jayway
+//!   merges the names present into one object).
+//! - Shaping: definite → the value, or [`NoMatch`]; indefinite → always an array, `[]`
+//!   when nothing matches (recorded AWS: `$.items[*].itemValue` on `{}` gives `[]`).
+//! - A step that does not apply (a name on a non-object, an index out of range, an index
+//!   on a non-array) matches nothing; there is no error besides "no match".
+
+mod eval;
+mod filter;
+mod parse;
+mod set;
+#[cfg(test)]
+mod tests;
+#[cfg(test)]
+mod tests_filter;
+
+use std::borrow::Cow;
 
 use serde_json::Value;
 
@@ -31,6 +52,9 @@ pub enum Root {
 pub struct Path {
     source: String,
     root: Root,
+    segments: Box<[Segment]>,
+    definite: bool,
+    reference: bool,
 }
 
 /// A syntax error in a path, with a human-readable reason.
@@ -48,7 +72,8 @@ pub struct NoMatch {
     pub path: String,
 }
 
-/// Why a reference-path write (ResultPath) failed.
+/// Why a reference-path write (ResultPath) failed. `reason` is AWS's cause text, e.g.
+/// `Unable to apply ReferencePath $.a to input "text"`.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("unable to apply ResultPath '{path}': {reason}")]
 pub struct SetError {
@@ -56,9 +81,71 @@ pub struct SetError {
     pub reason: String,
 }
 
+/// One step of a compiled path.
+#[derive(Debug, Clone, PartialEq)]
+enum Segment {
+    /// `.name` or `['name']`
+    Name(Box<str>),
+    /// `['a','b']`
+    Names(Box<[Box<str>]>),
+    /// `[n]`, negative from the end.
+    Index(i32),
+    /// `[0,2]`
+    Indexes(Box<[i32]>),
+    /// `[from:to]`, `[from:]`, `[:to]`
+    Slice(Slice),
+    /// `.*` or `[*]`
+    Wildcard,
+    /// `..`, always followed by another segment.
+    Scan,
+    /// `[?(...)]`
+    Filter(Box<filter::Expr>),
+    /// `.name(...)`: accepted, never matches.
+    Function(Box<str>),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Slice {
+    From(i32),
+    To(i32),
+    Between(i32, i32),
+}
+
+/// Jayway's `isPathDefinite`.
+fn segments_definite(segments: &[Segment]) -> bool {
+    let last = segments.len().saturating_sub(1);
+    segments.iter().enumerate().all(|(i, s)| match s {
+        Segment::Name(_) | Segment::Index(_) | Segment::Function(_) => true,
+        Segment::Names(_) => i == last,
+        _ => false,
+    })
+}
+
 impl Path {
-    pub fn parse(_source: &str) -> Result<Path, ParseError> {
-        unimplemented!("jsonpath::Path::parse")
+    /// Leading and trailing blanks are trimmed, as Jayway does; [`Path::source`] keeps
+    /// the text as given.
+    pub fn parse(source: &str) -> Result<Path, ParseError> {
+        let error = |reason: String| ParseError {
+            path: source.to_owned(),
+            reason,
+        };
+        let parsed = parse::parse(source, false).map_err(error)?;
+        let root = match parsed.anchor {
+            parse::Anchor::Input => Root::Input,
+            parse::Anchor::Context => Root::Context,
+            parse::Anchor::Current => return Err(error("a path must start with '$'".to_owned())),
+        };
+        let reference = !parsed.dotted_operator
+            && parsed.segments.iter().all(|s| {
+                matches!(s, Segment::Name(_)) || matches!(s, Segment::Index(i) if *i >= 0)
+            });
+        Ok(Path {
+            source: source.to_owned(),
+            root,
+            definite: segments_definite(&parsed.segments),
+            reference,
+            segments: parsed.segments.into(),
+        })
     }
 
     pub fn source(&self) -> &str {
@@ -71,31 +158,93 @@ impl Path {
 
     /// `$` alone (or `$$` alone): selects the whole root.
     pub fn is_root_only(&self) -> bool {
-        unimplemented!()
+        self.segments.is_empty()
     }
 
     /// No wildcard, slice, filter, union or recursive descent.
     pub fn is_definite(&self) -> bool {
-        unimplemented!()
+        self.definite
     }
 
     /// Only names and non-negative indices: valid as ResultPath.
     pub fn is_reference(&self) -> bool {
-        unimplemented!()
+        self.reference
     }
 
     /// Evaluates with AWS's result shaping.
-    pub fn select(&self, _root: &Value) -> Result<Value, NoMatch> {
-        unimplemented!()
+    pub fn select(&self, root: &Value) -> Result<Value, NoMatch> {
+        self.select_ref(root).map(Cow::into_owned)
     }
 
-    /// Whether anything matches (for `IsPresent`); never errors.
-    pub fn exists(&self, _root: &Value) -> bool {
-        unimplemented!()
+    /// [`Path::select`] without copying: a definite match is borrowed from `root`.
+    pub fn select_ref<'a>(&self, root: &'a Value) -> Result<Cow<'a, Value>, NoMatch> {
+        if self.definite {
+            return self.resolve(root).ok_or_else(|| NoMatch {
+                path: self.source.clone(),
+            });
+        }
+        let mut out = Vec::new();
+        eval::walk(&self.segments, root, root, &mut out);
+        Ok(Cow::Owned(Value::Array(
+            out.into_iter().map(Cow::into_owned).collect(),
+        )))
     }
 
-    /// Writes `value` into `target` at this reference path.
-    pub fn set(&self, _target: Value, _value: Value) -> Result<Value, SetError> {
-        unimplemented!()
+    /// Whether anything matches (for `IsPresent`); never errors. As `select` succeeding:
+    /// an indefinite path is always present (it yields `[]` rather than failing), which
+    /// is how LocalStack's `IsPresent` behaves against its AWS-recorded tests.
+    pub fn exists(&self, root: &Value) -> bool {
+        !self.definite || self.resolve(root).is_some()
+    }
+
+    /// Writes `value` into `target` at this reference path. `$` returns `value`.
+    pub fn set(&self, target: Value, value: Value) -> Result<Value, SetError> {
+        set::set(self, target, value)
+    }
+
+    /// The path in Jayway's normal form, as AWS quotes it in some causes
+    /// ("No results for path: $['a'][0]").
+    pub fn normalized(&self) -> String {
+        use std::fmt::Write;
+        let mut out = String::from("$");
+        let join = |items: &mut dyn Iterator<Item = String>| items.collect::<Vec<_>>().join(",");
+        for segment in self.segments.iter() {
+            let _ = match segment {
+                Segment::Name(n) => write!(out, "['{n}']"),
+                Segment::Names(ns) => {
+                    write!(out, "[{}]", join(&mut ns.iter().map(|n| format!("'{n}'"))))
+                }
+                Segment::Index(i) => write!(out, "[{i}]"),
+                Segment::Indexes(is) => {
+                    write!(out, "[{}]", join(&mut is.iter().map(i32::to_string)))
+                }
+                Segment::Slice(Slice::From(f)) => write!(out, "[{f}:]"),
+                Segment::Slice(Slice::To(t)) => write!(out, "[:{t}]"),
+                Segment::Slice(Slice::Between(f, t)) => write!(out, "[{f}:{t}]"),
+                Segment::Wildcard => write!(out, "[*]"),
+                Segment::Scan => write!(out, ".."),
+                Segment::Filter(_) => write!(out, "[?]"),
+                Segment::Function(f) => write!(out, ".{f}()"),
+            };
+        }
+        out
+    }
+
+    /// A definite path's single match. Names and indices are walked by reference, so
+    /// only the caller's final `into_owned` copies anything.
+    fn resolve<'a>(&self, root: &'a Value) -> Option<Cow<'a, Value>> {
+        let mut node = root;
+        for (i, segment) in self.segments.iter().enumerate() {
+            node = match segment {
+                Segment::Name(name) => node.as_object()?.get(&**name)?,
+                Segment::Index(index) => eval::get_index(node.as_array()?, i64::from(*index))?,
+                _ => {
+                    let mut out = Vec::new();
+                    eval::walk(&self.segments[i..], node, root, &mut out);
+                    return out.into_iter().next();
+                }
+            };
+        }
+        Some(Cow::Borrowed(node))
     }
 }

@@ -1,0 +1,51 @@
+//! Command-line arguments.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "stepwise",
+    version,
+    about = "Run Amazon States Language workflows anywhere"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run an execution in this process, with real waits, and print its trace and result.
+    Run(RunArgs),
+    /// Check a definition and list every problem with its JSON path.
+    Validate(ValidateArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// The state machine definition (ASL JSON file).
+    pub definition: PathBuf,
+    /// The execution input: a JSON file, or JSON text. Defaults to `{}`.
+    #[arg(long, short)]
+    pub input: Option<String>,
+    /// Print only the result, as one JSON object on the last line of stdout.
+    #[arg(long)]
+    pub json: bool,
+    /// The execution name (`$$.Execution.Name`). Defaults to a random id.
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Print every history event as Step Functions' GetExecutionHistory shows it.
+    #[arg(long, conflicts_with = "json")]
+    pub history: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    /// The state machine definition (ASL JSON file).
+    pub definition: PathBuf,
+    /// Print the diagnostics as a JSON array.
+    #[arg(long)]
+    pub json: bool,
+}

@@ -1,0 +1,170 @@
+//! The context object (`$$`): facts about the execution and the current state.
+//!
+//! Built lazily, only when a path or intrinsic actually reads `$$`: most states never do,
+//! and building it clones the execution input.
+
+use std::cell::OnceCell;
+
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Map, Value};
+
+/// What an execution knows about itself; stored once per execution by the caller.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ExecutionInfo {
+    /// The execution ARN (`$$.Execution.Id`).
+    pub id: String,
+    pub name: String,
+    pub input: Value,
+    /// Epoch milliseconds.
+    pub start_time: i64,
+    pub role_arn: String,
+    pub state_machine_id: String,
+    pub state_machine_name: String,
+    #[serde(default)]
+    pub redrive_count: u32,
+}
+
+impl ExecutionInfo {
+    /// Ids in AWS's ARN format for a local run (region `local`, account `000000000000`).
+    pub fn local(state_machine_name: &str, execution_name: &str, input: Value, now: i64) -> Self {
+        let account = "arn:aws:states:local:000000000000";
+        Self {
+            id: format!("{account}:execution:{state_machine_name}:{execution_name}"),
+            name: execution_name.to_owned(),
+            input,
+            start_time: now,
+            role_arn: "arn:aws:iam::000000000000:role/stepwise-local".to_owned(),
+            state_machine_id: format!("{account}:stateMachine:{state_machine_name}"),
+            state_machine_name: state_machine_name.to_owned(),
+            redrive_count: 0,
+        }
+    }
+}
+
+/// Formats epoch milliseconds as AWS prints context timestamps (`2024-01-31T12:00:00.123Z`).
+pub fn iso8601(epoch_millis: i64) -> String {
+    match chrono::DateTime::from_timestamp_millis(epoch_millis) {
+        Some(t) => t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+        None => epoch_millis.to_string(),
+    }
+}
+
+/// The pieces of `$$` that vary per state, plus the lazily built object.
+#[derive(Debug)]
+pub(crate) struct Context<'a> {
+    pub info: &'a ExecutionInfo,
+    pub state: &'a str,
+    pub entered_at: i64,
+    pub retry_count: u32,
+    pub map_item: Option<(usize, &'a Value)>,
+    pub task_token: Option<&'a str>,
+    cell: OnceCell<Value>,
+}
+
+impl<'a> Context<'a> {
+    pub fn new(info: &'a ExecutionInfo, state: &'a str, entered_at: i64, retry_count: u32) -> Self {
+        Self {
+            info,
+            state,
+            entered_at,
+            retry_count,
+            map_item: None,
+            task_token: None,
+            cell: OnceCell::new(),
+        }
+    }
+
+    /// The same context with `$$.Map.Item` set (for a Map's ItemSelector).
+    pub fn with_map_item(&self, index: usize, value: &'a Value) -> Context<'a> {
+        Context {
+            info: self.info,
+            state: self.state,
+            entered_at: self.entered_at,
+            retry_count: self.retry_count,
+            map_item: Some((index, value)),
+            task_token: self.task_token,
+            cell: OnceCell::new(),
+        }
+    }
+
+    pub fn value(&self) -> &Value {
+        self.cell.get_or_init(|| self.build())
+    }
+
+    /// The context object when `needed`, else `null` (skips building it).
+    pub fn value_if(&self, needed: bool) -> &Value {
+        if needed {
+            self.value()
+        } else {
+            &Value::Null
+        }
+    }
+
+    fn build(&self) -> Value {
+        let info = self.info;
+        let mut object = Map::new();
+        object.insert(
+            "Execution".into(),
+            json!({
+                "Id": info.id,
+                "Input": info.input,
+                "StartTime": iso8601(info.start_time),
+                "Name": info.name,
+                "RoleArn": info.role_arn,
+                "RedriveCount": info.redrive_count,
+            }),
+        );
+        object.insert(
+            "StateMachine".into(),
+            json!({"Id": info.state_machine_id, "Name": info.state_machine_name}),
+        );
+        object.insert(
+            "State".into(),
+            json!({
+                "EnteredTime": iso8601(self.entered_at),
+                "Name": self.state,
+                "RetryCount": self.retry_count,
+            }),
+        );
+        if let Some(token) = self.task_token {
+            object.insert("Task".into(), json!({ "Token": token }));
+        }
+        if let Some((index, value)) = self.map_item {
+            object.insert(
+                "Map".into(),
+                json!({"Item": {"Index": index, "Value": value}}),
+            );
+        }
+        Value::Object(object)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timestamps_print_with_millis_and_z() {
+        assert_eq!(iso8601(0), "1970-01-01T00:00:00.000Z");
+        assert_eq!(iso8601(1_700_000_000_123), "2023-11-14T22:13:20.123Z");
+    }
+
+    #[test]
+    fn context_object_has_execution_state_and_map_fields() {
+        let info = ExecutionInfo::local("sm", "ex1", json!({"a": 1}), 1000);
+        let item = json!("x");
+        let ctx = Context::new(&info, "S1", 2000, 3);
+        let ctx = ctx.with_map_item(4, &item);
+        let v = ctx.value();
+        assert_eq!(v["Execution"]["Input"], json!({"a": 1}));
+        assert_eq!(v["Execution"]["Name"], "ex1");
+        assert_eq!(v["State"]["Name"], "S1");
+        assert_eq!(v["State"]["RetryCount"], 3);
+        assert_eq!(v["State"]["EnteredTime"], "1970-01-01T00:00:02.000Z");
+        assert_eq!(v["Map"]["Item"], json!({"Index": 4, "Value": "x"}));
+        assert_eq!(
+            v["StateMachine"]["Id"],
+            "arn:aws:states:local:000000000000:stateMachine:sm"
+        );
+    }
+}

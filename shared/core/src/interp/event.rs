@@ -1,0 +1,95 @@
+//! What goes into a step (events) and what comes out (effects, outcome).
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::frame::Frame;
+use super::history::HistoryEvent;
+use crate::failure::Failure;
+
+/// Something that happened to a frame.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum Event {
+    /// Run a frame that is ready (new, created as a child, or yielded with
+    /// [`Effect::Continue`]).
+    Run,
+    /// A timer the frame asked for is due (or the caller checks early: the frame re-arms).
+    Timer,
+    TaskSucceeded {
+        output: Value,
+    },
+    TaskFailed {
+        failure: Failure,
+    },
+    /// Every child of a Parallel or Map succeeded; outputs in branch/item order.
+    ChildrenSucceeded {
+        outputs: Vec<Value>,
+    },
+    /// A child failed; the caller stops the others.
+    ChildFailed {
+        failure: Failure,
+    },
+}
+
+/// Work the caller must do on the frame's behalf.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "effect", rename_all = "snake_case")]
+pub enum Effect {
+    /// Deliver [`Event::Timer`] at `until` (epoch ms).
+    Timer { until: i64 },
+    /// Run a task and deliver `TaskSucceeded` or `TaskFailed`.
+    InvokeTask(TaskRequest),
+    /// Run these frames and deliver `ChildrenSucceeded` (outputs in order) or `ChildFailed`.
+    RunChildren(ChildrenRequest),
+    /// The step stopped after `Env::max_transitions` states: deliver [`Event::Run`] again.
+    Continue,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TaskRequest {
+    pub state: String,
+    pub resource: String,
+    /// The task's input after InputPath and Parameters.
+    pub parameters: Value,
+    pub timeout_seconds: Option<u64>,
+    pub heartbeat_seconds: Option<u64>,
+    pub credentials: Option<Value>,
+    /// 0 for the first attempt; idempotency keys combine it with the frame and state.
+    pub attempt: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ChildrenRequest {
+    pub state: String,
+    pub kind: ChildrenKind,
+    /// New frames, each ready for [`Event::Run`].
+    pub children: Vec<Frame>,
+    /// At most this many children run at once; `None` means no limit.
+    pub max_concurrency: Option<u64>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ChildrenKind {
+    Parallel,
+    Map,
+}
+
+/// How a frame ended, when it did.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Outcome {
+    Succeeded(Value),
+    Failed(Failure),
+}
+
+/// The result of one [`super::step`] call.
+#[derive(Debug, Default)]
+pub struct Step {
+    pub effects: Vec<Effect>,
+    pub history: Vec<HistoryEvent>,
+    /// How many history events this step produced (counted even when not recorded).
+    pub event_count: u64,
+    pub outcome: Option<Outcome>,
+    /// States entered in this step (transitions, as Step Functions bills them).
+    pub transitions: u64,
+}

@@ -1,0 +1,133 @@
+//! A frame: one thread of control of an execution (the root, a Parallel branch, or a Map
+//! iteration), small and serialisable so a store can persist it between any two steps.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::definition::{Graph, StateKind, StateMachine};
+
+/// Where a frame's graph sits in the definition: the chain of Parallel branches and Map
+/// processors from the top level down. Empty for the root frame.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Scope(Vec<ScopeStep>);
+
+/// One hop into a nested graph: the Parallel or Map state, and the branch index (0 for a
+/// Map's processor).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScopeStep {
+    pub state: String,
+    pub branch: u32,
+}
+
+impl Scope {
+    pub fn root() -> Self {
+        Self::default()
+    }
+
+    pub fn steps(&self) -> &[ScopeStep] {
+        &self.0
+    }
+
+    pub fn child(&self, state: &str, branch: u32) -> Self {
+        let mut steps = self.0.clone();
+        steps.push(ScopeStep {
+            state: state.to_owned(),
+            branch,
+        });
+        Self(steps)
+    }
+
+    /// Resolves the graph this scope names, or `None` if the definition has no such graph
+    /// (a frame persisted under another version of the definition).
+    pub fn resolve<'d>(&self, definition: &'d StateMachine) -> Option<&'d Graph> {
+        let mut graph = &definition.graph;
+        for step in &self.0 {
+            graph = match &graph.state(&step.state)?.kind {
+                StateKind::Parallel(p) => p.branches.get(step.branch as usize)?,
+                StateKind::Map(m) if step.branch == 0 => &m.processor,
+                _ => return None,
+            };
+        }
+        Some(graph)
+    }
+}
+
+/// What a frame is doing between steps.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "phase", rename_all = "snake_case")]
+pub enum Phase {
+    /// About to enter `Frame::state` (emits its `…StateEntered` event).
+    Entering,
+    /// A Wait state is sleeping until `until` (epoch ms).
+    Waiting { until: i64 },
+    /// A failed state will run again at `until` (retry backoff).
+    Backoff { until: i64 },
+    /// A Task state waits for its result.
+    Task,
+    /// A Parallel or Map state waits for its children.
+    Children,
+    /// The frame finished; see the step's outcome.
+    Done,
+}
+
+/// One thread of control. Fields are private: the interpreter owns the transitions.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Frame {
+    pub(crate) scope: Scope,
+    pub(crate) state: String,
+    /// The current state's raw input (what ResultPath merges into). While a Wait state
+    /// sleeps it holds the Wait's effective input instead, which is all it still needs.
+    pub(crate) input: Value,
+    pub(crate) entered_at: i64,
+    /// The history event id of the current state's `…StateEntered` event.
+    pub(crate) entered_event_id: u64,
+    /// Attempts used per retrier of the current state (`Retry[i]`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub(crate) retries: Vec<u32>,
+    pub(crate) phase: Phase,
+}
+
+impl Frame {
+    /// A frame at the start of `graph` (found at `scope`), ready to run.
+    pub fn new(scope: Scope, graph: &Graph, input: Value, now: i64) -> Self {
+        Self {
+            scope,
+            state: graph.start_at.clone(),
+            input,
+            entered_at: now,
+            entered_event_id: 0,
+            retries: Vec::new(),
+            phase: Phase::Entering,
+        }
+    }
+
+    /// The root frame of an execution.
+    pub fn root(definition: &StateMachine, input: Value, now: i64) -> Self {
+        Self::new(Scope::root(), &definition.graph, input, now)
+    }
+
+    pub fn scope(&self) -> &Scope {
+        &self.scope
+    }
+
+    pub fn state(&self) -> &str {
+        &self.state
+    }
+
+    pub fn phase(&self) -> &Phase {
+        &self.phase
+    }
+
+    pub fn input(&self) -> &Value {
+        &self.input
+    }
+
+    /// Total retries so far in the current state (`$$.State.RetryCount`).
+    pub fn retry_count(&self) -> u32 {
+        self.retries.iter().sum()
+    }
+
+    pub fn is_done(&self) -> bool {
+        self.phase == Phase::Done
+    }
+}

@@ -1,0 +1,130 @@
+//! Input and output processing, in AWS's order: InputPath → Parameters → (work) →
+//! ResultSelector → ResultPath → OutputPath.
+
+use serde_json::{Map, Value};
+
+use super::context::Context;
+use crate::definition::{InputPath, ResultPath, Template, TemplateValue};
+use crate::entropy::Entropy;
+use crate::failure::{names, Failure};
+use crate::jsonpath::{Path, Root};
+
+/// Step Functions' payload limit for state input, output and task results.
+pub const MAX_PAYLOAD_BYTES: usize = 256 * 1024;
+
+/// Evaluates a path against the root it names (`$` the input, `$$` the context object).
+pub(crate) fn select(path: &Path, input: &Value, ctx: &Context<'_>) -> Option<Value> {
+    let root = match path.root() {
+        Root::Input => input,
+        Root::Context => ctx.value(),
+    };
+    path.select(root).ok()
+}
+
+/// The cause AWS gives when InputPath, OutputPath or ItemsPath match nothing.
+pub(crate) fn invalid_path(path: &Path, input: &Value) -> Failure {
+    Failure::runtime(format!(
+        "Invalid path '{}' : No results for path: {} in input '{}'",
+        path.source(),
+        path.source(),
+        compact(input)
+    ))
+}
+
+/// InputPath, OutputPath and ItemsPath: `$` keeps all, `null` gives `{}`.
+pub(crate) fn apply_input_path(
+    spec: &InputPath,
+    value: Value,
+    ctx: &Context<'_>,
+) -> Result<Value, Failure> {
+    match spec {
+        InputPath::Whole => Ok(value),
+        InputPath::Null => Ok(Value::Object(Map::new())),
+        InputPath::Path(path) => {
+            select(path, &value, ctx).ok_or_else(|| invalid_path(path, &value))
+        }
+    }
+}
+
+/// ResultPath: where the result goes in the *raw* state input.
+pub(crate) fn apply_result_path(
+    spec: &ResultPath,
+    raw_input: Value,
+    result: Value,
+) -> Result<Value, Failure> {
+    match spec {
+        ResultPath::Whole => Ok(result),
+        ResultPath::Discard => Ok(raw_input),
+        ResultPath::Path(path) => path
+            .set(raw_input, result)
+            .map_err(|e| Failure::new(names::RESULT_PATH_MATCH_FAILURE, e.reason)),
+    }
+}
+
+/// Evaluates `Parameters`, `ResultSelector` or `ItemSelector` against `input`.
+pub(crate) fn eval_template(
+    template: &Template,
+    input: &Value,
+    ctx: &Context<'_>,
+    entropy: &mut dyn Entropy,
+) -> Result<Value, Failure> {
+    match template {
+        Template::Literal(value) => Ok(value.clone()),
+        Template::Array(items) => items
+            .iter()
+            .map(|item| eval_template(item, input, ctx, entropy))
+            .collect::<Result<Vec<_>, _>>()
+            .map(Value::Array),
+        Template::Object(fields) => {
+            let mut out = Map::with_capacity(fields.len());
+            for (key, value) in fields {
+                let v = match value {
+                    TemplateValue::Template(t) => eval_template(t, input, ctx, entropy)?,
+                    TemplateValue::Path(path) => select(path, input, ctx).ok_or_else(|| {
+                        let searched = match path.root() {
+                            Root::Input => input,
+                            Root::Context => ctx.value(),
+                        };
+                        Failure::runtime(format!(
+                            "The JSONPath '{}' specified for the field '{}.$' could not be found in the input '{}'",
+                            path.source(),
+                            key,
+                            compact(searched)
+                        ))
+                    })?,
+                    TemplateValue::Intrinsic(f) => f.eval(input, ctx.value_if(f.uses_context()), entropy)?,
+                };
+                out.insert(key.clone(), v);
+            }
+            Ok(Value::Object(out))
+        }
+    }
+}
+
+/// Compact JSON as AWS quotes values in causes.
+pub(crate) fn compact(value: &Value) -> String {
+    serde_json::to_string(value).unwrap_or_default()
+}
+
+/// Whether `value` serialises to more than [`MAX_PAYLOAD_BYTES`]; stops counting early.
+pub(crate) fn exceeds_payload_limit(value: &Value) -> bool {
+    struct Counter(usize);
+    impl std::io::Write for Counter {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0 += buf.len();
+            if self.0 > MAX_PAYLOAD_BYTES {
+                return Err(std::io::Error::other("limit"));
+            }
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    // Strings and numbers are the only unbounded parts: skip serialising small values.
+    match value {
+        Value::Null | Value::Bool(_) | Value::Number(_) => false,
+        Value::String(s) if s.len() < MAX_PAYLOAD_BYTES / 6 => false,
+        _ => serde_json::to_writer(&mut Counter(0), value).is_err(),
+    }
+}

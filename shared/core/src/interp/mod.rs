@@ -1,0 +1,28 @@
+//! The interpreter: a pure step function over frames, and an in-memory execution driver.
+//!
+//! [`step`] is the seam every runtime uses: it takes a [`Frame`], an [`Event`], and an
+//! [`Env`] (the time, the execution's facts, a source of randomness) and returns the effects
+//! the caller must perform (run a task, set a timer, run child frames) and the history
+//! events of the transition. It does no I/O. [`Execution`] drives a whole execution in
+//! memory on top of it, for `stepwise run` and the tests.
+
+mod choice;
+mod context;
+mod event;
+mod execution;
+mod frame;
+mod history;
+mod io;
+mod retry;
+mod states;
+mod step;
+#[cfg(test)]
+mod tests;
+
+pub use context::{iso8601, ExecutionInfo};
+pub use event::{ChildrenKind, ChildrenRequest, Effect, Event, Outcome, Step, TaskRequest};
+pub use execution::{Execution, PendingTask, RecordedEvent, Status, TaskId};
+pub use frame::{Frame, Phase, Scope, ScopeStep};
+pub use history::{Details, HistoryEvent};
+pub use io::MAX_PAYLOAD_BYTES;
+pub use step::{step, Env, Error};

@@ -1,0 +1,458 @@
+//! What each state type does when entered.
+
+use std::borrow::Cow;
+
+use serde_json::{Map, Value};
+
+use super::choice;
+use super::event::{ChildrenKind, ChildrenRequest, Effect, Outcome, TaskRequest};
+use super::frame::{Frame, Phase};
+use super::history::{Details, HistoryEvent};
+use super::io::{self, apply_input_path, apply_result_path, compact, eval_template, select};
+use super::step::{Flow, Runner};
+use crate::definition::{
+    FailField, FailState, InputPath, MapState, MaxConcurrency, ParallelState, ResultPath, Seconds,
+    StateKind, TaskState, WaitState,
+};
+use crate::failure::{names, Failure};
+use crate::jsonpath::Path;
+
+impl Runner<'_, '_, '_> {
+    pub(super) fn execute(&mut self, frame: &mut Frame) -> Flow {
+        let state = self.state(frame);
+        match &state.kind {
+            StateKind::Pass(pass) => self.pass(frame, pass.result.as_ref()),
+            StateKind::Choice(_) => self.choice(frame),
+            StateKind::Wait(wait) => self.wait(frame, wait),
+            StateKind::Succeed => {
+                let raw = std::mem::take(&mut frame.input);
+                let ctx = self.context(frame);
+                let output = effective_input(&state.input_path, &raw, &ctx)
+                    .map(Cow::into_owned)
+                    .and_then(|v| apply_input_path(&state.output_path, v, &ctx));
+                match output {
+                    Ok(output) => {
+                        self.exited_terminal(frame, &output);
+                        Flow::Finish(Outcome::Succeeded(output))
+                    }
+                    Err(f) => Flow::Fail(f),
+                }
+            }
+            StateKind::Fail(fail) => self.fail(frame, fail),
+            StateKind::Task(task) => self.task(frame, task),
+            StateKind::Parallel(parallel) => self.parallel(frame, parallel),
+            StateKind::Map(map) => self.map(frame, map),
+        }
+    }
+
+    fn exited_terminal(&mut self, frame: &Frame, output: &Value) {
+        let kind = self.state(frame).type_name();
+        self.emit(frame, || {
+            HistoryEvent::new(
+                format!("{kind}StateExited"),
+                Details::StateExited {
+                    name: frame.state.clone(),
+                    output: output.clone(),
+                },
+            )
+        });
+    }
+
+    /// Pass: the hot path of long loops, so it moves the input instead of cloning it.
+    fn pass(&mut self, frame: &mut Frame, result: Option<&Value>) -> Flow {
+        let state = self.state(frame);
+        let raw = std::mem::take(&mut frame.input);
+        let ctx = self.context(frame);
+        let produced = match (result, &state.parameters) {
+            (Some(result), _) => Some(result.clone()),
+            (None, Some(parameters)) => {
+                let effective = match effective_input(&state.input_path, &raw, &ctx) {
+                    Ok(v) => v,
+                    Err(f) => return Flow::Fail(f),
+                };
+                match eval_template(parameters, &effective, &ctx, self.env.entropy) {
+                    Ok(v) => Some(v),
+                    Err(f) => return Flow::Fail(f),
+                }
+            }
+            (None, None) => None,
+        };
+        let merged = match produced {
+            Some(value) => apply_result_path(&state.result_path, raw, value),
+            // The effective input is the result. The common `$`/`$` case moves the input.
+            None => match (&state.input_path, &state.result_path) {
+                (InputPath::Whole, ResultPath::Whole | ResultPath::Discard) => Ok(raw),
+                _ => match effective_input(&state.input_path, &raw, &ctx) {
+                    Ok(effective) => {
+                        let effective = effective.into_owned();
+                        apply_result_path(&state.result_path, raw, effective)
+                    }
+                    Err(f) => Err(f),
+                },
+            },
+        };
+        match merged.and_then(|v| apply_input_path(&state.output_path, v, &ctx)) {
+            Ok(output) => Flow::Exit(output),
+            Err(f) => Flow::Fail(f),
+        }
+    }
+
+    fn choice(&mut self, frame: &mut Frame) -> Flow {
+        let state = self.state(frame);
+        let StateKind::Choice(choice) = &state.kind else {
+            unreachable!()
+        };
+        let raw = std::mem::take(&mut frame.input);
+        let ctx = self.context(frame);
+        let effective = match effective_input(&state.input_path, &raw, &ctx) {
+            Ok(v) => v,
+            Err(f) => return Flow::Fail(f),
+        };
+        let mut next = None;
+        for rule in &choice.choices {
+            match choice::evaluate(&rule.condition, &effective, &ctx) {
+                Ok(true) => {
+                    next = Some(&rule.next);
+                    break;
+                }
+                Ok(false) => {}
+                Err(f) => return Flow::Fail(f),
+            }
+        }
+        let Some(next) = next.or(choice.default.as_ref()) else {
+            return Flow::Fail(Failure::new(
+                names::NO_CHOICE_MATCHED,
+                format!(
+                    "No Choice Rules matched and no Default was specified for the state '{}'.",
+                    frame.state
+                ),
+            ));
+        };
+        let effective = effective.into_owned();
+        match apply_input_path(&state.output_path, effective, &ctx) {
+            Ok(output) => Flow::Goto(next.clone(), output),
+            Err(f) => Flow::Fail(f),
+        }
+    }
+
+    fn wait(&mut self, frame: &mut Frame, wait: &WaitState) -> Flow {
+        let state = self.state(frame);
+        let raw = std::mem::take(&mut frame.input);
+        let ctx = self.context(frame);
+        let effective = match effective_input(&state.input_path, &raw, &ctx) {
+            Ok(v) => v.into_owned(),
+            Err(f) => return Flow::Fail(f),
+        };
+        let until = match wait {
+            WaitState::Seconds(s) => frame.entered_at.saturating_add(secs_to_ms(*s)),
+            WaitState::Timestamp { epoch_millis, .. } => *epoch_millis,
+            WaitState::SecondsPath(path) => match select(path, &effective, &ctx) {
+                None => return Flow::Fail(io::invalid_path(path, &effective)),
+                Some(v) => match wait_seconds(path, &v) {
+                    Ok(s) => frame.entered_at.saturating_add(secs_to_ms(s)),
+                    Err(f) => return Flow::Fail(f),
+                },
+            },
+            WaitState::TimestampPath(path) => match select(path, &effective, &ctx) {
+                None => return Flow::Fail(io::invalid_path(path, &effective)),
+                Some(v) => match v.as_str().and_then(choice::parse_timestamp) {
+                    Some(nanos) => (nanos.div_euclid(1_000_000)) as i64,
+                    None => {
+                        return Flow::Fail(Failure::runtime(format!(
+                            "The TimestampPath parameter does not reference a valid ISO-8601 extended offset date-time format string: {} == {}",
+                            path.source(),
+                            plain(&v)
+                        )))
+                    }
+                },
+            },
+        };
+        if until <= self.env.now {
+            return match apply_input_path(&state.output_path, effective, &ctx) {
+                Ok(output) => Flow::Exit(output),
+                Err(f) => Flow::Fail(f),
+            };
+        }
+        frame.input = effective;
+        frame.phase = Phase::Waiting { until };
+        self.out.effects.push(Effect::Timer { until });
+        Flow::Suspend
+    }
+
+    fn fail(&mut self, frame: &mut Frame, fail: &FailState) -> Flow {
+        let ctx = self.context(frame);
+        let mut resolve =
+            |field: &Option<FailField>, name: &str| -> Result<Option<String>, Failure> {
+                Ok(match field {
+                    None => None,
+                    Some(FailField::Literal(s)) => Some(s.clone()),
+                    Some(FailField::Path(path)) => match select(path, &frame.input, &ctx) {
+                        Some(Value::String(s)) => Some(s),
+                        Some(other) => {
+                            return Err(Failure::runtime(format!(
+                            "The {name}Path field at path '{}' resolved to a non-string value: {}",
+                            path.source(),
+                            compact(&other)
+                        )))
+                        }
+                        None => return Err(io::invalid_path(path, &frame.input)),
+                    },
+                    Some(FailField::Intrinsic(f)) => {
+                        match f.eval(
+                            &frame.input,
+                            ctx.value_if(f.uses_context()),
+                            self.env.entropy,
+                        )? {
+                            Value::String(s) => Some(s),
+                            other => Some(compact(&other)),
+                        }
+                    }
+                })
+            };
+        let failure = match (resolve(&fail.error, "Error"), resolve(&fail.cause, "Cause")) {
+            (Ok(error), Ok(cause)) => Failure { error, cause },
+            (Err(f), _) | (_, Err(f)) => {
+                // A Fail state has no Retry/Catch: the runtime error ends the frame.
+                return Flow::Finish(Outcome::Failed(self.locate(frame, f)));
+            }
+        };
+        Flow::Finish(Outcome::Failed(failure))
+    }
+
+    fn task(&mut self, frame: &mut Frame, task: &TaskState) -> Flow {
+        let state = self.state(frame);
+        let ctx = self.context(frame);
+        let parameters = match self.parameters(state, &frame.input, &ctx) {
+            Ok(p) => p,
+            Err(f) => return Flow::Fail(f),
+        };
+        let resolve = |s: &Option<Seconds>, field: &str| -> Result<Option<u64>, Failure> {
+            match s {
+                None => Ok(None),
+                Some(Seconds::Literal(n)) => Ok(Some(*n)),
+                Some(Seconds::Path(path)) => match select(path, &frame.input, &ctx) {
+                    Some(v) => match v.as_u64() {
+                        Some(n) if n > 0 => Ok(Some(n)),
+                        _ => Err(Failure::runtime(format!(
+                            "The {field}Path parameter does not reference a positive integer: {} == {}",
+                            path.source(),
+                            plain(&v)
+                        ))),
+                    },
+                    None => Err(io::invalid_path(path, &frame.input)),
+                },
+            }
+        };
+        let timeout_seconds = match resolve(&task.timeout, "TimeoutSeconds") {
+            Ok(v) => v,
+            Err(f) => return Flow::Fail(f),
+        };
+        let heartbeat_seconds = match resolve(&task.heartbeat, "HeartbeatSeconds") {
+            Ok(v) => v,
+            Err(f) => return Flow::Fail(f),
+        };
+        let attempt = frame.retry_count();
+        self.emit(frame, || {
+            HistoryEvent::new(
+                "TaskScheduled",
+                Details::TaskScheduled {
+                    resource: task.resource.clone(),
+                    parameters: parameters.clone(),
+                },
+            )
+        });
+        self.out.effects.push(Effect::InvokeTask(TaskRequest {
+            state: frame.state.clone(),
+            resource: task.resource.clone(),
+            parameters,
+            timeout_seconds,
+            heartbeat_seconds,
+            credentials: task.credentials.clone(),
+            attempt,
+        }));
+        frame.phase = Phase::Task;
+        Flow::Suspend
+    }
+
+    fn parallel(&mut self, frame: &mut Frame, parallel: &ParallelState) -> Flow {
+        let state = self.state(frame);
+        let ctx = self.context(frame);
+        let input = match self.parameters(state, &frame.input, &ctx) {
+            Ok(p) => p,
+            Err(f) => return Flow::Fail(f),
+        };
+        let children = parallel
+            .branches
+            .iter()
+            .enumerate()
+            .map(|(i, graph)| {
+                Frame::new(
+                    frame.scope.child(&frame.state, i as u32),
+                    graph,
+                    input.clone(),
+                    self.env.now,
+                )
+            })
+            .collect();
+        self.emit(frame, || {
+            HistoryEvent::new("ParallelStateStarted", Details::Empty)
+        });
+        self.out.effects.push(Effect::RunChildren(ChildrenRequest {
+            state: frame.state.clone(),
+            kind: ChildrenKind::Parallel,
+            children,
+            max_concurrency: None,
+        }));
+        frame.phase = Phase::Children;
+        Flow::Suspend
+    }
+
+    fn map(&mut self, frame: &mut Frame, map: &MapState) -> Flow {
+        let state = self.state(frame);
+        let ctx = self.context(frame);
+        let effective = match effective_input(&state.input_path, &frame.input, &ctx) {
+            Ok(v) => v,
+            Err(f) => return Flow::Fail(f),
+        };
+        let items = match &map.items_path {
+            InputPath::Whole => Cow::Borrowed(effective.as_ref()),
+            InputPath::Null => Cow::Owned(Value::Object(Map::new())),
+            InputPath::Path(path) => match select(path, &effective, &ctx) {
+                Some(v) => Cow::Owned(v),
+                None => return Flow::Fail(io::invalid_path(path, &effective)),
+            },
+        };
+        let Value::Array(items) = items.as_ref() else {
+            return Flow::Fail(Failure::runtime(format!(
+                "Map state input must be an array but was: {}",
+                compact(&items)
+            )));
+        };
+        let max_concurrency = match &map.max_concurrency {
+            MaxConcurrency::Literal(n) => *n,
+            MaxConcurrency::Path(path) => match select(path, &effective, &ctx) {
+                Some(v) => match v.as_u64() {
+                    Some(n) => n,
+                    None => {
+                        return Flow::Fail(Failure::runtime(format!(
+                            "The MaxConcurrencyPath field refers to value \"{}\" which is not a valid integer: {}",
+                            plain(&v),
+                            path.source()
+                        )))
+                    }
+                },
+                None => return Flow::Fail(io::invalid_path(path, &effective)),
+            },
+        };
+        let mut children = Vec::with_capacity(items.len());
+        for (index, item) in items.iter().enumerate() {
+            let input = match &map.item_selector {
+                Some(selector) => {
+                    let item_ctx = ctx.with_map_item(index, item);
+                    match eval_template(selector, &effective, &item_ctx, self.env.entropy) {
+                        Ok(v) => v,
+                        Err(f) => return Flow::Fail(f),
+                    }
+                }
+                None => item.clone(),
+            };
+            children.push(Frame::new(
+                frame.scope.child(&frame.state, 0),
+                &map.processor,
+                input,
+                self.env.now,
+            ));
+        }
+        let length = children.len();
+        self.emit(frame, || {
+            HistoryEvent::new("MapStateStarted", Details::MapStarted { length })
+        });
+        if children.is_empty() {
+            self.emit(frame, || {
+                HistoryEvent::new("MapStateSucceeded", Details::Empty)
+            });
+            return self.finish_map_empty(frame);
+        }
+        self.out.effects.push(Effect::RunChildren(ChildrenRequest {
+            state: frame.state.clone(),
+            kind: ChildrenKind::Map,
+            children,
+            max_concurrency: (max_concurrency > 0).then_some(max_concurrency),
+        }));
+        frame.phase = Phase::Children;
+        Flow::Suspend
+    }
+
+    fn finish_map_empty(&mut self, frame: &mut Frame) -> Flow {
+        self.finish_with_result(frame, Value::Array(Vec::new()))
+    }
+
+    /// InputPath then Parameters, for states that hand their input to someone else.
+    fn parameters(
+        &mut self,
+        state: &crate::definition::State,
+        raw: &Value,
+        ctx: &super::context::Context<'_>,
+    ) -> Result<Value, Failure> {
+        let effective = effective_input(&state.input_path, raw, ctx)?;
+        let value = match &state.parameters {
+            Some(parameters) => eval_template(parameters, &effective, ctx, self.env.entropy)?,
+            None => effective.into_owned(),
+        };
+        if io::exceeds_payload_limit(&value) {
+            return Err(Failure::data_limit(format!(
+                "The state/task '{}' has an input with a size exceeding the maximum number of bytes service limit.",
+                state.name
+            )));
+        }
+        Ok(value)
+    }
+}
+
+/// InputPath applied by reference, so the common `$` case copies nothing.
+fn effective_input<'v>(
+    spec: &InputPath,
+    raw: &'v Value,
+    ctx: &super::context::Context<'_>,
+) -> Result<Cow<'v, Value>, Failure> {
+    match spec {
+        InputPath::Whole => Ok(Cow::Borrowed(raw)),
+        InputPath::Null => Ok(Cow::Owned(Value::Object(Map::new()))),
+        InputPath::Path(path) => select(path, raw, ctx)
+            .map(Cow::Owned)
+            .ok_or_else(|| io::invalid_path(path, raw)),
+    }
+}
+
+fn secs_to_ms(seconds: u64) -> i64 {
+    i64::try_from(seconds)
+        .unwrap_or(i64::MAX / 1000)
+        .saturating_mul(1000)
+}
+
+/// SecondsPath must name a non-negative integer, with AWS's two distinct messages.
+fn wait_seconds(path: &Path, value: &Value) -> Result<u64, Failure> {
+    if let Some(n) = value.as_u64() {
+        return Ok(n);
+    }
+    if value.as_i64().is_some() {
+        return Err(Failure::runtime(format!(
+            "The SecondsPath parameter references a negative value: {} == {}",
+            path.source(),
+            plain(value)
+        )));
+    }
+    Err(Failure::runtime(format!(
+        "The SecondsPath parameter cannot be parsed as a long value: {} == {}",
+        path.source(),
+        plain(value)
+    )))
+}
+
+/// A value as AWS prints it after `==` in causes: strings bare, the rest as JSON.
+fn plain(value: &Value) -> String {
+    match value {
+        Value::String(s) => s.clone(),
+        other => compact(other),
+    }
+}
