@@ -77,11 +77,7 @@ pub(super) fn walk<'a>(
         // Jayway tests an object itself, and each element of an array. AWS documents
         // that `@` "does not match scalar values. It only matches objects."
         Segment::Filter(expr) => match node {
-            Value::Object(_) => {
-                if filter::accepts(expr, node, root) {
-                    walk(rest, node, root, out);
-                }
-            }
+            Value::Object(_) if filter::accepts(expr, node, root) => walk(rest, node, root, out),
             Value::Array(items) => {
                 for item in items.iter().filter(|v| v.is_object()) {
                     if filter::accepts(expr, item, root) {

@@ -417,7 +417,7 @@ pub(super) fn accepts(expr: &Expr, item: &Value, root: &Value) -> bool {
         Expr::Exists { path, expect } => {
             let mut out = Vec::new();
             eval::walk(&path.segments, path.start(item, root), root, &mut out);
-            !out.is_empty() == *expect
+            out.is_empty() != *expect
         }
         Expr::Compare { left, op, right } => {
             let l = operand(left, item, root);
