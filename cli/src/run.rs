@@ -138,25 +138,22 @@ fn print_event(
         return writeln!(out, "{}", event.to_aws_json());
     }
     let elapsed = started.elapsed().as_secs_f64();
+    let indent = "  ".repeat(event.depth);
+    let kind = &event.event.event_type;
     let line = match &event.event.details {
         Details::StateEntered { name, .. } => {
-            format!(
-                "{:>8.3}s  → {name} ({})",
-                elapsed,
-                event.event.event_type.trim_end_matches("StateEntered")
-            )
+            format!("→ {name} ({})", kind.trim_end_matches("StateEntered"))
         }
-        Details::ExecutionSucceeded { output } => format!("{elapsed:>8.3}s  ✓ succeeded: {output}"),
-        Details::ExecutionFailed(f) | Details::ExecutionTimedOut(f) => {
-            format!("{elapsed:>8.3}s  ✗ {}", f)
+        Details::ExecutionSucceeded { output } => format!("✓ succeeded: {output}"),
+        Details::ExecutionFailed(f) | Details::ExecutionTimedOut(f) => format!("✗ {f}"),
+        Details::Failed(f) | Details::TaskFailed { failure: f, .. } => format!("  {kind}: {f}"),
+        Details::MapStarted { length } => format!("  map over {length} item(s)"),
+        Details::MapIteration { index, .. } if kind == "MapIterationStarted" => {
+            format!("[item {index}]")
         }
-        Details::Failed(f) | Details::TaskFailed { failure: f, .. } => {
-            format!("{elapsed:>8.3}s    {} failed: {f}", event.event.event_type)
-        }
-        Details::MapStarted { length } => format!("{elapsed:>8.3}s    map over {length} item(s)"),
         _ => return Ok(()),
     };
-    writeln!(out, "{line}")
+    writeln!(out, "{elapsed:>8.3}s  {indent}{line}")
 }
 
 fn now_ms() -> i64 {

@@ -37,13 +37,27 @@ fn last_line_json(output: &Output) -> Value {
 fn sample_workflow_succeeds_with_its_documented_output() {
     let def = examples().join("order-pipeline.asl.json");
     let input = examples().join("order-pipeline.input.json");
-    let out = stepwise(&["run", def.to_str().unwrap(), "--input", input.to_str().unwrap(), "--json"]);
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = stepwise(&[
+        "run",
+        def.to_str().unwrap(),
+        "--input",
+        input.to_str().unwrap(),
+        "--json",
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let result = last_line_json(&out);
     assert_eq!(result["status"], "SUCCEEDED");
     assert_eq!(result["output"]["status"], "ACCEPTED");
     assert_eq!(result["output"]["lines"][0]["label"], "1 x KB-01 (gold)");
-    assert_eq!(result["output"]["summary"], "order A-1001 accepted with 3 line(s)");
+    assert_eq!(
+        result["output"]["summary"],
+        "order A-1001 accepted with 3 line(s)"
+    );
     assert_eq!(result.as_object().map(|o| o.len()), Some(2));
 }
 
@@ -53,15 +67,27 @@ fn failed_execution_prints_error_and_cause_and_exits_1() {
         "fail",
         &json!({"StartAt": "F", "States": {"F": {"Type": "Fail", "Error": "Oops", "CausePath": "$.why"}}}),
     );
-    let out = stepwise(&["run", def.to_str().unwrap(), "--input", r#"{"why": "because"}"#, "--json"]);
+    let out = stepwise(&[
+        "run",
+        def.to_str().unwrap(),
+        "--input",
+        r#"{"why": "because"}"#,
+        "--json",
+    ]);
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(
         last_line_json(&out),
         json!({"status": "FAILED", "error": "Oops", "cause": "because"})
     );
-    let bare = definition_file("bare-fail", &json!({"StartAt": "F", "States": {"F": {"Type": "Fail"}}}));
+    let bare = definition_file(
+        "bare-fail",
+        &json!({"StartAt": "F", "States": {"F": {"Type": "Fail"}}}),
+    );
     let out = stepwise(&["run", bare.to_str().unwrap(), "--json"]);
-    assert_eq!(last_line_json(&out), json!({"status": "FAILED", "error": null, "cause": null}));
+    assert_eq!(
+        last_line_json(&out),
+        json!({"status": "FAILED", "error": null, "cause": null})
+    );
 }
 
 #[test]
@@ -89,7 +115,10 @@ fn invalid_definition_exits_2_and_names_each_problem_path() {
         .collect();
     assert!(paths.contains(&"/States/A/Next"), "{paths:?}");
     assert!(paths.contains(&"/States/B/Bogus"), "{paths:?}");
-    assert!(paths.contains(&"/States/B"), "unreachable B is reported too: {paths:?}");
+    assert!(
+        paths.contains(&"/States/B"),
+        "unreachable B is reported too: {paths:?}"
+    );
 }
 
 #[test]
@@ -125,7 +154,10 @@ fn task_states_fail_clearly_naming_the_resource() {
     let result = last_line_json(&out);
     assert_eq!(result["error"], "States.Runtime");
     let cause = result["cause"].as_str().unwrap_or_default();
-    assert!(cause.contains("arn:aws:lambda:us-east-1:123456789012:function:f"), "{cause}");
+    assert!(
+        cause.contains("arn:aws:lambda:us-east-1:123456789012:function:f"),
+        "{cause}"
+    );
 }
 
 #[test]
@@ -141,8 +173,14 @@ fn waits_are_real_and_the_trace_shows_each_state() {
     assert!(started.elapsed() >= Duration::from_secs(1));
     assert_eq!(out.status.code(), Some(0));
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(stdout.contains("W (Wait)") && stdout.contains("Done (Pass)"), "{stdout}");
-    assert_eq!(last_line_json(&out), json!({"status": "SUCCEEDED", "output": "ok"}));
+    assert!(
+        stdout.contains("W (Wait)") && stdout.contains("Done (Pass)"),
+        "{stdout}"
+    );
+    assert_eq!(
+        last_line_json(&out),
+        json!({"status": "SUCCEEDED", "output": "ok"})
+    );
 }
 
 #[test]
@@ -151,7 +189,13 @@ fn history_prints_get_execution_history_events() {
         "history",
         &json!({"StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}}),
     );
-    let out = stepwise(&["run", def.to_str().unwrap(), "--input", r#"{"a":1}"#, "--history"]);
+    let out = stepwise(&[
+        "run",
+        def.to_str().unwrap(),
+        "--input",
+        r#"{"a":1}"#,
+        "--history",
+    ]);
     let stdout = String::from_utf8_lossy(&out.stdout);
     let events: Vec<Value> = stdout
         .lines()
@@ -161,9 +205,17 @@ fn history_prints_get_execution_history_events() {
     let types: Vec<&str> = events.iter().filter_map(|e| e["type"].as_str()).collect();
     assert_eq!(
         types,
-        ["ExecutionStarted", "PassStateEntered", "PassStateExited", "ExecutionSucceeded"]
+        [
+            "ExecutionStarted",
+            "PassStateEntered",
+            "PassStateExited",
+            "ExecutionSucceeded"
+        ]
     );
-    assert_eq!(events[0]["executionStartedEventDetails"]["input"], "{\"a\":1}");
+    assert_eq!(
+        events[0]["executionStartedEventDetails"]["input"],
+        "{\"a\":1}"
+    );
     assert_eq!(events[3]["id"], 4);
     assert_eq!(events[3]["previousEventId"], 3);
 }

@@ -127,10 +127,8 @@ fn judge(case: &Value) -> Verdict {
 
 fn redact(value: &mut Value, re: &regex::Regex) {
     match value {
-        Value::String(s) => {
-            if re.is_match(s) {
-                *s = re.replace_all(s, "date").into_owned();
-            }
+        Value::String(s) if re.is_match(s) => {
+            *s = re.replace_all(s, "date").into_owned();
         }
         Value::Array(items) => items.iter_mut().for_each(|v| redact(v, re)),
         Value::Object(map) => map.values_mut().for_each(|v| redact(v, re)),

@@ -47,6 +47,9 @@ pub struct TaskId {
 pub struct RecordedEvent {
     pub id: u64,
     pub timestamp: i64,
+    /// Nesting of the frame that produced it: 0 for the top level, +1 per Parallel
+    /// branch or Map iteration (for readable traces).
+    pub depth: usize,
     pub event: HistoryEvent,
 }
 
@@ -124,7 +127,7 @@ impl<'d> Execution<'d> {
             info,
         };
         let input = execution.info.input.clone();
-        execution.record(now, || {
+        execution.record(now, 0, || {
             HistoryEvent::new(
                 "ExecutionStarted",
                 Details::ExecutionStarted {
@@ -248,6 +251,7 @@ impl<'d> Execution<'d> {
         };
         let result = step(definition, &mut node.frame, event, &mut env)?;
         let generation = node.generation;
+        let depth = node.frame.scope().steps().len();
         self.next_event_id += result.event_count;
         self.transitions += result.transitions;
         let first = self.next_event_id - result.event_count;
@@ -255,6 +259,7 @@ impl<'d> Execution<'d> {
             self.history.push(RecordedEvent {
                 id: first + i as u64,
                 timestamp: now,
+                depth,
                 event,
             });
         }
@@ -321,7 +326,10 @@ impl<'d> Execution<'d> {
                 join.running.push(child);
             }
             if kind == ChildrenKind::Map {
-                self.record(now, || {
+                let depth = self.nodes[child]
+                    .as_ref()
+                    .map_or(0, |n| n.frame.scope().steps().len());
+                self.record(now, depth, || {
                     HistoryEvent::new(
                         "MapIterationStarted",
                         Details::MapIteration { name: state, index },
@@ -338,6 +346,7 @@ impl<'d> Execution<'d> {
             return;
         };
         self.free.push(id);
+        let depth = node.frame.scope().steps().len();
         let Some((parent, index)) = node.parent else {
             self.finish(now, outcome);
             return;
@@ -354,7 +363,7 @@ impl<'d> Execution<'d> {
                 join.remaining -= 1;
                 let done = join.remaining == 0;
                 if kind == ChildrenKind::Map {
-                    self.record(now, || {
+                    self.record(now, depth, || {
                         HistoryEvent::new(
                             "MapIterationSucceeded",
                             Details::MapIteration { name: state, index },
@@ -378,7 +387,7 @@ impl<'d> Execution<'d> {
             }
             Outcome::Failed(failure) => {
                 if kind == ChildrenKind::Map {
-                    self.record(now, || {
+                    self.record(now, depth, || {
                         HistoryEvent::new(
                             "MapIterationFailed",
                             Details::MapIteration { name: state, index },
@@ -419,7 +428,7 @@ impl<'d> Execution<'d> {
             error: Some(names::TIMEOUT.to_owned()),
             cause: Some("The execution timed out".to_owned()),
         };
-        self.record(now, || {
+        self.record(now, 0, || {
             HistoryEvent::new(
                 "ExecutionTimedOut",
                 Details::ExecutionTimedOut(failure.clone()),
@@ -432,7 +441,7 @@ impl<'d> Execution<'d> {
     fn finish(&mut self, now: i64, outcome: Outcome) {
         match outcome {
             Outcome::Succeeded(output) => {
-                self.record(now, || {
+                self.record(now, 0, || {
                     HistoryEvent::new(
                         "ExecutionSucceeded",
                         Details::ExecutionSucceeded {
@@ -443,7 +452,7 @@ impl<'d> Execution<'d> {
                 self.status = Status::Succeeded(output);
             }
             Outcome::Failed(failure) => {
-                self.record(now, || {
+                self.record(now, 0, || {
                     HistoryEvent::new("ExecutionFailed", Details::ExecutionFailed(failure.clone()))
                 });
                 self.status = Status::Failed(failure);
@@ -460,13 +469,14 @@ impl<'d> Execution<'d> {
         self.tasks.clear();
     }
 
-    fn record(&mut self, now: i64, event: impl FnOnce() -> HistoryEvent) {
+    fn record(&mut self, now: i64, depth: usize, event: impl FnOnce() -> HistoryEvent) {
         let id = self.next_event_id;
         self.next_event_id += 1;
         if self.record_history {
             self.history.push(RecordedEvent {
                 id,
                 timestamp: now,
+                depth,
                 event: event(),
             });
         }
