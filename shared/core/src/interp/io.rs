@@ -14,21 +14,91 @@ pub const MAX_PAYLOAD_BYTES: usize = 256 * 1024;
 
 /// Evaluates a path against the root it names (`$` the input, `$$` the context object).
 pub(crate) fn select(path: &Path, input: &Value, ctx: &Context<'_>) -> Option<Value> {
-    let root = match path.root() {
-        Root::Input => input,
-        Root::Context => ctx.value(),
-    };
-    path.select(root).ok()
+    path.select(root_of(path, input, ctx)).ok()
 }
 
-/// The cause AWS gives when InputPath, OutputPath or ItemsPath match nothing.
-pub(crate) fn invalid_path(path: &Path, input: &Value) -> Failure {
+/// The root a path is evaluated against: `$` the input, `$$` the context object.
+pub(crate) fn root_of<'v>(path: &Path, input: &'v Value, ctx: &'v Context<'_>) -> &'v Value {
+    match path.root() {
+        Root::Input => input,
+        Root::Context => ctx.value(),
+    }
+}
+
+/// The cause AWS gives when InputPath, OutputPath, ItemsPath or TimeoutSecondsPath match
+/// nothing: `Invalid path '$.x' : ` followed by Jayway's own `PathNotFoundException`
+/// message. LocalStack (asl/component/common/path/input_path.py, output_path.py,
+/// timeouts/timeout.py, written against AWS snapshots) words it
+/// `Invalid path '$.x' : No results for path: $['x']`, with no input quoted.
+pub(crate) fn invalid_path(path: &Path, input: &Value, ctx: &Context<'_>) -> Failure {
     Failure::runtime(format!(
-        "Invalid path '{}' : No results for path: {} in input '{}'",
+        "Invalid path '{}' : {}",
         path.source(),
-        path.source(),
-        compact(input)
+        jayway_not_found(path, root_of(path, input, ctx))
     ))
+}
+
+/// Jayway's message for a definite path that matched nothing (json-path/JsonPath,
+/// `PathToken.handleObjectProperty` and `EvaluationContextImpl.getValue`): a missing
+/// property before the last step throws `Missing property in path $['a']` (the path up
+/// to that property); anything else (a missing last property, an index out of range)
+/// yields no result, reported as `No results for path: $['a']['b']` (the whole path).
+fn jayway_not_found(path: &Path, root: &Value) -> String {
+    let normalized = path.normalized();
+    let whole = format!("No results for path: {normalized}");
+    let Some(steps) = jayway_steps(&normalized) else {
+        return whole;
+    };
+    let mut node = root;
+    for (i, (end, step)) in steps.iter().enumerate() {
+        let next = match (step, node) {
+            (Step::Name(name), Value::Object(map)) => match map.get(*name) {
+                Some(v) => v,
+                None if i + 1 < steps.len() => {
+                    return format!("Missing property in path {}", &normalized[..*end]);
+                }
+                None => return whole,
+            },
+            (Step::Index(i), Value::Array(items)) => {
+                let at = if *i < 0 { items.len() as i64 + i } else { *i };
+                match usize::try_from(at).ok().and_then(|at| items.get(at)) {
+                    Some(v) => v,
+                    None => return whole,
+                }
+            }
+            // A name on a non-object makes Jayway quote Java class names we cannot know.
+            _ => return whole,
+        };
+        node = next;
+    }
+    whole
+}
+
+enum Step<'a> {
+    Name(&'a str),
+    Index(i64),
+}
+
+/// Splits `$['a'][0]` into its steps, each with the offset where it ends; `None` when the
+/// path has anything but single names and indices (those never reach here as errors).
+fn jayway_steps(normalized: &str) -> Option<Vec<(usize, Step<'_>)>> {
+    let mut steps = Vec::new();
+    let mut rest = normalized.strip_prefix('$')?;
+    let mut offset = 1;
+    while !rest.is_empty() {
+        let (step, len) = if let Some(tail) = rest.strip_prefix("['") {
+            let close = tail.find("']")?;
+            (Step::Name(&tail[..close]), close + 4)
+        } else {
+            let tail = rest.strip_prefix('[')?;
+            let close = tail.find(']')?;
+            (Step::Index(tail[..close].parse().ok()?), close + 2)
+        };
+        offset += len;
+        steps.push((offset, step));
+        rest = &rest[len..];
+    }
+    Some(steps)
 }
 
 /// InputPath, OutputPath and ItemsPath: `$` keeps all, `null` gives `{}`.
@@ -41,7 +111,7 @@ pub(crate) fn apply_input_path(
         InputPath::Whole => Ok(value),
         InputPath::Null => Ok(Value::Object(Map::new())),
         InputPath::Path(path) => {
-            select(path, &value, ctx).ok_or_else(|| invalid_path(path, &value))
+            select(path, &value, ctx).ok_or_else(|| invalid_path(path, &value, ctx))
         }
     }
 }
@@ -81,10 +151,7 @@ pub(crate) fn eval_template(
                 let v = match value {
                     TemplateValue::Template(t) => eval_template(t, input, ctx, entropy)?,
                     TemplateValue::Path(path) => select(path, input, ctx).ok_or_else(|| {
-                        let searched = match path.root() {
-                            Root::Input => input,
-                            Root::Context => ctx.value(),
-                        };
+                        let searched = root_of(path, input, ctx);
                         Failure::runtime(format!(
                             "The JSONPath '{}' specified for the field '{}.$' could not be found in the input '{}'",
                             path.source(),

@@ -147,14 +147,14 @@ impl Runner<'_, '_, '_> {
             WaitState::Seconds(s) => frame.entered_at.saturating_add(secs_to_ms(*s)),
             WaitState::Timestamp { epoch_millis, .. } => *epoch_millis,
             WaitState::SecondsPath(path) => match select(path, &effective, &ctx) {
-                None => return Flow::Fail(io::invalid_path(path, &effective)),
+                None => return Flow::Fail(no_input_value("SecondsPath", path)),
                 Some(v) => match wait_seconds(path, &v) {
                     Ok(s) => frame.entered_at.saturating_add(secs_to_ms(s)),
                     Err(f) => return Flow::Fail(f),
                 },
             },
             WaitState::TimestampPath(path) => match select(path, &effective, &ctx) {
-                None => return Flow::Fail(io::invalid_path(path, &effective)),
+                None => return Flow::Fail(no_input_value("TimestampPath", path)),
                 Some(v) => match v.as_str().and_then(choice::parse_timestamp) {
                     Some(nanos) => (nanos.div_euclid(1_000_000)) as i64,
                     None => {
@@ -195,7 +195,7 @@ impl Runner<'_, '_, '_> {
                             compact(&other)
                         )))
                         }
-                        None => return Err(io::invalid_path(path, &frame.input)),
+                        None => return Err(io::invalid_path(path, &frame.input, &ctx)),
                     },
                     Some(FailField::Intrinsic(f)) => {
                         match f.eval(
@@ -239,7 +239,7 @@ impl Runner<'_, '_, '_> {
                             plain(&v)
                         ))),
                     },
-                    None => Err(io::invalid_path(path, &frame.input)),
+                    None => Err(io::invalid_path(path, &frame.input, &ctx)),
                 },
             }
         };
@@ -319,7 +319,7 @@ impl Runner<'_, '_, '_> {
             InputPath::Null => Cow::Owned(Value::Object(Map::new())),
             InputPath::Path(path) => match select(path, &effective, &ctx) {
                 Some(v) => Cow::Owned(v),
-                None => return Flow::Fail(io::invalid_path(path, &effective)),
+                None => return Flow::Fail(io::invalid_path(path, &effective, &ctx)),
             },
         };
         let Value::Array(items) = items.as_ref() else {
@@ -331,17 +331,11 @@ impl Runner<'_, '_, '_> {
         let max_concurrency = match &map.max_concurrency {
             MaxConcurrency::Literal(n) => *n,
             MaxConcurrency::Path(path) => match select(path, &effective, &ctx) {
-                Some(v) => match v.as_u64() {
-                    Some(n) => n,
-                    None => {
-                        return Flow::Fail(Failure::runtime(format!(
-                            "The MaxConcurrencyPath field refers to value \"{}\" which is not a valid integer: {}",
-                            plain(&v),
-                            path.source()
-                        )))
-                    }
+                Some(v) => match max_concurrency(path, &v) {
+                    Ok(n) => n,
+                    Err(f) => return Flow::Fail(f),
                 },
-                None => return Flow::Fail(io::invalid_path(path, &effective)),
+                None => return Flow::Fail(io::invalid_path(path, &effective, &ctx)),
             },
         };
         let mut children = Vec::with_capacity(items.len());
@@ -420,7 +414,7 @@ fn effective_input<'v>(
         InputPath::Null => Ok(Cow::Owned(Value::Object(Map::new()))),
         InputPath::Path(path) => select(path, raw, ctx)
             .map(Cow::Owned)
-            .ok_or_else(|| io::invalid_path(path, raw)),
+            .ok_or_else(|| io::invalid_path(path, raw, ctx)),
     }
 }
 
@@ -447,6 +441,39 @@ fn wait_seconds(path: &Path, value: &Value) -> Result<u64, Failure> {
         path.source(),
         plain(value)
     )))
+}
+
+/// SecondsPath/TimestampPath matching nothing. LocalStack's seconds_path.py (written
+/// against AWS snapshots) words it "The SecondsPath parameter does not reference an input
+/// value: $.x"; TimestampPath is worded alike by AWS (quoted in serverless-step-functions
+/// offline's wait handler).
+fn no_input_value(field: &str, path: &Path) -> Failure {
+    Failure::runtime(format!(
+        "The {field} parameter does not reference an input value: {}",
+        path.source()
+    ))
+}
+
+/// MaxConcurrencyPath's value, as LocalStack's max_concurrency.py (AWS-snapshot tested)
+/// reads it: an integer, or a string holding one; a negative number and anything else get
+/// distinct causes.
+fn max_concurrency(path: &Path, value: &Value) -> Result<u64, Failure> {
+    let n = match value {
+        Value::Number(n) => n.as_i64(),
+        Value::String(s) => s.trim().parse::<i64>().ok(),
+        _ => None,
+    };
+    match n {
+        Some(n) if n >= 0 => Ok(n as u64),
+        Some(n) => Err(Failure::runtime(format!(
+            "Expected non-negative integer for MaxConcurrency, got '{n}' instead."
+        ))),
+        None => Err(Failure::runtime(format!(
+            "The MaxConcurrencyPath field refers to value \"{}\" which is not a valid integer: {}",
+            plain(value),
+            path.source()
+        ))),
+    }
 }
 
 /// A value as AWS prints it after `==` in causes: strings bare, the rest as JSON.
