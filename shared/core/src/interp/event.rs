@@ -57,6 +57,10 @@ pub struct TaskRequest {
     pub credentials: Option<Value>,
     /// 0 for the first attempt; idempotency keys combine it with the frame and state.
     pub attempt: u32,
+    /// For `.waitForTaskToken` resources: the token (`$$.Task.Token`) that
+    /// SendTaskSuccess/Failure must present.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub task_token: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

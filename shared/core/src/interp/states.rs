@@ -47,7 +47,7 @@ impl Runner<'_, '_, '_> {
 
     fn exited_terminal(&mut self, frame: &Frame, output: &Value) {
         let kind = self.state(frame).type_name();
-        self.emit(frame, || {
+        self.emit(|| {
             HistoryEvent::new(
                 format!("{kind}StateExited"),
                 Details::StateExited {
@@ -221,7 +221,14 @@ impl Runner<'_, '_, '_> {
 
     fn task(&mut self, frame: &mut Frame, task: &TaskState) -> Flow {
         let state = self.state(frame);
-        let ctx = self.context(frame);
+        // The callback pattern: a fresh single-use token per attempt, visible to Parameters
+        // as `$$.Task.Token`. Its randomness comes from the caller's entropy source.
+        let task_token = task
+            .resource
+            .ends_with(".waitForTaskToken")
+            .then(|| new_task_token(self.env.entropy));
+        let mut ctx = self.context(frame);
+        ctx.task_token = task_token.as_deref();
         let parameters = match self.parameters(state, &frame.input, &ctx) {
             Ok(p) => p,
             Err(f) => return Flow::Fail(f),
@@ -252,7 +259,7 @@ impl Runner<'_, '_, '_> {
             Err(f) => return Flow::Fail(f),
         };
         let attempt = frame.retry_count();
-        self.emit(frame, || {
+        self.emit(|| {
             HistoryEvent::new(
                 "TaskScheduled",
                 Details::TaskScheduled {
@@ -269,6 +276,7 @@ impl Runner<'_, '_, '_> {
             heartbeat_seconds,
             credentials: task.credentials.clone(),
             attempt,
+            task_token,
         }));
         frame.phase = Phase::Task;
         Flow::Suspend
@@ -294,9 +302,7 @@ impl Runner<'_, '_, '_> {
                 )
             })
             .collect();
-        self.emit(frame, || {
-            HistoryEvent::new("ParallelStateStarted", Details::Empty)
-        });
+        self.emit(|| HistoryEvent::new("ParallelStateStarted", Details::Empty));
         self.out.effects.push(Effect::RunChildren(ChildrenRequest {
             state: frame.state.clone(),
             kind: ChildrenKind::Parallel,
@@ -358,13 +364,9 @@ impl Runner<'_, '_, '_> {
             ));
         }
         let length = children.len();
-        self.emit(frame, || {
-            HistoryEvent::new("MapStateStarted", Details::MapStarted { length })
-        });
+        self.emit(|| HistoryEvent::new("MapStateStarted", Details::MapStarted { length }));
         if children.is_empty() {
-            self.emit(frame, || {
-                HistoryEvent::new("MapStateSucceeded", Details::Empty)
-            });
+            self.emit(|| HistoryEvent::new("MapStateSucceeded", Details::Empty));
             return self.finish_map_empty(frame);
         }
         self.out.effects.push(Effect::RunChildren(ChildrenRequest {
@@ -401,6 +403,14 @@ impl Runner<'_, '_, '_> {
         }
         Ok(value)
     }
+}
+
+/// 256 random bits, URL-safe: comfortably past the 128 bits a guess must beat.
+fn new_task_token(entropy: &mut dyn crate::entropy::Entropy) -> String {
+    use base64::Engine as _;
+    let mut bytes = [0u8; 32];
+    entropy.fill_bytes(&mut bytes);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
 }
 
 /// InputPath applied by reference, so the common `$` case copies nothing.

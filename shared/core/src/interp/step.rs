@@ -128,7 +128,7 @@ impl<'d, 'e, 'x> Runner<'d, 'e, 'x> {
             (Phase::Task, Event::TaskSucceeded { output }) => {
                 let state = self.state(frame);
                 if let StateKind::Task(task) = &state.kind {
-                    self.emit(frame, || {
+                    self.emit(|| {
                         HistoryEvent::new(
                             "TaskSucceeded",
                             Details::TaskSucceeded {
@@ -143,7 +143,7 @@ impl<'d, 'e, 'x> Runner<'d, 'e, 'x> {
             (Phase::Task, Event::TaskFailed { failure }) => {
                 let state = self.state(frame);
                 if let StateKind::Task(task) = &state.kind {
-                    self.emit(frame, || {
+                    self.emit(|| {
                         HistoryEvent::new(
                             "TaskFailed",
                             Details::TaskFailed {
@@ -157,14 +157,12 @@ impl<'d, 'e, 'x> Runner<'d, 'e, 'x> {
             }
             (Phase::Children, Event::ChildrenSucceeded { outputs }) => {
                 let kind = self.state(frame).type_name();
-                self.emit(frame, || {
-                    HistoryEvent::new(format!("{kind}StateSucceeded"), Details::Empty)
-                });
+                self.emit(|| HistoryEvent::new(format!("{kind}StateSucceeded"), Details::Empty));
                 self.finish_with_result(frame, Value::Array(outputs))
             }
             (Phase::Children, Event::ChildFailed { failure }) => {
                 let kind = self.state(frame).type_name();
-                self.emit(frame, || {
+                self.emit(|| {
                     HistoryEvent::new(
                         format!("{kind}StateFailed"),
                         Details::Failed(failure.clone()),
@@ -207,7 +205,7 @@ impl<'d, 'e, 'x> Runner<'d, 'e, 'x> {
         self.out.transitions += 1;
         frame.entered_at = self.env.now;
         let kind = self.state(frame).type_name();
-        let id = self.emit(frame, || {
+        let id = self.emit(|| {
             HistoryEvent::new(
                 format!("{kind}StateEntered"),
                 Details::StateEntered {
@@ -273,7 +271,7 @@ impl<'d, 'e, 'x> Runner<'d, 'e, 'x> {
 
     fn exited(&mut self, frame: &Frame, output: &Value) {
         let kind = self.state(frame).type_name();
-        self.emit(frame, || {
+        self.emit(|| {
             HistoryEvent::new(
                 format!("{kind}StateExited"),
                 Details::StateExited {
@@ -398,7 +396,7 @@ impl<'d, 'e, 'x> Runner<'d, 'e, 'x> {
     }
 
     /// Counts an event and records it when history is on; returns its id.
-    pub(super) fn emit(&mut self, _frame: &Frame, event: impl FnOnce() -> HistoryEvent) -> u64 {
+    pub(super) fn emit(&mut self, event: impl FnOnce() -> HistoryEvent) -> u64 {
         let id = self.env.first_event_id + self.out.event_count;
         self.out.event_count += 1;
         if self.env.record_history {

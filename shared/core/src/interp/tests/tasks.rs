@@ -174,3 +174,38 @@ fn a_frame_waiting_on_a_task_survives_serialisation() {
     );
     assert!(again.is_err());
 }
+
+#[test]
+fn wait_for_task_token_puts_a_fresh_token_in_the_context() {
+    let def = machine(json!({"StartAt": "T", "States": {"T": {
+        "Type": "Task",
+        "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+        "Parameters": {"MessageBody": {"token.$": "$$.Task.Token", "order.$": "$.id"}},
+        "Retry": [{"ErrorEquals": ["Late"], "MaxAttempts": 1}],
+        "End": true}}}));
+    let r = run_scripted(
+        &def,
+        json!({"id": 7}),
+        vec![Err(Failure::new("Late", "")), Ok(json!("ok"))],
+    );
+    let tokens: Vec<String> = r
+        .tasks
+        .iter()
+        .map(|(_, t)| t.request.task_token.clone().expect("a token"))
+        .collect();
+    assert_eq!(tokens.len(), 2);
+    assert_ne!(tokens[0], tokens[1], "each attempt gets its own token");
+    for (token, (_, task)) in tokens.iter().zip(&r.tasks) {
+        assert!(token.len() >= 43, "256 bits, base64: {token}");
+        assert_eq!(
+            task.request.parameters["MessageBody"]["token"],
+            json!(token)
+        );
+        assert_eq!(task.request.parameters["MessageBody"]["order"], json!(7));
+    }
+    // Plain tasks carry no token.
+    let plain = machine(json!({"StartAt": "T", "States": {"T": {
+        "Type": "Task", "Resource": LAMBDA, "End": true}}}));
+    let r = run_scripted(&plain, json!({}), vec![Ok(json!(1))]);
+    assert_eq!(r.tasks[0].1.request.task_token, None);
+}
