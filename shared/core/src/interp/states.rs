@@ -32,7 +32,7 @@ impl Runner<'_, '_, '_> {
                     .and_then(|v| apply_input_path(&state.output_path, v, &ctx));
                 match output {
                     Ok(output) => {
-                        self.exited_terminal(frame, &output);
+                        self.exited(frame, &output);
                         Flow::Finish(Outcome::Succeeded(output))
                     }
                     Err(f) => Flow::Fail(f),
@@ -43,19 +43,6 @@ impl Runner<'_, '_, '_> {
             StateKind::Parallel(parallel) => self.parallel(frame, parallel),
             StateKind::Map(map) => self.map(frame, map),
         }
-    }
-
-    fn exited_terminal(&mut self, frame: &Frame, output: &Value) {
-        let kind = self.state(frame).type_name();
-        self.emit(|| {
-            HistoryEvent::new(
-                format!("{kind}StateExited"),
-                Details::StateExited {
-                    name: frame.state.clone(),
-                    output: output.clone(),
-                },
-            )
-        });
     }
 
     /// Pass: the hot path of long loops, so it moves the input instead of cloning it.

@@ -269,7 +269,7 @@ impl<'d, 'e, 'x> Runner<'d, 'e, 'x> {
         true
     }
 
-    fn exited(&mut self, frame: &Frame, output: &Value) {
+    pub(super) fn exited(&mut self, frame: &Frame, output: &Value) {
         let kind = self.state(frame).type_name();
         self.emit(|| {
             HistoryEvent::new(

@@ -33,6 +33,8 @@ mod set;
 mod tests;
 #[cfg(test)]
 mod tests_filter;
+#[cfg(test)]
+mod tests_props;
 
 use std::borrow::Cow;
 

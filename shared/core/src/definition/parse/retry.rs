@@ -8,24 +8,11 @@ use crate::failure::names;
 /// AWS's bound on `MaxDelaySeconds` (one year and a second).
 const MAX_DELAY_SECONDS: u64 = 31_622_401;
 
-/// `States.*` names AWS defines beyond [`names::PREDEFINED`] (HTTP Task errors).
-const EXTRA_PREDEFINED: &[&str] = &["States.Http.Socket"];
-
 /// The `Retry` list of a state (absent → empty).
 pub(crate) fn retry(cx: &mut Ctx, state: &Obj<'_>) -> Option<Vec<Retrier>> {
-    let Some(items) = state.array(cx, "Retry") else {
-        return (!state.has("Retry")).then(Vec::new);
-    };
-    let list_at = state.at("Retry");
-    let mut out = Vec::with_capacity(items.len());
-    let mut complete = true;
-    for (i, item) in items.iter().enumerate() {
-        let Some(obj) = Obj::from_value(cx, item, list_at.index(i)) else {
-            complete = false;
-            continue;
-        };
+    list(cx, state, "Retry", |cx, obj, is_last| {
         obj.check_fields(cx, fields::RETRIER, "a retrier");
-        let error_equals = error_equals(cx, &obj, i + 1 == items.len(), "retrier");
+        let error_equals = error_equals(cx, obj, is_last, "retrier");
         let interval_seconds = obj.integer(cx, "IntervalSeconds", 1, MAX_SECONDS);
         let max_attempts = obj.integer(cx, "MaxAttempts", 0, MAX_SECONDS);
         let backoff_rate = obj.number(cx, "BackoffRate");
@@ -46,12 +33,8 @@ pub(crate) fn retry(cx: &mut Ctx, state: &Obj<'_>) -> Option<Vec<Retrier>> {
                 Jitter::None
             }
         };
-        let Some(error_equals) = error_equals else {
-            complete = false;
-            continue;
-        };
-        out.push(Retrier {
-            error_equals,
+        Some(Retrier {
+            error_equals: error_equals?,
             interval_seconds: interval_seconds.unwrap_or(1),
             max_attempts: max_attempts
                 .and_then(|n| u32::try_from(n).ok())
@@ -59,35 +42,45 @@ pub(crate) fn retry(cx: &mut Ctx, state: &Obj<'_>) -> Option<Vec<Retrier>> {
             backoff_rate: backoff_rate.unwrap_or(2.0),
             max_delay_seconds,
             jitter,
-        });
-    }
-    complete.then_some(out)
+        })
+    })
 }
 
 /// The `Catch` list of a state (absent → empty).
 pub(crate) fn catch(cx: &mut Ctx, state: &Obj<'_>) -> Option<Vec<Catcher>> {
-    let Some(items) = state.array(cx, "Catch") else {
-        return (!state.has("Catch")).then(Vec::new);
+    list(cx, state, "Catch", |cx, obj, is_last| {
+        obj.check_fields(cx, fields::CATCHER, "a catcher");
+        let error_equals = error_equals(cx, obj, is_last, "catcher");
+        let next = obj.req_string(cx, "Next");
+        let result_path = paths::result_path(cx, obj);
+        Some(Catcher {
+            error_equals: error_equals?,
+            next: next?.to_owned(),
+            result_path: result_path?,
+        })
+    })
+}
+
+/// A list of objects (`Retry`, `Catch`): every entry is parsed so all problems are
+/// reported; the list is returned only when every entry parsed.
+fn list<T>(
+    cx: &mut Ctx,
+    state: &Obj<'_>,
+    field: &str,
+    mut entry: impl FnMut(&mut Ctx, &Obj<'_>, bool) -> Option<T>,
+) -> Option<Vec<T>> {
+    let Some(items) = state.array(cx, field) else {
+        return (!state.has(field)).then(Vec::new);
     };
-    let list_at = state.at("Catch");
+    let list_at = state.at(field);
     let mut out = Vec::with_capacity(items.len());
     let mut complete = true;
     for (i, item) in items.iter().enumerate() {
-        let Some(obj) = Obj::from_value(cx, item, list_at.index(i)) else {
-            complete = false;
-            continue;
-        };
-        obj.check_fields(cx, fields::CATCHER, "a catcher");
-        let error_equals = error_equals(cx, &obj, i + 1 == items.len(), "catcher");
-        let next = obj.req_string(cx, "Next");
-        let result_path = paths::result_path(cx, &obj);
-        match (error_equals, next, result_path) {
-            (Some(error_equals), Some(next), Some(result_path)) => out.push(Catcher {
-                error_equals,
-                next: next.to_owned(),
-                result_path,
-            }),
-            _ => complete = false,
+        let parsed = Obj::from_value(cx, item, list_at.index(i))
+            .and_then(|obj| entry(cx, &obj, i + 1 == items.len()));
+        match parsed {
+            Some(value) => out.push(value),
+            None => complete = false,
         }
     }
     complete.then_some(out)
@@ -125,5 +118,6 @@ fn error_equals(cx: &mut Ctx, obj: &Obj<'_>, is_last: bool, what: &str) -> Optio
 }
 
 fn is_predefined(name: &str) -> bool {
-    names::PREDEFINED.contains(&name) || EXTRA_PREDEFINED.contains(&name)
+    // HTTP Task errors are a family: `States.Http.Socket`, `States.Http.StatusCode.404`, …
+    names::PREDEFINED.contains(&name) || name.starts_with("States.Http.")
 }
