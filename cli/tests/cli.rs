@@ -233,3 +233,20 @@ fn execution_timeout_reports_timed_out() {
     assert_eq!(result["status"], "TIMED_OUT");
     assert_eq!(result["error"], "States.Timeout");
 }
+
+#[test]
+fn an_endless_loop_still_meets_the_execution_timeout() {
+    let def = definition_file(
+        "endless",
+        &json!({"StartAt": "A", "TimeoutSeconds": 1, "States": {
+            "A": {"Type": "Pass", "Next": "B"},
+            "B": {"Type": "Choice", "Choices": [
+                {"Variable": "$.stop", "IsPresent": true, "Next": "Done"}], "Default": "A"},
+            "Done": {"Type": "Succeed"}}}),
+    );
+    let started = Instant::now();
+    let out = stepwise(&["run", def.to_str().unwrap(), "--json"]);
+    assert!(started.elapsed() < Duration::from_secs(20));
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(last_line_json(&out)["status"], "TIMED_OUT");
+}

@@ -86,9 +86,11 @@ fn run_once(definition: &StateMachine) -> (u64, f64) {
     let mut execution = Execution::start(definition, info, false);
     let mut entropy = SplitMix64::new(1);
     let started = Instant::now();
-    execution
-        .run(0, &mut entropy)
-        .expect("bench definitions run");
+    while execution.is_running() {
+        execution
+            .run(0, &mut entropy)
+            .expect("bench definitions run");
+    }
     let elapsed = started.elapsed().as_secs_f64();
     assert!(
         matches!(execution.status(), Status::Succeeded(_)),

@@ -98,11 +98,18 @@ pub struct Execution<'d> {
     next_event_id: u64,
     transitions: u64,
     deadline: Option<i64>,
+    /// The `now` of the latest `run`, for `next_timer` when work is left over.
+    last_now: i64,
     status: Status,
 }
 
 /// Per-call bound on states one frame runs before others get a turn.
 const MAX_TRANSITIONS_PER_STEP: u64 = 1024;
+
+/// Frame steps and transitions one [`Execution::run`] call performs before it returns to
+/// the caller (a few milliseconds of work in a release build).
+const MAX_STEPS_PER_RUN: usize = 10_000;
+const MAX_TRANSITIONS_PER_RUN: u64 = 100_000;
 
 impl<'d> Execution<'d> {
     /// Starts an execution; nothing runs until [`Execution::run`].
@@ -123,6 +130,7 @@ impl<'d> Execution<'d> {
             deadline: definition
                 .timeout_seconds
                 .map(|s| now.saturating_add((s as i64).saturating_mul(1000))),
+            last_now: now,
             status: Status::Running,
             info,
         };
@@ -177,6 +185,10 @@ impl<'d> Execution<'d> {
         if !self.is_running() {
             return None;
         }
+        if !self.ready.is_empty() {
+            // `run` stopped at its step budget: more work is due right away.
+            return Some(self.last_now);
+        }
         let timer = self.timers.peek().map(|Reverse((at, _, _))| *at);
         match (timer, self.deadline) {
             (Some(t), Some(d)) => Some(t.min(d)),
@@ -201,9 +213,16 @@ impl<'d> Execution<'d> {
         self.ready.push_back((id.frame, id.generation, event));
     }
 
-    /// Runs everything that can run at `now`: ready frames and due timers.
+    /// Runs what can run at `now` (ready frames and due timers), up to a budget of frame
+    /// steps so the caller gets to refresh its clock (an endless loop must still meet the
+    /// execution's `TimeoutSeconds`). [`Execution::next_timer`] says when to call again.
     pub fn run(&mut self, now: i64, entropy: &mut dyn Entropy) -> Result<(), step::Error> {
-        loop {
+        self.last_now = now;
+        let budget = self.transitions + MAX_TRANSITIONS_PER_RUN;
+        for _ in 0..MAX_STEPS_PER_RUN {
+            if self.transitions >= budget {
+                break;
+            }
             if !self.is_running() {
                 return Ok(());
             }
@@ -228,6 +247,7 @@ impl<'d> Execution<'d> {
             }
             self.step_frame(id, event, now, entropy)?;
         }
+        Ok(())
     }
 
     fn step_frame(
