@@ -114,6 +114,15 @@ pub(crate) const ITEM_PROCESSOR: &[&str] = &["StartAt", "States", "Comment", "Pr
 
 pub(crate) const PROCESSOR_CONFIG: &[&str] = &["Mode", "ExecutionType"];
 
+/// Fields of a Map's `ItemBatcher`.
+pub(crate) const ITEM_BATCHER: &[&str] = &[
+    "MaxItemsPerBatch",
+    "MaxItemsPerBatchPath",
+    "MaxInputBytesPerBatch",
+    "MaxInputBytesPerBatchPath",
+    "BatchInput",
+];
+
 pub(crate) const RETRIER: &[&str] = &[
     "ErrorEquals",
     "IntervalSeconds",

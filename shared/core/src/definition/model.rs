@@ -327,6 +327,8 @@ pub struct MapState {
     pub max_concurrency: MaxConcurrency,
     pub tolerated_failure_count: Option<Tolerance>,
     pub tolerated_failure_percentage: Option<Tolerance>,
+    /// `ItemBatcher` (Distributed mode): children get batches of items.
+    pub item_batcher: Option<ItemBatcher>,
     /// `ItemReader`, `ItemBatcher`, `ResultWriter`, `Label`: Distributed Map settings, kept
     /// as written until the distributed runner interprets them.
     pub distributed: Option<Value>,
@@ -341,6 +343,24 @@ pub enum ProcessorMode {
 #[derive(Debug, Clone, PartialEq)]
 pub enum MaxConcurrency {
     /// 0 means no limit, as in AWS.
+    Literal(u64),
+    Path(Path),
+}
+
+/// `ItemBatcher`: each child gets `{"BatchInput": …, "Items": [...]}`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ItemBatcher {
+    /// `MaxItemsPerBatch` / `MaxItemsPerBatchPath`.
+    pub max_items: Option<Count>,
+    /// `MaxInputBytesPerBatch` / `MaxInputBytesPerBatchPath` (at most 256 KiB).
+    pub max_bytes: Option<Count>,
+    /// `BatchInput`: added to every batch, evaluated against the Map's effective input.
+    pub batch_input: Option<Template>,
+}
+
+/// A positive count given literally or through a path.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Count {
     Literal(u64),
     Path(Path),
 }

@@ -5,7 +5,7 @@ use serde_json::Value;
 
 use super::frame::Frame;
 use super::history::HistoryEvent;
-use crate::failure::Failure;
+use crate::failure::{names, Failure};
 
 /// Something that happened to a frame.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -71,6 +71,47 @@ pub struct ChildrenRequest {
     pub children: Vec<Frame>,
     /// At most this many children run at once; `None` means no limit.
     pub max_concurrency: Option<u64>,
+    /// A Distributed Map's tolerated failures; `None` (Parallel, inline Map): the first
+    /// failed child fails the state with its own error.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tolerance: Option<FailureTolerance>,
+}
+
+/// `ToleratedFailureCount` / `ToleratedFailurePercentage`, resolved.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FailureTolerance {
+    pub count: Option<u64>,
+    pub percentage: Option<f64>,
+    /// Items each child carries when an ItemBatcher grouped them (else one each).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub items_per_child: Vec<u64>,
+    pub total_items: u64,
+}
+
+impl FailureTolerance {
+    pub fn items_of(&self, child: usize) -> u64 {
+        self.items_per_child.get(child).copied().unwrap_or(1)
+    }
+
+    /// AWS fails the Map Run when failures *exceed* either threshold; with neither set the
+    /// tolerance is zero, so one failure is enough.
+    pub fn exceeded(&self, failed_items: u64) -> bool {
+        let over_count = self.count.is_some_and(|c| failed_items > c);
+        let over_percentage = self.percentage.is_some_and(|p| {
+            self.total_items > 0 && failed_items as f64 * 100.0 / self.total_items as f64 > p
+        });
+        match (self.count, self.percentage) {
+            (None, None) => failed_items > 0,
+            _ => over_count || over_percentage,
+        }
+    }
+
+    pub fn exceeded_failure() -> Failure {
+        Failure::new(
+            names::EXCEED_TOLERATED_FAILURE_THRESHOLD,
+            "The specified tolerated failure threshold was exceeded",
+        )
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -10,7 +10,9 @@ use std::collections::{BinaryHeap, VecDeque};
 use serde_json::Value;
 
 use super::context::{iso8601, ExecutionInfo};
-use super::event::{ChildrenKind, ChildrenRequest, Effect, Event, Outcome, TaskRequest};
+use super::event::{
+    ChildrenKind, ChildrenRequest, Effect, Event, FailureTolerance, Outcome, TaskRequest,
+};
 use super::frame::Frame;
 use super::history::{Details, HistoryEvent};
 use super::io;
@@ -80,6 +82,9 @@ struct Join {
     queued: VecDeque<(usize, Frame)>,
     running: Vec<usize>,
     max_concurrency: Option<u64>,
+    /// A Distributed Map's failure tolerance; `None` fails on the first failure.
+    tolerance: Option<FailureTolerance>,
+    failed_items: u64,
 }
 
 /// One execution, run in memory.
@@ -309,6 +314,7 @@ impl<'d> Execution<'d> {
             kind,
             children,
             max_concurrency,
+            tolerance,
         } = request;
         let count = children.len();
         let join = Join {
@@ -319,6 +325,8 @@ impl<'d> Execution<'d> {
             queued: children.into_iter().enumerate().collect(),
             running: Vec::new(),
             max_concurrency,
+            tolerance,
+            failed_items: 0,
         };
         if let Some(node) = self.nodes[parent].as_mut() {
             node.join = Some(join);
@@ -377,52 +385,62 @@ impl<'d> Execution<'d> {
         join.running.retain(|&c| c != id);
         let kind = join.kind;
         let state = join.state.clone();
-        match outcome {
-            Outcome::Succeeded(output) => {
-                join.outputs[index] = Some(output);
-                join.remaining -= 1;
-                let done = join.remaining == 0;
-                if kind == ChildrenKind::Map {
-                    self.record(now, depth, || {
-                        HistoryEvent::new(
-                            "MapIterationSucceeded",
-                            Details::MapIteration { name: state, index },
-                        )
-                    });
+        if kind == ChildrenKind::Map {
+            let event_type = match outcome {
+                Outcome::Succeeded(_) => "MapIterationSucceeded",
+                Outcome::Failed(_) => "MapIterationFailed",
+            };
+            self.record(now, depth, || {
+                HistoryEvent::new(event_type, Details::MapIteration { name: state, index })
+            });
+        }
+        let Some(join) = self.nodes[parent].as_mut().and_then(|n| n.join.as_mut()) else {
+            return;
+        };
+        let output = match (outcome, &join.tolerance) {
+            (Outcome::Succeeded(output), _) => output,
+            // Within a Distributed Map's tolerance a failed item keeps its slot, holding
+            // its error output, and the others carry on.
+            (Outcome::Failed(failure), Some(tolerance)) => {
+                join.failed_items += tolerance.items_of(index);
+                if tolerance.exceeded(join.failed_items) {
+                    self.fail_join(parent, FailureTolerance::exceeded_failure());
+                    return;
                 }
-                if done {
-                    let join = self.nodes[parent].as_mut().and_then(|n| n.join.take());
-                    let outputs = join
-                        .map(|j| {
-                            j.outputs
-                                .into_iter()
-                                .map(Option::unwrap_or_default)
-                                .collect()
-                        })
-                        .unwrap_or_default();
-                    self.deliver(parent, Event::ChildrenSucceeded { outputs });
-                } else {
-                    self.start_queued(parent, now);
-                }
+                failure.to_error_output()
             }
-            Outcome::Failed(failure) => {
-                if kind == ChildrenKind::Map {
-                    self.record(now, depth, || {
-                        HistoryEvent::new(
-                            "MapIterationFailed",
-                            Details::MapIteration { name: state, index },
-                        )
-                    });
-                }
-                let join = self.nodes[parent].as_mut().and_then(|n| n.join.take());
-                if let Some(join) = join {
-                    for child in join.running {
-                        self.abort(child);
-                    }
-                }
-                self.deliver(parent, Event::ChildFailed { failure });
+            (Outcome::Failed(failure), None) => {
+                self.fail_join(parent, failure);
+                return;
+            }
+        };
+        join.outputs[index] = Some(output);
+        join.remaining -= 1;
+        if join.remaining > 0 {
+            self.start_queued(parent, now);
+            return;
+        }
+        let outputs = self.nodes[parent]
+            .as_mut()
+            .and_then(|n| n.join.take())
+            .map(|j| {
+                j.outputs
+                    .into_iter()
+                    .map(Option::unwrap_or_default)
+                    .collect()
+            })
+            .unwrap_or_default();
+        self.deliver(parent, Event::ChildrenSucceeded { outputs });
+    }
+
+    /// Stops the remaining children of a join and fails its parent state.
+    fn fail_join(&mut self, parent: usize, failure: Failure) {
+        if let Some(join) = self.nodes[parent].as_mut().and_then(|n| n.join.take()) {
+            for child in join.running {
+                self.abort(child);
             }
         }
+        self.deliver(parent, Event::ChildFailed { failure });
     }
 
     fn deliver(&mut self, id: usize, event: Event) {

@@ -13,6 +13,7 @@ mod execution;
 mod frame;
 mod history;
 mod io;
+mod map;
 mod retry;
 mod states;
 mod step;
@@ -20,7 +21,9 @@ mod step;
 mod tests;
 
 pub use context::{iso8601, ExecutionInfo};
-pub use event::{ChildrenKind, ChildrenRequest, Effect, Event, Outcome, Step, TaskRequest};
+pub use event::{
+    ChildrenKind, ChildrenRequest, Effect, Event, FailureTolerance, Outcome, Step, TaskRequest,
+};
 pub use execution::{Execution, PendingTask, RecordedEvent, Status, TaskId};
 pub use frame::{Frame, Phase, Scope, ScopeStep};
 pub use history::{Details, HistoryEvent};

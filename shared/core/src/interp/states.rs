@@ -11,8 +11,8 @@ use super::history::{Details, HistoryEvent};
 use super::io::{self, apply_input_path, apply_result_path, compact, eval_template, select};
 use super::step::{Flow, Runner};
 use crate::definition::{
-    FailField, FailState, InputPath, MapState, MaxConcurrency, ParallelState, ResultPath, Seconds,
-    StateKind, TaskState, WaitState,
+    FailField, FailState, InputPath, ParallelState, ResultPath, Seconds, StateKind, TaskState,
+    WaitState,
 };
 use crate::failure::{names, Failure};
 use crate::jsonpath::Path;
@@ -295,79 +295,10 @@ impl Runner<'_, '_, '_> {
             kind: ChildrenKind::Parallel,
             children,
             max_concurrency: None,
+            tolerance: None,
         }));
         frame.phase = Phase::Children;
         Flow::Suspend
-    }
-
-    fn map(&mut self, frame: &mut Frame, map: &MapState) -> Flow {
-        let state = self.state(frame);
-        let ctx = self.context(frame);
-        let effective = match effective_input(&state.input_path, &frame.input, &ctx) {
-            Ok(v) => v,
-            Err(f) => return Flow::Fail(f),
-        };
-        let items = match &map.items_path {
-            InputPath::Whole => Cow::Borrowed(effective.as_ref()),
-            InputPath::Null => Cow::Owned(Value::Object(Map::new())),
-            InputPath::Path(path) => match select(path, &effective, &ctx) {
-                Some(v) => Cow::Owned(v),
-                None => return Flow::Fail(io::invalid_path(path, &effective, &ctx)),
-            },
-        };
-        let Value::Array(items) = items.as_ref() else {
-            return Flow::Fail(Failure::runtime(format!(
-                "Map state input must be an array but was: {}",
-                compact(&items)
-            )));
-        };
-        let max_concurrency = match &map.max_concurrency {
-            MaxConcurrency::Literal(n) => *n,
-            MaxConcurrency::Path(path) => match select(path, &effective, &ctx) {
-                Some(v) => match max_concurrency(path, &v) {
-                    Ok(n) => n,
-                    Err(f) => return Flow::Fail(f),
-                },
-                None => return Flow::Fail(io::invalid_path(path, &effective, &ctx)),
-            },
-        };
-        let mut children = Vec::with_capacity(items.len());
-        for (index, item) in items.iter().enumerate() {
-            let input = match &map.item_selector {
-                Some(selector) => {
-                    let item_ctx = ctx.with_map_item(index, item);
-                    match eval_template(selector, &effective, &item_ctx, self.env.entropy) {
-                        Ok(v) => v,
-                        Err(f) => return Flow::Fail(f),
-                    }
-                }
-                None => item.clone(),
-            };
-            children.push(Frame::new(
-                frame.scope.child(&frame.state, 0),
-                &map.processor,
-                input,
-                self.env.now,
-            ));
-        }
-        let length = children.len();
-        self.emit(|| HistoryEvent::new("MapStateStarted", Details::MapStarted { length }));
-        if children.is_empty() {
-            self.emit(|| HistoryEvent::new("MapStateSucceeded", Details::Empty));
-            return self.finish_map_empty(frame);
-        }
-        self.out.effects.push(Effect::RunChildren(ChildrenRequest {
-            state: frame.state.clone(),
-            kind: ChildrenKind::Map,
-            children,
-            max_concurrency: (max_concurrency > 0).then_some(max_concurrency),
-        }));
-        frame.phase = Phase::Children;
-        Flow::Suspend
-    }
-
-    fn finish_map_empty(&mut self, frame: &mut Frame) -> Flow {
-        self.finish_with_result(frame, Value::Array(Vec::new()))
     }
 
     /// InputPath then Parameters, for states that hand their input to someone else.
@@ -401,7 +332,7 @@ fn new_task_token(entropy: &mut dyn crate::entropy::Entropy) -> String {
 }
 
 /// InputPath applied by reference, so the common `$` case copies nothing.
-fn effective_input<'v>(
+pub(super) fn effective_input<'v>(
     spec: &InputPath,
     raw: &'v Value,
     ctx: &super::context::Context<'_>,
@@ -451,30 +382,8 @@ fn no_input_value(field: &str, path: &Path) -> Failure {
     ))
 }
 
-/// MaxConcurrencyPath's value, as LocalStack's max_concurrency.py (AWS-snapshot tested)
-/// reads it: an integer, or a string holding one; a negative number and anything else get
-/// distinct causes.
-fn max_concurrency(path: &Path, value: &Value) -> Result<u64, Failure> {
-    let n = match value {
-        Value::Number(n) => n.as_i64(),
-        Value::String(s) => s.trim().parse::<i64>().ok(),
-        _ => None,
-    };
-    match n {
-        Some(n) if n >= 0 => Ok(n as u64),
-        Some(n) => Err(Failure::runtime(format!(
-            "Expected non-negative integer for MaxConcurrency, got '{n}' instead."
-        ))),
-        None => Err(Failure::runtime(format!(
-            "The MaxConcurrencyPath field refers to value \"{}\" which is not a valid integer: {}",
-            plain(value),
-            path.source()
-        ))),
-    }
-}
-
 /// A value as AWS prints it after `==` in causes: strings bare, the rest as JSON.
-fn plain(value: &Value) -> String {
+pub(super) fn plain(value: &Value) -> String {
     match value {
         Value::String(s) => s.clone(),
         other => compact(other),

@@ -6,9 +6,9 @@ use super::ctx::{Ctx, Obj};
 use super::{choice, graph, paths, query_language_is_jsonata, retry, template};
 use super::{timestamp_millis, MAX_SECONDS};
 use crate::definition::{
-    fields, ChoiceState, FailState, InputPath, MapState, MaxConcurrency, ParallelState, PassState,
-    ProcessorMode, ResultPath, Seconds, State, StateKind, TaskState, Tolerance, Transition,
-    WaitState,
+    fields, ChoiceState, Count, FailState, InputPath, ItemBatcher, MapState, MaxConcurrency,
+    ParallelState, PassState, ProcessorMode, ResultPath, Seconds, State, StateKind, TaskState,
+    Tolerance, Transition, WaitState,
 };
 
 /// Parses the state `name`; `None` if anything about it is invalid.
@@ -337,6 +337,11 @@ fn map(cx: &mut Ctx, obj: &Obj<'_>) -> Option<MapState> {
             Some(n)
         });
 
+    let item_batcher = match obj.object(cx, "ItemBatcher") {
+        Some(batcher) => item_batcher(cx, &batcher).map(Some),
+        None => Some(None),
+    };
+
     for key in ["ItemReader", "ItemBatcher", "ResultWriter"] {
         if let Some(o) = obj.object(cx, key) {
             distributed.insert(key.into(), Value::Object(o.map.clone()));
@@ -357,8 +362,56 @@ fn map(cx: &mut Ctx, obj: &Obj<'_>) -> Option<MapState> {
         max_concurrency: max_concurrency?,
         tolerated_failure_count: tolerated_failure_count?,
         tolerated_failure_percentage: tolerated_failure_percentage?,
+        item_batcher: item_batcher?,
         distributed: (!distributed.is_empty()).then_some(Value::Object(distributed)),
     })
+}
+
+/// `ItemBatcher`: at least one limit, each a positive integer or a path (ASL spec).
+fn item_batcher(cx: &mut Ctx, batcher: &Obj<'_>) -> Option<ItemBatcher> {
+    batcher.check_fields(cx, fields::ITEM_BATCHER, "an ItemBatcher");
+    let before = cx.diags.len();
+    let max_items = count(cx, batcher, "MaxItemsPerBatch", u64::MAX);
+    let max_bytes = count(cx, batcher, "MaxInputBytesPerBatch", 256 * 1024);
+    if matches!((&max_items, &max_bytes), (Some(None), Some(None))) {
+        cx.err(
+            &batcher.ptr,
+            "must set MaxItemsPerBatch, MaxInputBytesPerBatch or one of their Path forms",
+        );
+    }
+    let batch_input = match batcher.object(cx, "BatchInput") {
+        Some(input) => Some(template::compile(
+            cx,
+            &batcher.at("BatchInput"),
+            &Value::Object(input.map.clone()),
+        )),
+        None => None,
+    };
+    if cx.diags.len() != before {
+        return None;
+    }
+    Some(ItemBatcher {
+        max_items: max_items?,
+        max_bytes: max_bytes?,
+        batch_input,
+    })
+}
+
+/// `key` (a positive integer up to `max`) or `keyPath`; `Some(None)` when neither is present.
+fn count(cx: &mut Ctx, obj: &Obj<'_>, key: &str, max: u64) -> Option<Option<Count>> {
+    let path_key = format!("{key}Path");
+    if !obj.at_most_one(cx, &[key, &path_key]) {
+        return None;
+    }
+    if obj.has(key) {
+        return obj
+            .integer(cx, key, 1, max)
+            .map(|n| Some(Count::Literal(n)));
+    }
+    if obj.has(&path_key) {
+        return paths::path_field(cx, obj, &path_key).map(|p| Some(Count::Path(p)));
+    }
+    Some(None)
 }
 
 /// `key` (read with `literal`) or `keyPath`; `Some(None)` when neither is present.

@@ -3,7 +3,7 @@
 use serde_json::json;
 
 use super::{ok, one, rejects};
-use crate::definition::{InputPath, MaxConcurrency, ProcessorMode, StateKind, Tolerance};
+use crate::definition::{Count, InputPath, MaxConcurrency, ProcessorMode, StateKind, Tolerance};
 
 #[test]
 fn parallel_state() {
@@ -221,4 +221,51 @@ fn map_state_errors() {
     for (state, path, needle) in bad {
         rejects(one(state), path, needle);
     }
+}
+
+#[test]
+fn item_batcher() {
+    let with = |batcher: serde_json::Value| {
+        json!({"StartAt": "M", "States": {"M": {
+            "Type": "Map", "ItemProcessor": {
+                "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+                "StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}},
+            "ItemBatcher": batcher,
+            "End": true}}})
+    };
+    let m = ok(with(
+        json!({"MaxItemsPerBatch": 10, "BatchInput": {"k.$": "$.k"}}),
+    ));
+    let StateKind::Map(map) = &m.graph.states["M"].kind else {
+        panic!("a Map")
+    };
+    let batcher = map.item_batcher.as_ref().expect("an ItemBatcher");
+    assert_eq!(batcher.max_items, Some(Count::Literal(10)));
+    assert!(batcher.batch_input.is_some());
+    ok(with(json!({"MaxInputBytesPerBatchPath": "$.bytes"})));
+    rejects(
+        with(json!({"BatchInput": {}})),
+        "/States/M/ItemBatcher",
+        "must set",
+    );
+    rejects(
+        with(json!({"MaxItemsPerBatch": 0})),
+        "/States/M/ItemBatcher/MaxItemsPerBatch",
+        "",
+    );
+    rejects(
+        with(json!({"MaxInputBytesPerBatch": 300000})),
+        "/States/M/ItemBatcher/MaxInputBytesPerBatch",
+        "",
+    );
+    rejects(
+        with(json!({"MaxItemsPerBatch": 1, "MaxItemsPerBatchPath": "$.n"})),
+        "/States/M/ItemBatcher",
+        "",
+    );
+    rejects(
+        with(json!({"MaxItemsPerBatch": 1, "Bogus": 1})),
+        "/States/M/ItemBatcher/Bogus",
+        "",
+    );
 }

@@ -1,0 +1,355 @@
+//! The Map state: items, ItemSelector, MaxConcurrency, and a Distributed Map's ItemBatcher
+//! and failure tolerance.
+
+use std::borrow::Cow;
+
+use serde_json::{Map, Value};
+
+use super::context::Context;
+use super::event::{ChildrenKind, ChildrenRequest, Effect, FailureTolerance};
+use super::frame::{Frame, Phase};
+use super::history::{Details, HistoryEvent};
+use super::io::{self, compact, eval_template, select};
+use super::states::{effective_input, plain};
+use super::step::{Flow, Runner};
+use crate::definition::{
+    Count, InputPath, ItemBatcher, MapState, MaxConcurrency, ProcessorMode, Tolerance,
+};
+use crate::failure::Failure;
+use crate::jsonpath::Path;
+
+impl Runner<'_, '_, '_> {
+    pub(super) fn map(&mut self, frame: &mut Frame, map: &MapState) -> Flow {
+        match self.prepare_map(frame, map) {
+            Ok(Some(request)) => {
+                self.out.effects.push(Effect::RunChildren(request));
+                frame.phase = Phase::Children;
+                Flow::Suspend
+            }
+            Ok(None) => {
+                self.emit(|| HistoryEvent::new("MapStateSucceeded", Details::Empty));
+                self.finish_with_result(frame, Value::Array(Vec::new()))
+            }
+            Err(failure) => Flow::Fail(failure),
+        }
+    }
+
+    /// The children to run, or `None` when there are no items.
+    fn prepare_map(
+        &mut self,
+        frame: &Frame,
+        map: &MapState,
+    ) -> Result<Option<ChildrenRequest>, Failure> {
+        let state = self.state(frame);
+        let ctx = self.context(frame);
+        let effective = effective_input(&state.input_path, &frame.input, &ctx)?;
+        let items = match &map.items_path {
+            InputPath::Whole => Cow::Borrowed(effective.as_ref()),
+            InputPath::Null => Cow::Owned(Value::Object(Map::new())),
+            InputPath::Path(path) => select(path, &effective, &ctx)
+                .map(Cow::Owned)
+                .ok_or_else(|| io::invalid_path(path, &effective, &ctx))?,
+        };
+        let Value::Array(items) = items.as_ref() else {
+            return Err(Failure::runtime(format!(
+                "Map state input must be an array but was: {}",
+                compact(&items)
+            )));
+        };
+        let max_concurrency = match &map.max_concurrency {
+            MaxConcurrency::Literal(n) => *n,
+            MaxConcurrency::Path(path) => {
+                let value = resolve(path, &effective, &ctx)?;
+                max_concurrency(path, &value)?
+            }
+        };
+        // LocalStack (AWS-snapshot tested) resolves the tolerances in every mode, so a bad
+        // path fails an inline Map too; only a Distributed Map applies them.
+        let count = match &map.tolerated_failure_count {
+            None => None,
+            Some(Tolerance::Literal(n)) => Some(*n as u64),
+            Some(Tolerance::Path(path)) => {
+                Some(tolerated_count(path, &resolve(path, &effective, &ctx)?)?)
+            }
+        };
+        let percentage = match &map.tolerated_failure_percentage {
+            None => None,
+            Some(Tolerance::Literal(n)) => Some(*n),
+            Some(Tolerance::Path(path)) => Some(tolerated_percentage(
+                path,
+                &resolve(path, &effective, &ctx)?,
+            )?),
+        };
+
+        let mut inputs = Vec::with_capacity(items.len());
+        for (index, item) in items.iter().enumerate() {
+            inputs.push(match &map.item_selector {
+                Some(selector) => {
+                    let item_ctx = ctx.with_map_item(index, item);
+                    eval_template(selector, &effective, &item_ctx, self.env.entropy)?
+                }
+                None => item.clone(),
+            });
+        }
+        let total_items = inputs.len() as u64;
+        let distributed = map.mode == ProcessorMode::Distributed;
+        let (inputs, items_per_child) = match (&map.item_batcher, distributed) {
+            (Some(batcher), true) => {
+                let batch_input = match &batcher.batch_input {
+                    Some(t) => Some(eval_template(t, &effective, &ctx, self.env.entropy)?),
+                    None => None,
+                };
+                let limits = batch_limits(batcher, &effective, &ctx)?;
+                batch(inputs, batch_input, limits)
+            }
+            _ => (inputs, Vec::new()),
+        };
+        let length = inputs.len();
+        self.emit(|| HistoryEvent::new("MapStateStarted", Details::MapStarted { length }));
+        if inputs.is_empty() {
+            return Ok(None);
+        }
+        let children = inputs
+            .into_iter()
+            .map(|input| {
+                Frame::new(
+                    frame.scope.child(&frame.state, 0),
+                    &map.processor,
+                    input,
+                    self.env.now,
+                )
+            })
+            .collect();
+        Ok(Some(ChildrenRequest {
+            state: frame.state.clone(),
+            kind: ChildrenKind::Map,
+            children,
+            max_concurrency: (max_concurrency > 0).then_some(max_concurrency),
+            tolerance: distributed.then_some(FailureTolerance {
+                count,
+                percentage,
+                items_per_child,
+                total_items,
+            }),
+        }))
+    }
+}
+
+/// A path that must match (MaxConcurrencyPath, ToleratedFailure…Path, batch limits).
+fn resolve(path: &Path, input: &Value, ctx: &Context<'_>) -> Result<Value, Failure> {
+    select(path, input, ctx).ok_or_else(|| io::invalid_path(path, input, ctx))
+}
+
+/// An integer, or a string holding one, as LocalStack's path-sourced integers read it.
+fn integer(value: &Value) -> Option<i64> {
+    match value {
+        Value::Number(n) => n.as_i64(),
+        Value::String(s) => s.trim().parse::<i64>().ok(),
+        _ => None,
+    }
+}
+
+fn not_an_integer(field: &str, path: &Path, value: &Value) -> Failure {
+    Failure::runtime(format!(
+        "The {field} field refers to value \"{}\" which is not a valid integer: {}",
+        plain(value),
+        path.source()
+    ))
+}
+
+/// MaxConcurrencyPath's value, as LocalStack's max_concurrency.py (AWS-snapshot tested)
+/// reads it: an integer, or a string holding one; a negative number and anything else get
+/// distinct causes.
+fn max_concurrency(path: &Path, value: &Value) -> Result<u64, Failure> {
+    match integer(value) {
+        Some(n) if n >= 0 => Ok(n as u64),
+        Some(n) => Err(Failure::runtime(format!(
+            "Expected non-negative integer for MaxConcurrency, got '{n}' instead."
+        ))),
+        None => Err(not_an_integer("MaxConcurrencyPath", path, value)),
+    }
+}
+
+/// ToleratedFailureCountPath, with LocalStack's tolerated_failure.py causes.
+fn tolerated_count(path: &Path, value: &Value) -> Result<u64, Failure> {
+    match integer(value) {
+        Some(n) if n >= 0 => Ok(n as u64),
+        Some(_) => Err(Failure::runtime(
+            "ToleratedFailureCount cannot be negative.",
+        )),
+        None => Err(not_an_integer("ToleratedFailureCountPath", path, value)),
+    }
+}
+
+/// ToleratedFailurePercentagePath: a number (or numeric string) from 0 to 100.
+fn tolerated_percentage(path: &Path, value: &Value) -> Result<f64, Failure> {
+    let n = match value {
+        Value::Number(n) => n.as_f64(),
+        Value::String(s) => s.trim().parse::<f64>().ok(),
+        _ => None,
+    };
+    match n {
+        Some(n) if (0.0..=100.0).contains(&n) => Ok(n),
+        Some(_) => Err(Failure::runtime(
+            "ToleratedFailurePercentage must be between 0 and 100.",
+        )),
+        None => Err(Failure::runtime(format!(
+            "The ToleratedFailurePercentagePath field refers to value \"{}\" which is not a valid float: {}",
+            plain(value),
+            path.source()
+        ))),
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+struct BatchLimits {
+    items: usize,
+    bytes: usize,
+}
+
+fn batch_limits(
+    batcher: &ItemBatcher,
+    input: &Value,
+    ctx: &Context<'_>,
+) -> Result<BatchLimits, Failure> {
+    let resolve_count = |count: &Option<Count>, field: &str| -> Result<Option<u64>, Failure> {
+        match count {
+            None => Ok(None),
+            Some(Count::Literal(n)) => Ok(Some(*n)),
+            Some(Count::Path(path)) => {
+                let value = resolve(path, input, ctx)?;
+                match integer(&value) {
+                    Some(n) if n > 0 => Ok(Some(n as u64)),
+                    Some(n) => Err(Failure::runtime(format!(
+                        "Expected positive integer for {field}, got '{n}' instead."
+                    ))),
+                    None => Err(not_an_integer(&format!("{field}Path"), path, &value)),
+                }
+            }
+        }
+    };
+    let items = resolve_count(&batcher.max_items, "MaxItemsPerBatch")?;
+    let bytes = resolve_count(&batcher.max_bytes, "MaxInputBytesPerBatch")?;
+    Ok(BatchLimits {
+        items: items.map_or(usize::MAX, |n| usize::try_from(n).unwrap_or(usize::MAX)),
+        // Without a byte limit a batch is still bound by the payload limit.
+        bytes: bytes
+            .map_or(io::MAX_PAYLOAD_BYTES, |n| n as usize)
+            .min(io::MAX_PAYLOAD_BYTES),
+    })
+}
+
+/// Packs items greedily, in order, into `{"BatchInput": …, "Items": [...]}` inputs that
+/// respect both limits (counting the compact JSON of the whole child input). An item too
+/// big for any batch goes alone; the payload limit then speaks for it.
+fn batch(
+    items: Vec<Value>,
+    batch_input: Option<Value>,
+    limits: BatchLimits,
+) -> (Vec<Value>, Vec<u64>) {
+    let wrap = |items: Vec<Value>| {
+        let mut object = Map::new();
+        if let Some(input) = &batch_input {
+            object.insert("BatchInput".into(), input.clone());
+        }
+        object.insert("Items".into(), Value::Array(items));
+        Value::Object(object)
+    };
+    let overhead = compact(&wrap(Vec::new())).len();
+    let mut batches = Vec::new();
+    let mut counts = Vec::new();
+    let mut current = Vec::new();
+    let mut size = overhead;
+    for item in items {
+        let item_size = compact(&item).len();
+        let added = item_size + usize::from(!current.is_empty());
+        if !current.is_empty() && (current.len() >= limits.items || size + added > limits.bytes) {
+            counts.push(current.len() as u64);
+            batches.push(wrap(std::mem::take(&mut current)));
+            size = overhead;
+        }
+        // A comma separates every item after the first.
+        size += item_size + usize::from(!current.is_empty());
+        current.push(item);
+    }
+    if !current.is_empty() {
+        counts.push(current.len() as u64);
+        batches.push(wrap(current));
+    }
+    (batches, counts)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn batches_respect_item_and_byte_limits_in_order() {
+        let items: Vec<Value> = (0..7).map(|i| json!(i)).collect();
+        let (batches, counts) = batch(
+            items.clone(),
+            None,
+            BatchLimits {
+                items: 3,
+                bytes: usize::MAX,
+            },
+        );
+        assert_eq!(
+            batches,
+            vec![
+                json!({"Items": [0, 1, 2]}),
+                json!({"Items": [3, 4, 5]}),
+                json!({"Items": [6]})
+            ]
+        );
+        assert_eq!(counts, vec![3, 3, 1]);
+        // {"Items":[0,1]} is 15 bytes; a third item would make it 17.
+        let (batches, _) = batch(
+            items,
+            None,
+            BatchLimits {
+                items: usize::MAX,
+                bytes: 16,
+            },
+        );
+        assert_eq!(batches[0], json!({"Items": [0, 1]}));
+        assert_eq!(batches.len(), 4);
+    }
+
+    #[test]
+    fn batch_input_rides_along_with_every_batch() {
+        let (batches, _) = batch(
+            vec![json!("a"), json!("b")],
+            Some(json!({"run": 1})),
+            BatchLimits {
+                items: 1,
+                bytes: usize::MAX,
+            },
+        );
+        assert_eq!(
+            batches,
+            vec![
+                json!({"BatchInput": {"run": 1}, "Items": ["a"]}),
+                json!({"BatchInput": {"run": 1}, "Items": ["b"]})
+            ]
+        );
+    }
+
+    #[test]
+    fn tolerance_is_exceeded_strictly_on_either_threshold() {
+        let t = |count, percentage| FailureTolerance {
+            count,
+            percentage,
+            items_per_child: Vec::new(),
+            total_items: 10,
+        };
+        assert!(t(None, None).exceeded(1));
+        assert!(!t(None, None).exceeded(0));
+        assert!(!t(Some(2), None).exceeded(2));
+        assert!(t(Some(2), None).exceeded(3));
+        assert!(!t(None, Some(30.0)).exceeded(3));
+        assert!(t(None, Some(30.0)).exceeded(4));
+        assert!(t(Some(5), Some(10.0)).exceeded(2));
+    }
+}

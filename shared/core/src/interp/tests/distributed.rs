@@ -1,0 +1,134 @@
+//! A Distributed Map over items from the input: batching and failure tolerance
+//! (developer guide: "ItemBatcher", "Setting failure thresholds for Distributed Map").
+
+use serde_json::{json, Value};
+
+use super::run;
+
+fn distributed(extra: Value, processor_states: Value) -> Value {
+    let mut map = json!({
+        "Type": "Map",
+        "ItemProcessor": {
+            "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+            "StartAt": "Check",
+            "States": processor_states
+        },
+        "End": true
+    });
+    for (k, v) in extra.as_object().cloned().unwrap_or_default() {
+        map[k] = v;
+    }
+    json!({"StartAt": "M", "States": {"M": map}})
+}
+
+/// Fails items equal to "bad", passes the others through.
+fn fail_bad_items() -> Value {
+    json!({
+        "Check": {"Type": "Choice",
+                  "Choices": [{"Variable": "$", "StringEquals": "bad", "Next": "Boom"}],
+                  "Default": "Ok"},
+        "Boom": {"Type": "Fail", "Error": "Bad", "Cause": "bad item"},
+        "Ok": {"Type": "Pass", "End": true}
+    })
+}
+
+#[test]
+fn item_batcher_groups_items_and_adds_batch_input() {
+    let r = run(
+        distributed(
+            json!({
+                "ItemSelector": {"v.$": "$$.Map.Item.Value"},
+                "ItemBatcher": {"MaxItemsPerBatch": 2, "BatchInput": {"run.$": "$.run"}},
+                "ItemsPath": "$.items"
+            }),
+            json!({"Check": {"Type": "Pass", "End": true}}),
+        ),
+        json!({"run": 7, "items": [1, 2, 3]}),
+    );
+    assert_eq!(
+        r.output(),
+        &json!([
+            {"BatchInput": {"run": 7}, "Items": [{"v": 1}, {"v": 2}]},
+            {"BatchInput": {"run": 7}, "Items": [{"v": 3}]}
+        ])
+    );
+}
+
+#[test]
+fn one_failed_child_exceeds_the_default_zero_tolerance() {
+    let r = run(
+        distributed(json!({}), fail_bad_items()),
+        json!(["good", "bad", "good"]),
+    );
+    let f = r.failure();
+    assert_eq!(
+        f.error.as_deref(),
+        Some("States.ExceedToleratedFailureThreshold")
+    );
+    assert_eq!(
+        f.cause.as_deref(),
+        Some("The specified tolerated failure threshold was exceeded")
+    );
+}
+
+#[test]
+fn failures_within_tolerance_keep_their_error_output_in_the_results() {
+    let r = run(
+        distributed(json!({"ToleratedFailureCount": 1}), fail_bad_items()),
+        json!(["good", "bad", "good"]),
+    );
+    assert_eq!(
+        r.output(),
+        &json!(["good", {"Error": "Bad", "Cause": "bad item"}, "good"])
+    );
+    let over = run(
+        distributed(json!({"ToleratedFailurePercentage": 50}), fail_bad_items()),
+        json!(["bad", "bad", "good"]),
+    );
+    assert_eq!(
+        over.failure().error.as_deref(),
+        Some("States.ExceedToleratedFailureThreshold")
+    );
+}
+
+#[test]
+fn the_threshold_error_is_catchable() {
+    let mut def = distributed(json!({}), fail_bad_items());
+    def["States"]["M"]["Catch"] = json!([
+        {"ErrorEquals": ["States.ExceedToleratedFailureThreshold"], "Next": "Caught"}
+    ]);
+    def["States"]["Caught"] = json!({"Type": "Pass", "Result": "caught", "End": true});
+    assert_eq!(run(def, json!(["bad"])).output(), &json!("caught"));
+}
+
+#[test]
+fn inline_maps_ignore_tolerance_and_fail_with_the_childs_error() {
+    let r = run(
+        json!({"StartAt": "M", "States": {"M": {
+            "Type": "Map", "ToleratedFailureCount": 5,
+            "ItemProcessor": {"StartAt": "Check", "States": fail_bad_items()},
+            "End": true}}}),
+        json!(["good", "bad"]),
+    );
+    assert_eq!(r.failure().error.as_deref(), Some("Bad"));
+}
+
+#[test]
+fn tolerance_paths_are_validated_at_run_time() {
+    let def = distributed(
+        json!({"ToleratedFailureCountPath": "$.tolerance", "ItemsPath": "$.items"}),
+        fail_bad_items(),
+    );
+    let negative = run(def.clone(), json!({"tolerance": -1, "items": []}));
+    assert!(negative
+        .failure()
+        .cause
+        .as_deref()
+        .unwrap_or_default()
+        .ends_with("ToleratedFailureCount cannot be negative."));
+    let ok = run(def, json!({"tolerance": "1", "items": ["bad", "good"]}));
+    assert_eq!(
+        ok.output(),
+        &json!([{"Error": "Bad", "Cause": "bad item"}, "good"])
+    );
+}
