@@ -67,8 +67,11 @@ impl Failure {
         Self::new(names::RUNTIME, cause)
     }
 
+    /// An intrinsic function that cannot be evaluated. The AWS developer guide lists
+    /// `States.IntrinsicFailure` as "reserved for future use": such errors are reported
+    /// as `States.Runtime`, so that is what this raises.
     pub fn intrinsic(cause: impl Into<String>) -> Self {
-        Self::new(names::INTRINSIC_FAILURE, cause)
+        Self::runtime(cause)
     }
 
     pub fn data_limit(cause: impl Into<String>) -> Self {

@@ -106,13 +106,11 @@ impl Runner<'_, '_, '_> {
                 Err(f) => return Flow::Fail(f),
             }
         }
+        // The developer guide keeps `States.NoChoiceMatched` "reserved for future use":
+        // no match without a Default is reported as `States.Runtime`.
         let Some(next) = next.or(choice.default.as_ref()) else {
-            return Flow::Fail(Failure::new(
-                names::NO_CHOICE_MATCHED,
-                format!(
-                    "No Choice Rules matched and no Default was specified for the state '{}'.",
-                    frame.state
-                ),
+            return Flow::Fail(Failure::runtime(
+                "No Choice Rule matched and no Default state was specified.",
             ));
         };
         let effective = effective.into_owned();

@@ -31,14 +31,11 @@ pub(super) fn err(src: &str) -> Failure {
     }
 }
 
-/// Asserts an `States.IntrinsicFailure` whose cause contains `needle`.
+/// Asserts an intrinsic failure (reported as `States.Runtime`, as AWS does) whose cause
+/// contains `needle`.
 pub(super) fn assert_intrinsic_failure(src: &str, needle: &str) {
     let e = err(src);
-    assert_eq!(
-        e.error.as_deref(),
-        Some(names::INTRINSIC_FAILURE),
-        "{src}: {e}"
-    );
+    assert_eq!(e.error.as_deref(), Some(names::RUNTIME), "{src}: {e}");
     let cause = e.cause.unwrap_or_default();
     assert!(
         cause.contains(needle),

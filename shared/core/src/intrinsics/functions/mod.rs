@@ -1,10 +1,10 @@
 //! The 18 `States.*` functions: names, arity (checked when parsing) and evaluation.
 //!
 //! Argument failures at run time (wrong type, out of range, over a size limit, a
-//! `{}` count mismatch) raise `States.IntrinsicFailure`, the error the States Language
-//! reserves for "the attempt to invoke an Intrinsic Function failed". A path argument
-//! that matches nothing is a `States.Runtime`, like any unresolvable path (see
-//! `super::eval`).
+//! `{}` count mismatch) raise `States.Runtime`: the AWS developer guide keeps
+//! `States.IntrinsicFailure` "reserved for future use" and reports intrinsic processing
+//! errors under `States.Runtime`. A path argument that matches nothing is a
+//! `States.Runtime` too, like any unresolvable path (see `super::eval`).
 
 mod arrays;
 mod encoding;
@@ -155,7 +155,7 @@ struct Fn_ {
 }
 
 impl Fn_ {
-    /// `States.IntrinsicFailure` with the cause prefixed by the function's name.
+    /// A `States.Runtime` failure with the cause prefixed by the function's name.
     fn fail(self, detail: impl std::fmt::Display) -> Failure {
         Failure::intrinsic(format!(
             "Invalid arguments in {}: {detail}",
