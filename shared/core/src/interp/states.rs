@@ -14,7 +14,7 @@ use crate::definition::{
     FailField, FailState, InputPath, ParallelState, ResultPath, Seconds, StateKind, TaskState,
     WaitState,
 };
-use crate::failure::{names, Failure};
+use crate::failure::Failure;
 use crate::jsonpath::Path;
 
 impl Runner<'_, '_, '_> {
