@@ -11,8 +11,8 @@ use super::history::{Details, HistoryEvent};
 use super::io::{self, apply_input_path, apply_result_path, compact, eval_template, select};
 use super::step::{Flow, Runner};
 use crate::definition::{
-    FailField, FailState, InputPath, ParallelState, ResultPath, Seconds, StateKind, TaskState,
-    WaitState,
+    ChoiceState, FailField, FailState, InputPath, ParallelState, ResultPath, Seconds, StateKind,
+    TaskState, WaitState,
 };
 use crate::failure::Failure;
 use crate::jsonpath::Path;
@@ -22,7 +22,7 @@ impl Runner<'_, '_, '_> {
         let state = self.state(frame);
         match &state.kind {
             StateKind::Pass(pass) => self.pass(frame, pass.result.as_ref()),
-            StateKind::Choice(_) => self.choice(frame),
+            StateKind::Choice(choice) => self.choice(frame, choice),
             StateKind::Wait(wait) => self.wait(frame, wait),
             StateKind::Succeed => {
                 let raw = std::mem::take(&mut frame.input);
@@ -84,11 +84,8 @@ impl Runner<'_, '_, '_> {
         }
     }
 
-    fn choice(&mut self, frame: &mut Frame) -> Flow {
+    fn choice(&mut self, frame: &mut Frame, choice: &ChoiceState) -> Flow {
         let state = self.state(frame);
-        let StateKind::Choice(choice) = &state.kind else {
-            unreachable!()
-        };
         let raw = std::mem::take(&mut frame.input);
         let ctx = self.context(frame);
         let effective = match effective_input(&state.input_path, &raw, &ctx) {
