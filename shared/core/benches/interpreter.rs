@@ -81,6 +81,59 @@ fn reshaping_loop(iterations: u64) -> Value {
     })
 }
 
+/// A loop whose Pass state calls several intrinsics per turn (format, arrays, hashing).
+fn intrinsic_loop(iterations: u64) -> Value {
+    json!({
+        "StartAt": "Init",
+        "States": {
+            "Init": {"Type": "Pass", "Result": {"i": 0, "tags": ["a", "b", "c", "a"]}, "Next": "Work"},
+            "Work": {
+                "Type": "Pass",
+                "Parameters": {
+                    "i.$": "States.MathAdd($.i, 1)",
+                    "tags.$": "$.tags",
+                    "label.$": "States.Format('item {} of {}', $.i, States.ArrayLength($.tags))",
+                    "unique.$": "States.ArrayUnique($.tags)",
+                    "has.$": "States.ArrayContains($.tags, 'b')",
+                    "digest.$": "States.Hash($.tags[0], 'SHA-256')",
+                    "json.$": "States.JsonToString($.tags)"
+                },
+                "Next": "Check"
+            },
+            "Check": {
+                "Type": "Choice",
+                "Choices": [{"Variable": "$.i", "NumericLessThan": iterations, "Next": "Work"}],
+                "Default": "Done"
+            },
+            "Done": {"Type": "Succeed"}
+        }
+    })
+}
+
+/// An inline Map whose iterations run Choice → Pass → Pass.
+fn map_over_items(items: usize) -> Value {
+    json!({
+        "StartAt": "Items",
+        "States": {
+            "Items": {"Type": "Pass", "Parameters": {"items.$": "States.ArrayRange(1, 1000, 1)"}, "Next": "Each"},
+            "Each": {
+                "Type": "Map",
+                "ItemsPath": "$.items",
+                "ItemSelector": {"n.$": "$$.Map.Item.Value", "i.$": "$$.Map.Item.Index"},
+                "ItemProcessor": {"StartAt": "Even?", "States": {
+                    "Even?": {"Type": "Choice", "Choices": [
+                        {"Variable": "$.n", "NumericGreaterThan": items, "Next": "Skip"}],
+                        "Default": "Keep"},
+                    "Keep": {"Type": "Pass", "Parameters": {"kept.$": "$.n"}, "Next": "Done"},
+                    "Skip": {"Type": "Pass", "Result": null, "Next": "Done"},
+                    "Done": {"Type": "Pass", "End": true}
+                }},
+                "End": true
+            }
+        }
+    })
+}
+
 fn run_once(definition: &StateMachine) -> (u64, f64) {
     let info = ExecutionInfo::local("bench", "bench", json!({}), 0);
     let mut execution = Execution::start(definition, info, false);
@@ -113,6 +166,14 @@ fn main() {
         (
             "Pass/Choice reshaping loop, 200,000 transitions",
             reshaping_loop(100_000 / scale as u64),
+        ),
+        (
+            "intrinsic-heavy Parameters loop, 100,000 transitions",
+            intrinsic_loop(50_000 / scale as u64),
+        ),
+        (
+            "Map over 1,000 items (3 states each)",
+            map_over_items(1_000 / scale),
         ),
     ];
     println!(

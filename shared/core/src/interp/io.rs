@@ -173,8 +173,15 @@ pub(crate) fn compact(value: &Value) -> String {
     serde_json::to_string(value).unwrap_or_default()
 }
 
-/// Whether `value` serialises to more than [`MAX_PAYLOAD_BYTES`]; stops counting early.
+/// Whether `value` serialises to more than [`MAX_PAYLOAD_BYTES`].
+///
+/// Runs on every state output, so it first bounds the size from above without formatting
+/// anything (every string byte may escape to six, every number takes at most 24); only a
+/// value whose bound passes the limit is serialised, and that stops counting early.
 pub(crate) fn exceeds_payload_limit(value: &Value) -> bool {
+    if size_upper_bound(value, 0) <= MAX_PAYLOAD_BYTES {
+        return false;
+    }
     struct Counter(usize);
     impl std::io::Write for Counter {
         fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
@@ -188,10 +195,45 @@ pub(crate) fn exceeds_payload_limit(value: &Value) -> bool {
             Ok(())
         }
     }
-    // Strings and numbers are the only unbounded parts: skip serialising small values.
+    serde_json::to_writer(&mut Counter(0), value).is_err()
+}
+
+/// An upper bound of `value`'s compact JSON size added to `acc`; stops once past the limit.
+fn size_upper_bound(value: &Value, acc: usize) -> usize {
+    if acc > MAX_PAYLOAD_BYTES {
+        return acc;
+    }
     match value {
-        Value::Null | Value::Bool(_) | Value::Number(_) => false,
-        Value::String(s) if s.len() < MAX_PAYLOAD_BYTES / 6 => false,
-        _ => serde_json::to_writer(&mut Counter(0), value).is_err(),
+        Value::Null | Value::Bool(_) => acc + 5,
+        Value::Number(_) => acc + 24,
+        Value::String(s) => acc + 6 * s.len() + 2,
+        Value::Array(items) => items
+            .iter()
+            .fold(acc + 2, |acc, v| size_upper_bound(v, acc + 1)),
+        Value::Object(map) => map.iter().fold(acc + 2, |acc, (k, v)| {
+            size_upper_bound(v, acc + 6 * k.len() + 4)
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn payload_limit_counts_the_serialised_size_including_escapes() {
+        // 200 KiB of plain text fits; its upper bound does not, so it is measured exactly.
+        assert!(!exceeds_payload_limit(
+            &json!({"s": "a".repeat(200 * 1024)})
+        ));
+        // 50 K control characters escape to six bytes each: 300 KB serialised.
+        assert!(exceeds_payload_limit(&json!(["\u{1}".repeat(50 * 1024)])));
+        assert!(exceeds_payload_limit(&json!(vec!["x".repeat(1000); 300])));
+        assert!(!exceeds_payload_limit(&json!(vec![1; 1000])));
+        // Exactly at the limit is allowed; one byte over is not.
+        let at = MAX_PAYLOAD_BYTES - 2;
+        assert!(!exceeds_payload_limit(&json!("b".repeat(at))));
+        assert!(exceeds_payload_limit(&json!("b".repeat(at + 1))));
     }
 }

@@ -5,6 +5,8 @@
 //! commit. It stops at the first state that needs the caller (a Task, a future Wait, a
 //! Parallel or Map), at the frame's end, or after `Env::max_transitions` states.
 
+use std::cell::Cell;
+
 use serde_json::Value;
 
 use super::context::{Context, ExecutionInfo};
@@ -69,6 +71,7 @@ pub fn step(
         graph,
         env,
         out: Step::default(),
+        current: Cell::new(None),
     };
     runner.dispatch(frame, event)?;
     Ok(runner.out)
@@ -78,6 +81,9 @@ pub(super) struct Runner<'d, 'e, 'x> {
     pub graph: &'d Graph,
     pub env: &'e mut Env<'x>,
     pub out: Step,
+    /// The frame's current state, looked up once per state rather than on every use
+    /// (a name lookup is the largest cost of a plain transition). Cleared by `goto`.
+    current: Cell<Option<&'d State>>,
 }
 
 /// How a state's work ended.
@@ -263,6 +269,7 @@ impl<'d, 'e, 'x> Runner<'d, 'e, 'x> {
         }
         frame.state.clear();
         frame.state.push_str(next);
+        self.current.set(None);
         frame.input = output;
         frame.retries.clear();
         frame.phase = Phase::Entering;
@@ -376,9 +383,15 @@ impl<'d, 'e, 'x> Runner<'d, 'e, 'x> {
     }
 
     pub(super) fn state(&self, frame: &Frame) -> &'d State {
+        if let Some(state) = self.current.get() {
+            return state;
+        }
         // `step` checked the state exists and transitions only follow validated names.
         match self.graph.state(&frame.state) {
-            Some(state) => state,
+            Some(state) => {
+                self.current.set(Some(state));
+                state
+            }
             None => unreachable!("state {:?} vanished from a validated graph", frame.state),
         }
     }

@@ -18,7 +18,7 @@ use serde_json::Value;
 
 use crate::definition::fields;
 use crate::definition::validate::GraphInfo;
-use crate::definition::{Graph, StateMachine};
+use crate::definition::{Graph, StateHasher, StateMachine};
 use ctx::{type_name, Ctx, Obj, Ptr};
 
 /// AWS's limit on the length of a state name, in characters.
@@ -96,7 +96,8 @@ pub(crate) fn graph(cx: &mut Ctx, obj: &Obj<'_>) -> Option<Graph> {
     cx.graphs
         .push(GraphInfo::collect(obj.ptr.clone(), start_at, &states_obj));
 
-    let mut states = IndexMap::with_capacity(states_obj.map.len());
+    let mut states =
+        IndexMap::with_capacity_and_hasher(states_obj.map.len(), StateHasher::default());
     let mut complete = true;
     for (name, value) in states_obj.map {
         let at = states_obj.at(name);
