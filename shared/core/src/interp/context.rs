@@ -25,6 +25,11 @@ pub struct ExecutionInfo {
 }
 
 impl ExecutionInfo {
+    /// The region named in the execution ARN (`arn:aws:states:<region>:…`).
+    pub fn region(&self) -> &str {
+        self.id.split(':').nth(3).unwrap_or_default()
+    }
+
     /// Ids in AWS's ARN format for a local run (region `local`, account `000000000000`).
     pub fn local(state_machine_name: &str, execution_name: &str, input: Value, now: i64) -> Self {
         let account = "arn:aws:states:local:000000000000";

@@ -40,6 +40,9 @@ pub enum Details {
     TaskScheduled {
         resource: String,
         parameters: Value,
+        region: String,
+        timeout_seconds: Option<u64>,
+        heartbeat_seconds: Option<u64>,
     },
     TaskSucceeded {
         resource: String,
@@ -104,19 +107,38 @@ impl HistoryEvent {
             Details::TaskScheduled {
                 resource,
                 parameters,
-            } => (
-                "taskScheduledEventDetails",
-                json!({"resource": resource, "parameters": parameters.to_string()}),
-            ),
-            Details::TaskSucceeded { resource, output } => (
-                "taskSucceededEventDetails",
-                json!({"resource": resource, "output": output.to_string(),
-                       "outputDetails": {"truncated": false}}),
-            ),
+                region,
+                timeout_seconds,
+                heartbeat_seconds,
+            } => {
+                let mut d = match TaskKind::of(resource) {
+                    TaskKind::Service { service, api } => json!({
+                        "resourceType": service, "resource": api, "region": region,
+                        "parameters": parameters.to_string(),
+                    }),
+                    TaskKind::Lambda | TaskKind::Activity => json!({
+                        "resource": resource, "input": parameters.to_string(),
+                        "inputDetails": {"truncated": false},
+                    }),
+                };
+                if let Some(t) = timeout_seconds {
+                    d["timeoutInSeconds"] = (*t).into();
+                }
+                if let Some(h) = heartbeat_seconds {
+                    d["heartbeatInSeconds"] = (*h).into();
+                }
+                (self.details_key("ScheduledEventDetails"), d)
+            }
+            Details::TaskSucceeded { resource, output } => {
+                let mut d =
+                    json!({"output": output.to_string(), "outputDetails": {"truncated": false}});
+                task_resource(&mut d, resource);
+                (self.details_key("SucceededEventDetails"), d)
+            }
             Details::TaskFailed { resource, failure } => {
                 let mut d = failure_json(failure);
-                d["resource"] = resource.clone().into();
-                ("taskFailedEventDetails", d)
+                task_resource(&mut d, resource);
+                (self.details_key("FailedEventDetails"), d)
             }
             Details::MapStarted { length } => {
                 ("mapStateStartedEventDetails", json!({"length": length}))
@@ -145,6 +167,77 @@ impl HistoryEvent {
     }
 }
 
+impl HistoryEvent {
+    /// `taskScheduledEventDetails`, `lambdaFunctionSucceededEventDetails`, … : the event
+    /// type with a lower-case first letter, for the task family events.
+    fn details_key(&self, suffix: &str) -> &'static str {
+        match (self.event_type.as_str(), suffix) {
+            ("LambdaFunctionScheduled", _) => "lambdaFunctionScheduledEventDetails",
+            ("LambdaFunctionSucceeded", _) => "lambdaFunctionSucceededEventDetails",
+            ("LambdaFunctionFailed", _) => "lambdaFunctionFailedEventDetails",
+            ("ActivityScheduled", _) => "activityScheduledEventDetails",
+            ("ActivitySucceeded", _) => "activitySucceededEventDetails",
+            ("ActivityFailed", _) => "activityFailedEventDetails",
+            (_, "ScheduledEventDetails") => "taskScheduledEventDetails",
+            (_, "SucceededEventDetails") => "taskSucceededEventDetails",
+            _ => "taskFailedEventDetails",
+        }
+    }
+}
+
+/// How Step Functions names a task resource in history.
+#[derive(Debug, PartialEq)]
+pub(crate) enum TaskKind<'a> {
+    /// `arn:aws:states:::lambda:invoke` → resourceType `lambda`, resource `invoke`.
+    Service { service: &'a str, api: &'a str },
+    /// A bare Lambda function ARN: `LambdaFunction…` events.
+    Lambda,
+    /// `arn:aws:states:<region>:<account>:activity:<name>`: `Activity…` events.
+    Activity,
+}
+
+impl<'a> TaskKind<'a> {
+    pub(crate) fn of(resource: &'a str) -> Self {
+        let parts: Vec<&str> = resource.splitn(6, ':').collect();
+        match parts.as_slice() {
+            [_, _, "lambda", ..] => TaskKind::Lambda,
+            [_, _, "states", _, _, rest] if rest.starts_with("activity:") => TaskKind::Activity,
+            [_, _, "states", _, _, rest] => match rest.split_once(':') {
+                Some((service, api)) => TaskKind::Service { service, api },
+                None => TaskKind::Service {
+                    service: rest,
+                    api: "",
+                },
+            },
+            _ => TaskKind::Service {
+                service: "",
+                api: resource,
+            },
+        }
+    }
+
+    /// The event type names for this kind: (scheduled, succeeded, failed).
+    pub(crate) fn event_types(&self) -> (&'static str, &'static str, &'static str) {
+        match self {
+            TaskKind::Service { .. } => ("TaskScheduled", "TaskSucceeded", "TaskFailed"),
+            TaskKind::Lambda => (
+                "LambdaFunctionScheduled",
+                "LambdaFunctionSucceeded",
+                "LambdaFunctionFailed",
+            ),
+            TaskKind::Activity => ("ActivityScheduled", "ActivitySucceeded", "ActivityFailed"),
+        }
+    }
+}
+
+/// Service integrations name their resource in two parts; Lambda and activities don't.
+fn task_resource(details: &mut Value, resource: &str) {
+    if let TaskKind::Service { service, api } = TaskKind::of(resource) {
+        details["resourceType"] = service.into();
+        details["resource"] = api.into();
+    }
+}
+
 fn failure_json(failure: &Failure) -> Value {
     let mut map = serde_json::Map::new();
     if let Some(error) = &failure.error {
@@ -154,4 +247,67 @@ fn failure_json(failure: &Failure) -> Value {
         map.insert("cause".into(), cause.clone().into());
     }
     Value::Object(map)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn task_resources_split_like_step_functions_history() {
+        assert_eq!(
+            TaskKind::of("arn:aws:states:::lambda:invoke"),
+            TaskKind::Service {
+                service: "lambda",
+                api: "invoke"
+            }
+        );
+        assert_eq!(
+            TaskKind::of("arn:aws:states:::sqs:sendMessage.waitForTaskToken"),
+            TaskKind::Service {
+                service: "sqs",
+                api: "sendMessage.waitForTaskToken"
+            }
+        );
+        assert_eq!(
+            TaskKind::of("arn:aws:lambda:us-east-1:123456789012:function:f"),
+            TaskKind::Lambda
+        );
+        assert_eq!(
+            TaskKind::of("arn:aws:states:us-east-1:123456789012:activity:a"),
+            TaskKind::Activity
+        );
+    }
+
+    #[test]
+    fn task_events_carry_aws_detail_fields() {
+        let scheduled = HistoryEvent::new(
+            "TaskScheduled",
+            Details::TaskScheduled {
+                resource: "arn:aws:states:::sqs:sendMessage".into(),
+                parameters: json!({"QueueUrl": "q"}),
+                region: "us-east-1".into(),
+                timeout_seconds: Some(30),
+                heartbeat_seconds: None,
+            },
+        )
+        .to_aws_json(5, 4, "2024-01-01T00:00:00.000Z");
+        assert_eq!(
+            scheduled["taskScheduledEventDetails"],
+            json!({"resourceType": "sqs", "resource": "sendMessage", "region": "us-east-1",
+                   "parameters": "{\"QueueUrl\":\"q\"}", "timeoutInSeconds": 30})
+        );
+        let failed = HistoryEvent::new(
+            "LambdaFunctionFailed",
+            Details::TaskFailed {
+                resource: "arn:aws:lambda:us-east-1:1:function:f".into(),
+                failure: Failure::new("E", "C"),
+            },
+        )
+        .to_aws_json(6, 5, "2024-01-01T00:00:00.000Z");
+        assert_eq!(
+            failed["lambdaFunctionFailedEventDetails"],
+            json!({"error": "E", "cause": "C"})
+        );
+    }
 }

@@ -7,7 +7,7 @@ use serde_json::{Map, Value};
 use super::choice;
 use super::event::{ChildrenKind, ChildrenRequest, Effect, Outcome, TaskRequest};
 use super::frame::{Frame, Phase};
-use super::history::{Details, HistoryEvent};
+use super::history::{Details, HistoryEvent, TaskKind};
 use super::io::{self, apply_input_path, apply_result_path, compact, eval_template, select};
 use super::step::{Flow, Runner};
 use crate::definition::{
@@ -241,12 +241,17 @@ impl Runner<'_, '_, '_> {
             Err(f) => return Flow::Fail(f),
         };
         let attempt = frame.retry_count();
+        let region = self.env.execution.region();
         self.emit(|| {
+            let (scheduled, _, _) = TaskKind::of(&task.resource).event_types();
             HistoryEvent::new(
-                "TaskScheduled",
+                scheduled,
                 Details::TaskScheduled {
                     resource: task.resource.clone(),
                     parameters: parameters.clone(),
+                    region: region.to_owned(),
+                    timeout_seconds,
+                    heartbeat_seconds,
                 },
             )
         });

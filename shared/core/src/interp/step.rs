@@ -12,7 +12,7 @@ use serde_json::Value;
 use super::context::{Context, ExecutionInfo};
 use super::event::{Effect, Event, Outcome, Step};
 use super::frame::{Frame, Phase};
-use super::history::{Details, HistoryEvent};
+use super::history::{Details, HistoryEvent, TaskKind};
 use super::io::{self, apply_input_path, apply_result_path, eval_template};
 use super::retry::{self, RetryDecision};
 use crate::definition::{Graph, State, StateKind, StateMachine, Transition};
@@ -136,7 +136,7 @@ impl<'d, 'e, 'x> Runner<'d, 'e, 'x> {
                 if let StateKind::Task(task) = &state.kind {
                     self.emit(|| {
                         HistoryEvent::new(
-                            "TaskSucceeded",
+                            TaskKind::of(&task.resource).event_types().1,
                             Details::TaskSucceeded {
                                 resource: task.resource.clone(),
                                 output: output.clone(),
@@ -151,7 +151,7 @@ impl<'d, 'e, 'x> Runner<'d, 'e, 'x> {
                 if let StateKind::Task(task) = &state.kind {
                     self.emit(|| {
                         HistoryEvent::new(
-                            "TaskFailed",
+                            TaskKind::of(&task.resource).event_types().2,
                             Details::TaskFailed {
                                 resource: task.resource.clone(),
                                 failure: failure.clone(),

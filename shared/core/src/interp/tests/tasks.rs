@@ -33,8 +33,9 @@ fn task_result_goes_through_result_selector_result_path_and_output_path() {
     assert_eq!(request.timeout_seconds, Some(30));
     assert_eq!(request.heartbeat_seconds, Some(5));
     assert_eq!(request.attempt, 0);
-    assert!(r.event_types().contains(&"TaskScheduled"));
-    assert!(r.event_types().contains(&"TaskSucceeded"));
+    // A bare Lambda ARN shows in history as LambdaFunction… events, as in Step Functions.
+    assert!(r.event_types().contains(&"LambdaFunctionScheduled"));
+    assert!(r.event_types().contains(&"LambdaFunctionSucceeded"));
 }
 
 #[test]
