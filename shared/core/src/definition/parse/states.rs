@@ -2,6 +2,8 @@
 
 use serde_json::{Map, Value};
 
+use crate::jsonpath::Path;
+
 use super::ctx::{Ctx, Obj};
 use super::{choice, graph, paths, query_language_is_jsonata, retry, template};
 use super::{timestamp_millis, MAX_SECONDS};
@@ -125,19 +127,13 @@ fn next_or_end(cx: &mut Ctx, obj: &Obj<'_>) -> Option<Transition> {
 
 /// Literal seconds or the `…Path` twin; at most one of the two.
 fn seconds(cx: &mut Ctx, obj: &Obj<'_>, key: &str) -> Option<Option<Seconds>> {
-    let path_key = format!("{key}Path");
-    if !obj.at_most_one(cx, &[key, &path_key]) {
-        return None;
-    }
-    if obj.has(key) {
-        return obj
-            .integer(cx, key, 1, MAX_SECONDS)
-            .map(|n| Some(Seconds::Literal(n)));
-    }
-    if obj.has(&path_key) {
-        return paths::path_field(cx, obj, &path_key).map(|p| Some(Seconds::Path(p)));
-    }
-    Some(None)
+    literal_or_path(
+        cx,
+        obj,
+        key,
+        |cx, obj, key| obj.integer(cx, key, 1, MAX_SECONDS).map(Seconds::Literal),
+        Seconds::Path,
+    )
 }
 
 fn task(cx: &mut Ctx, obj: &Obj<'_>) -> Option<TaskState> {
@@ -399,19 +395,13 @@ fn item_batcher(cx: &mut Ctx, batcher: &Obj<'_>) -> Option<ItemBatcher> {
 
 /// `key` (a positive integer up to `max`) or `keyPath`; `Some(None)` when neither is present.
 fn count(cx: &mut Ctx, obj: &Obj<'_>, key: &str, max: u64) -> Option<Option<Count>> {
-    let path_key = format!("{key}Path");
-    if !obj.at_most_one(cx, &[key, &path_key]) {
-        return None;
-    }
-    if obj.has(key) {
-        return obj
-            .integer(cx, key, 1, max)
-            .map(|n| Some(Count::Literal(n)));
-    }
-    if obj.has(&path_key) {
-        return paths::path_field(cx, obj, &path_key).map(|p| Some(Count::Path(p)));
-    }
-    Some(None)
+    literal_or_path(
+        cx,
+        obj,
+        key,
+        |cx, obj, key| obj.integer(cx, key, 1, max).map(Count::Literal),
+        Count::Path,
+    )
 }
 
 /// `key` (read with `literal`) or `keyPath`; `Some(None)` when neither is present.
@@ -419,17 +409,35 @@ fn tolerance(
     cx: &mut Ctx,
     obj: &Obj<'_>,
     key: &str,
-    literal: impl Fn(&mut Ctx, &Obj<'_>, &str) -> Option<f64>,
+    literal: impl FnOnce(&mut Ctx, &Obj<'_>, &str) -> Option<f64>,
 ) -> Option<Option<Tolerance>> {
+    literal_or_path(
+        cx,
+        obj,
+        key,
+        |cx, obj, key| literal(cx, obj, key).map(Tolerance::Literal),
+        Tolerance::Path,
+    )
+}
+
+/// A field given literally (`key`, read by `literal`) or through its `keyPath` twin, at
+/// most one of the two: `None` when invalid, `Some(None)` when neither is present.
+fn literal_or_path<T>(
+    cx: &mut Ctx,
+    obj: &Obj<'_>,
+    key: &str,
+    literal: impl FnOnce(&mut Ctx, &Obj<'_>, &str) -> Option<T>,
+    path: impl FnOnce(Path) -> T,
+) -> Option<Option<T>> {
     let path_key = format!("{key}Path");
     if !obj.at_most_one(cx, &[key, &path_key]) {
         return None;
     }
     if obj.has(key) {
-        return literal(cx, obj, key).map(|n| Some(Tolerance::Literal(n)));
+        return literal(cx, obj, key).map(Some);
     }
     if obj.has(&path_key) {
-        return paths::path_field(cx, obj, &path_key).map(|p| Some(Tolerance::Path(p)));
+        return paths::path_field(cx, obj, &path_key).map(|p| Some(path(p)));
     }
     Some(None)
 }
