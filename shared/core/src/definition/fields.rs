@@ -1,6 +1,6 @@
 //! Which fields each state type accepts (AWS Step Functions, JSONPath query language).
 //!
-//! Sources: the AWS developer guide pages "amazon-states-language-<type>-state" and
+//! Sources: the AWS developer guide pages `amazon-states-language-<type>-state` and
 //! "statemachine-structure", the ASL specification (states-language.net) and statelint.
 
 /// Fields every state accepts.

@@ -3,9 +3,9 @@
 //! An intrinsic is parsed once (when the definition is parsed) into an expression tree
 //! whose path arguments are compiled [`crate::jsonpath::Path`]s.
 //!
-//! - [`parse`]: lexer and parser (string escapes, numbers, paths, nesting).
-//! - [`functions`]: the functions themselves, one file per family.
-//! - [`format`]: Java-style text renderings (AWS runs on the JVM with Jackson).
+//! - `parse`: lexer and parser (string escapes, numbers, paths, nesting).
+//! - `functions`: the functions themselves, one file per family.
+//! - `format`: Java-style text renderings (AWS runs on the JVM with Jackson).
 
 mod format;
 mod functions;

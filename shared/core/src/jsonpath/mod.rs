@@ -205,7 +205,7 @@ impl Path {
     }
 
     /// The path in Jayway's normal form, as AWS quotes it in some causes
-    /// ("No results for path: $['a'][0]").
+    /// (`No results for path: $['a'][0]`).
     pub fn normalized(&self) -> String {
         use std::fmt::Write;
         let mut out = String::from("$");
