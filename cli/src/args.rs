@@ -25,7 +25,7 @@ pub enum Command {
 
 #[derive(Debug, Args)]
 pub struct RunArgs {
-    /// The state machine definition (ASL JSON file).
+    /// The state machine definition: an ASL JSON file (or the JSON text itself).
     pub definition: PathBuf,
     /// The execution input: a JSON file, or JSON text. Defaults to `{}`.
     #[arg(long, short)]
@@ -43,9 +43,25 @@ pub struct RunArgs {
 
 #[derive(Debug, Args)]
 pub struct ValidateArgs {
-    /// The state machine definition (ASL JSON file).
+    /// The state machine definition: an ASL JSON file (or the JSON text itself).
     pub definition: PathBuf,
     /// Print the diagnostics as a JSON array.
     #[arg(long)]
     pub json: bool,
+}
+
+/// Reads a definition file; text that is not a file but looks like a JSON object is taken
+/// as the definition itself, which saves a temporary file in scripts.
+pub fn read_definition(arg: &std::path::Path) -> anyhow::Result<String> {
+    use anyhow::Context as _;
+    match std::fs::read_to_string(arg) {
+        Ok(text) => Ok(text),
+        Err(err) => {
+            let inline = arg.to_str().filter(|s| s.trim_start().starts_with('{'));
+            match inline {
+                Some(text) => Ok(text.to_owned()),
+                None => Err(err).with_context(|| format!("cannot read {}", arg.display())),
+            }
+        }
+    }
 }

@@ -20,8 +20,7 @@ use stepwise_core::interp::{Details, Execution, ExecutionInfo, RecordedEvent, St
 use crate::args::RunArgs;
 
 pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
-    let text = std::fs::read_to_string(&args.definition)
-        .with_context(|| format!("cannot read {}", args.definition.display()))?;
+    let text = crate::args::read_definition(&args.definition)?;
     let definition = match stepwise_core::definition::parse(&text) {
         Ok(d) => d,
         Err(invalid) => {
@@ -42,9 +41,10 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         .name
         .clone()
         .unwrap_or_else(|| format!("{:016x}", seed.rotate_left(17)));
-    let machine_name = args
-        .definition
-        .file_stem()
+    // `$$.StateMachine.Name`: the file's stem, or a fixed name for an inline definition.
+    let machine_name = Some(&args.definition)
+        .filter(|p| p.is_file())
+        .and_then(|p| p.file_stem())
         .and_then(|s| s.to_str())
         .map(|s| s.trim_end_matches(".asl"))
         .unwrap_or("state-machine")

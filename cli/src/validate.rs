@@ -2,13 +2,10 @@
 
 use std::process::ExitCode;
 
-use anyhow::Context as _;
-
 use crate::args::ValidateArgs;
 
 pub fn validate(args: ValidateArgs) -> anyhow::Result<ExitCode> {
-    let text = std::fs::read_to_string(&args.definition)
-        .with_context(|| format!("cannot read {}", args.definition.display()))?;
+    let text = crate::args::read_definition(&args.definition)?;
     let diagnostics = match stepwise_core::definition::parse(&text) {
         Ok(_) => Vec::new(),
         Err(invalid) => invalid.diagnostics,

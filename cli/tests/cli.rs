@@ -250,3 +250,17 @@ fn an_endless_loop_still_meets_the_execution_timeout() {
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(last_line_json(&out)["status"], "TIMED_OUT");
 }
+
+#[test]
+fn a_definition_can_be_given_inline() {
+    let out = stepwise(&[
+        "run",
+        r#"{"StartAt":"P","States":{"P":{"Type":"Pass","Parameters":{"m.$":"$$.StateMachine.Name"},"End":true}}}"#,
+        "--json",
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(
+        last_line_json(&out),
+        json!({"status": "SUCCEEDED", "output": {"m": "state-machine"}})
+    );
+}
