@@ -404,13 +404,13 @@ impl<'d> Execution<'d> {
             (Outcome::Failed(failure), Some(tolerance)) => {
                 join.failed_items += tolerance.items_of(index);
                 if tolerance.exceeded(join.failed_items) {
-                    self.fail_join(parent, FailureTolerance::exceeded_failure());
+                    self.fail_join(parent, FailureTolerance::exceeded_failure(), now);
                     return;
                 }
                 failure.to_error_output()
             }
             (Outcome::Failed(failure), None) => {
-                self.fail_join(parent, failure);
+                self.fail_join(parent, failure, now);
                 return;
             }
         };
@@ -434,9 +434,23 @@ impl<'d> Execution<'d> {
     }
 
     /// Stops the remaining children of a join and fails its parent state.
-    fn fail_join(&mut self, parent: usize, failure: Failure) {
+    /// Stops the remaining children of a join (Map iterations still running are recorded
+    /// as `MapIterationAborted`, as Step Functions does) and fails its parent state.
+    fn fail_join(&mut self, parent: usize, failure: Failure, now: i64) {
         if let Some(join) = self.nodes[parent].as_mut().and_then(|n| n.join.take()) {
             for child in join.running {
+                let iteration = self.nodes[child]
+                    .as_ref()
+                    .and_then(|n| Some((n.parent?.1, n.frame.scope().steps().len())));
+                if let (ChildrenKind::Map, Some((index, depth))) = (join.kind, iteration) {
+                    let name = join.state.clone();
+                    self.record(now, depth, || {
+                        HistoryEvent::new(
+                            "MapIterationAborted",
+                            Details::MapIteration { name, index },
+                        )
+                    });
+                }
                 self.abort(child);
             }
         }

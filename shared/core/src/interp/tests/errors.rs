@@ -142,3 +142,24 @@ fn max_concurrency_path_takes_integer_strings_and_rejects_negatives() {
         "The MaxConcurrencyPath field refers to value \"abc\" which is not a valid integer: $.mc"
     );
 }
+
+#[test]
+fn iterations_still_running_when_a_map_fails_are_recorded_as_aborted() {
+    let r = run(
+        json!({"StartAt": "M", "States": {"M": {
+            "Type": "Map",
+            "ItemProcessor": {"StartAt": "C", "States": {
+                "C": {"Type": "Choice", "Choices": [{"Variable": "$", "NumericEquals": 0, "Next": "Boom"}], "Default": "Slow"},
+                "Boom": {"Type": "Fail", "Error": "E"},
+                "Slow": {"Type": "Wait", "Seconds": 60, "End": true}}},
+            "End": true}}}),
+        json!([0, 1, 2]),
+    );
+    assert_eq!(r.failure().error.as_deref(), Some("E"));
+    let aborted = r
+        .event_types()
+        .iter()
+        .filter(|t| **t == "MapIterationAborted")
+        .count();
+    assert_eq!(aborted, 2);
+}

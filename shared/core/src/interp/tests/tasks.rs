@@ -210,3 +210,55 @@ fn wait_for_task_token_puts_a_fresh_token_in_the_context() {
     let r = run_scripted(&plain, json!({}), vec![Ok(json!(1))]);
     assert_eq!(r.tasks[0].1.request.task_token, None);
 }
+
+/// The developer guide's "Manipulating parameters with paths" example: InputPath picks the
+/// task's input, ResultPath merges the result into the raw input, OutputPath picks the
+/// state output.
+#[test]
+fn developer_guide_paths_example() {
+    let def = machine(json!({"StartAt": "Lambda", "States": {"Lambda": {
+        "Type": "Task", "Resource": LAMBDA,
+        "InputPath": "$.lambda",
+        "ResultPath": "$.data.lambdaresult",
+        "OutputPath": "$.data",
+        "End": true}}}));
+    let input = json!({
+        "comment": "An input comment.",
+        "data": {"val1": 23, "val2": 17},
+        "extra": "foo",
+        "lambda": {"who": "AWS Step Functions"}
+    });
+    let r = run_scripted(&def, input, vec![Ok(json!("Hello, AWS Step Functions!"))]);
+    assert_eq!(
+        r.tasks[0].1.request.parameters,
+        json!({"who": "AWS Step Functions"})
+    );
+    assert_eq!(
+        r.output(),
+        &json!({"val1": 23, "val2": 17, "lambdaresult": "Hello, AWS Step Functions!"})
+    );
+}
+
+/// The developer guide's ResultSelector example: keep two fields of a large task result
+/// and put them under `$.EMROutput`.
+#[test]
+fn developer_guide_result_selector_example() {
+    let def = machine(
+        json!({"StartAt": "CreateCluster", "States": {"CreateCluster": {
+        "Type": "Task", "Resource": "arn:aws:states:::elasticmapreduce:createCluster.sync",
+        "ResultSelector": {"ClusterId.$": "$.output.ClusterId", "ResourceType.$": "$.resourceType"},
+        "ResultPath": "$.EMROutput",
+        "End": true}}}),
+    );
+    let result = json!({
+        "resourceType": "elasticmapreduce",
+        "resource": "createCluster.sync",
+        "output": {"SdkHttpMetadata": {"HttpStatusCode": 200}, "ClusterId": "AKIAIOSFODNN7EXAMPLE"}
+    });
+    let r = run_scripted(&def, json!({"cluster": "spec"}), vec![Ok(result)]);
+    assert_eq!(
+        r.output(),
+        &json!({"cluster": "spec", "EMROutput": {
+            "ClusterId": "AKIAIOSFODNN7EXAMPLE", "ResourceType": "elasticmapreduce"}})
+    );
+}
