@@ -1,6 +1,8 @@
 //! Input and output processing, in AWS's order: InputPath → Parameters → (work) →
 //! ResultSelector → ResultPath → OutputPath.
 
+use std::borrow::Cow;
+
 use serde_json::{Map, Value};
 
 use super::context::Context;
@@ -15,6 +17,15 @@ pub const MAX_PAYLOAD_BYTES: usize = 256 * 1024;
 /// Evaluates a path against the root it names (`$` the input, `$$` the context object).
 pub(crate) fn select(path: &Path, input: &Value, ctx: &Context<'_>) -> Option<Value> {
     path.select(root_of(path, input, ctx)).ok()
+}
+
+/// A path that must match: no match is AWS's `Invalid path` runtime error.
+pub(crate) fn select_or_fail(
+    path: &Path,
+    input: &Value,
+    ctx: &Context<'_>,
+) -> Result<Value, Failure> {
+    select(path, input, ctx).ok_or_else(|| invalid_path(path, input, ctx))
 }
 
 /// The root a path is evaluated against: `$` the input, `$$` the context object.
@@ -108,11 +119,22 @@ pub(crate) fn apply_input_path(
     ctx: &Context<'_>,
 ) -> Result<Value, Failure> {
     match spec {
+        // Moves the value: the common case copies nothing.
         InputPath::Whole => Ok(value),
-        InputPath::Null => Ok(Value::Object(Map::new())),
-        InputPath::Path(path) => {
-            select(path, &value, ctx).ok_or_else(|| invalid_path(path, &value, ctx))
-        }
+        _ => effective_input(spec, &value, ctx).map(Cow::into_owned),
+    }
+}
+
+/// The same paths applied by reference, for inputs the state must keep.
+pub(crate) fn effective_input<'v>(
+    spec: &InputPath,
+    raw: &'v Value,
+    ctx: &Context<'_>,
+) -> Result<Cow<'v, Value>, Failure> {
+    match spec {
+        InputPath::Whole => Ok(Cow::Borrowed(raw)),
+        InputPath::Null => Ok(Cow::Owned(Value::Object(Map::new()))),
+        InputPath::Path(path) => select_or_fail(path, raw, ctx).map(Cow::Owned),
     }
 }
 

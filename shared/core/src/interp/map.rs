@@ -1,20 +1,16 @@
 //! The Map state: items, ItemSelector, MaxConcurrency, and a Distributed Map's ItemBatcher
 //! and failure tolerance.
 
-use std::borrow::Cow;
-
 use serde_json::{Map, Value};
 
 use super::context::Context;
 use super::event::{ChildrenKind, ChildrenRequest, Effect, FailureTolerance};
 use super::frame::{Frame, Phase};
 use super::history::{Details, HistoryEvent};
-use super::io::{self, compact, eval_template, select};
-use super::states::{effective_input, plain};
+use super::io::{self, compact, effective_input, eval_template, select_or_fail};
+use super::states::plain;
 use super::step::{Flow, Runner};
-use crate::definition::{
-    Count, InputPath, ItemBatcher, MapState, MaxConcurrency, ProcessorMode, Tolerance,
-};
+use crate::definition::{Count, ItemBatcher, MapState, MaxConcurrency, ProcessorMode, Tolerance};
 use crate::failure::Failure;
 use crate::jsonpath::Path;
 
@@ -43,13 +39,7 @@ impl Runner<'_, '_, '_> {
         let state = self.state(frame);
         let ctx = self.context(frame);
         let effective = effective_input(&state.input_path, &frame.input, &ctx)?;
-        let items = match &map.items_path {
-            InputPath::Whole => Cow::Borrowed(effective.as_ref()),
-            InputPath::Null => Cow::Owned(Value::Object(Map::new())),
-            InputPath::Path(path) => select(path, &effective, &ctx)
-                .map(Cow::Owned)
-                .ok_or_else(|| io::invalid_path(path, &effective, &ctx))?,
-        };
+        let items = effective_input(&map.items_path, &effective, &ctx)?;
         let Value::Array(items) = items.as_ref() else {
             return Err(Failure::runtime(format!(
                 "Map state input must be an array but was: {}",
@@ -59,7 +49,7 @@ impl Runner<'_, '_, '_> {
         let max_concurrency = match &map.max_concurrency {
             MaxConcurrency::Literal(n) => *n,
             MaxConcurrency::Path(path) => {
-                let value = resolve(path, &effective, &ctx)?;
+                let value = select_or_fail(path, &effective, &ctx)?;
                 max_concurrency(path, &value)?
             }
         };
@@ -68,16 +58,17 @@ impl Runner<'_, '_, '_> {
         let count = match &map.tolerated_failure_count {
             None => None,
             Some(Tolerance::Literal(n)) => Some(*n as u64),
-            Some(Tolerance::Path(path)) => {
-                Some(tolerated_count(path, &resolve(path, &effective, &ctx)?)?)
-            }
+            Some(Tolerance::Path(path)) => Some(tolerated_count(
+                path,
+                &select_or_fail(path, &effective, &ctx)?,
+            )?),
         };
         let percentage = match &map.tolerated_failure_percentage {
             None => None,
             Some(Tolerance::Literal(n)) => Some(*n),
             Some(Tolerance::Path(path)) => Some(tolerated_percentage(
                 path,
-                &resolve(path, &effective, &ctx)?,
+                &select_or_fail(path, &effective, &ctx)?,
             )?),
         };
 
@@ -133,11 +124,6 @@ impl Runner<'_, '_, '_> {
             }),
         }))
     }
-}
-
-/// A path that must match (MaxConcurrencyPath, ToleratedFailure…Path, batch limits).
-fn resolve(path: &Path, input: &Value, ctx: &Context<'_>) -> Result<Value, Failure> {
-    select(path, input, ctx).ok_or_else(|| io::invalid_path(path, input, ctx))
 }
 
 /// An integer, or a string holding one, as LocalStack's path-sourced integers read it.
@@ -217,7 +203,7 @@ fn batch_limits(
             None => Ok(None),
             Some(Count::Literal(n)) => Ok(Some(*n)),
             Some(Count::Path(path)) => {
-                let value = resolve(path, input, ctx)?;
+                let value = select_or_fail(path, input, ctx)?;
                 match integer(&value) {
                     Some(n) if n > 0 => Ok(Some(n as u64)),
                     Some(n) => Err(Failure::runtime(format!(

@@ -2,13 +2,16 @@
 
 use std::borrow::Cow;
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use super::choice;
 use super::event::{ChildrenKind, ChildrenRequest, Effect, Outcome, TaskRequest};
 use super::frame::{Frame, Phase};
 use super::history::{Details, HistoryEvent, TaskKind};
-use super::io::{self, apply_input_path, apply_result_path, compact, eval_template, select};
+use super::io::{
+    self, apply_input_path, apply_result_path, compact, effective_input, eval_template, select,
+    select_or_fail,
+};
 use super::step::{Flow, Runner};
 use crate::definition::{
     ChoiceState, FailField, FailState, InputPath, ParallelState, ResultPath, Seconds, StateKind,
@@ -163,34 +166,34 @@ impl Runner<'_, '_, '_> {
 
     fn fail(&mut self, frame: &mut Frame, fail: &FailState) -> Flow {
         let ctx = self.context(frame);
-        let mut resolve =
-            |field: &Option<FailField>, name: &str| -> Result<Option<String>, Failure> {
-                Ok(match field {
-                    None => None,
-                    Some(FailField::Literal(s)) => Some(s.clone()),
-                    Some(FailField::Path(path)) => match select(path, &frame.input, &ctx) {
-                        Some(Value::String(s)) => Some(s),
-                        Some(other) => {
-                            return Err(Failure::runtime(format!(
+        let mut resolve = |field: &Option<FailField>,
+                           name: &str|
+         -> Result<Option<String>, Failure> {
+            Ok(match field {
+                None => None,
+                Some(FailField::Literal(s)) => Some(s.clone()),
+                Some(FailField::Path(path)) => match select_or_fail(path, &frame.input, &ctx)? {
+                    Value::String(s) => Some(s),
+                    other => {
+                        return Err(Failure::runtime(format!(
                             "The {name}Path field at path '{}' resolved to a non-string value: {}",
                             path.source(),
                             compact(&other)
                         )))
-                        }
-                        None => return Err(io::invalid_path(path, &frame.input, &ctx)),
-                    },
-                    Some(FailField::Intrinsic(f)) => {
-                        match f.eval(
-                            &frame.input,
-                            ctx.value_if(f.uses_context()),
-                            self.env.entropy,
-                        )? {
-                            Value::String(s) => Some(s),
-                            other => Some(compact(&other)),
-                        }
                     }
-                })
-            };
+                },
+                Some(FailField::Intrinsic(f)) => {
+                    match f.eval(
+                        &frame.input,
+                        ctx.value_if(f.uses_context()),
+                        self.env.entropy,
+                    )? {
+                        Value::String(s) => Some(s),
+                        other => Some(compact(&other)),
+                    }
+                }
+            })
+        };
         let failure = match (resolve(&fail.error, "Error"), resolve(&fail.cause, "Cause")) {
             (Ok(error), Ok(cause)) => Failure { error, cause },
             (Err(f), _) | (_, Err(f)) => {
@@ -219,17 +222,17 @@ impl Runner<'_, '_, '_> {
             match s {
                 None => Ok(None),
                 Some(Seconds::Literal(n)) => Ok(Some(*n)),
-                Some(Seconds::Path(path)) => match select(path, &frame.input, &ctx) {
-                    Some(v) => match v.as_u64() {
+                Some(Seconds::Path(path)) => {
+                    let v = select_or_fail(path, &frame.input, &ctx)?;
+                    match v.as_u64() {
                         Some(n) if n > 0 => Ok(Some(n)),
                         _ => Err(Failure::runtime(format!(
                             "The {field}Path parameter does not reference a positive integer: {} == {}",
                             path.source(),
                             plain(&v)
                         ))),
-                    },
-                    None => Err(io::invalid_path(path, &frame.input, &ctx)),
-                },
+                    }
+                }
             }
         };
         let timeout_seconds = match resolve(&task.timeout, "TimeoutSeconds") {
@@ -329,21 +332,6 @@ fn new_task_token(entropy: &mut dyn crate::entropy::Entropy) -> String {
     let mut bytes = [0u8; 32];
     entropy.fill_bytes(&mut bytes);
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
-}
-
-/// InputPath applied by reference, so the common `$` case copies nothing.
-pub(super) fn effective_input<'v>(
-    spec: &InputPath,
-    raw: &'v Value,
-    ctx: &super::context::Context<'_>,
-) -> Result<Cow<'v, Value>, Failure> {
-    match spec {
-        InputPath::Whole => Ok(Cow::Borrowed(raw)),
-        InputPath::Null => Ok(Cow::Owned(Value::Object(Map::new()))),
-        InputPath::Path(path) => select(path, raw, ctx)
-            .map(Cow::Owned)
-            .ok_or_else(|| io::invalid_path(path, raw, ctx)),
-    }
 }
 
 fn secs_to_ms(seconds: u64) -> i64 {

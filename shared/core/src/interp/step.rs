@@ -15,7 +15,7 @@ use super::frame::{Frame, Phase};
 use super::history::{Details, HistoryEvent, TaskKind};
 use super::io::{self, apply_input_path, apply_result_path, eval_template};
 use super::retry::{self, RetryDecision};
-use crate::definition::{Graph, State, StateKind, StateMachine, Transition};
+use crate::definition::{Graph, ResultPath, State, StateKind, StateMachine, Transition};
 use crate::entropy::Entropy;
 use crate::failure::{names, Failure};
 
@@ -64,14 +64,14 @@ pub fn step(
     env: &mut Env<'_>,
 ) -> Result<Step, Error> {
     let graph = frame.scope.resolve(definition).ok_or(Error::UnknownScope)?;
-    if graph.state(&frame.state).is_none() {
+    let Some(state) = graph.state(&frame.state) else {
         return Err(Error::UnknownState(frame.state.clone()));
-    }
+    };
     let mut runner = Runner {
         graph,
         env,
         out: Step::default(),
-        current: Cell::new(None),
+        current: Cell::new(Some(state)),
     };
     runner.dispatch(frame, event)?;
     Ok(runner.out)
@@ -373,8 +373,13 @@ impl<'d, 'e, 'x> Runner<'d, 'e, 'x> {
             },
             None => result,
         };
-        // Keep the raw input until the merge succeeds: a catcher needs it.
-        let merged = apply_result_path(&state.result_path, frame.input.clone(), selected)
+        // Keep the raw input until the merge succeeds: a catcher needs it. `ResultPath: $`
+        // never reads it, so that case copies nothing.
+        let raw = match state.result_path {
+            ResultPath::Whole => Value::Null,
+            _ => frame.input.clone(),
+        };
+        let merged = apply_result_path(&state.result_path, raw, selected)
             .and_then(|v| apply_input_path(&state.output_path, v, &ctx));
         match merged {
             Ok(output) => Flow::Exit(output),
