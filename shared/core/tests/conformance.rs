@@ -5,24 +5,13 @@
 //! the cases' README prescribes, prints a per-category table, and fails when fewer cases
 //! pass than `conformance-ratchet.txt` records. Raise the ratchet as the engine improves.
 
+mod support;
+
 use std::collections::BTreeMap;
 use std::panic::AssertUnwindSafe;
-use std::path::{Path, PathBuf};
 
 use serde_json::Value;
-use stepwise_core::entropy::SplitMix64;
-use stepwise_core::interp::{Execution, ExecutionInfo, Status};
-
-/// A fixed start time keeps runs reproducible; absolute Wait timestamps in recorded cases
-/// are in the past relative to real time, so any recent instant behaves the same.
-const START: i64 = 1_767_225_600_000; // 2026-01-01T00:00:00Z
-
-fn cases_dir() -> PathBuf {
-    match std::env::var_os("STEPWISE_CONFORMANCE_DIR") {
-        Some(dir) => PathBuf::from(dir),
-        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/conformance/cases"),
-    }
-}
+use stepwise_core::interp::Status;
 
 #[derive(Debug, PartialEq)]
 enum Verdict {
@@ -37,34 +26,10 @@ fn run_case(case: &Value) -> (String, Option<String>, Option<String>, Option<Val
         Ok(d) => d,
         Err(invalid) => return ("INVALID".into(), None, Some(invalid.to_string()), None),
     };
-    let info = ExecutionInfo::local("conformance", "case", case["input"].clone(), START);
-    let mut execution = Execution::start(&definition, info, false);
-    let mut entropy = SplitMix64::new(42);
-    let mut now = START;
-    for _ in 0..1_000_000 {
-        if let Err(e) = execution.run(now, &mut entropy) {
-            return ("ENGINE_ERROR".into(), None, Some(e.to_string()), None);
-        }
-        for task in execution.take_tasks() {
-            execution.complete_task(
-                task.id,
-                Err(stepwise_core::failure::Failure::runtime(
-                    "no task runner in conformance",
-                )),
-            );
-        }
-        if !execution.is_running() {
-            break;
-        }
-        match execution.next_timer() {
-            Some(at) => now = now.max(at),
-            None => break,
-        }
-    }
-    match execution.status() {
-        Status::Succeeded(output) => ("SUCCEEDED".into(), None, None, Some(output.clone())),
-        Status::Failed(f) => ("FAILED".into(), f.error.clone(), f.cause.clone(), None),
-        Status::TimedOut(f) => ("TIMED_OUT".into(), f.error.clone(), f.cause.clone(), None),
+    match support::run_in_memory(&definition, case["input"].clone()) {
+        Status::Succeeded(output) => ("SUCCEEDED".into(), None, None, Some(output)),
+        Status::Failed(f) => ("FAILED".into(), f.error, f.cause, None),
+        Status::TimedOut(f) => ("TIMED_OUT".into(), f.error, f.cause, None),
         Status::Running => ("STUCK".into(), None, None, None),
     }
 }
@@ -165,24 +130,19 @@ fn ratchet() -> usize {
 
 #[test]
 fn recorded_aws_executions() {
-    let dir = cases_dir();
-    let Ok(entries) = std::fs::read_dir(&dir) else {
-        println!("conformance: skipped, no cases at {}", dir.display());
+    let Some(cases) = support::load_cases() else {
+        println!(
+            "conformance: skipped, no cases at {}",
+            support::cases_dir().display()
+        );
         return;
     };
-    let mut files: Vec<PathBuf> = entries
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "json"))
-        .collect();
-    files.sort();
     // category → (cases, passed, cause differs)
     let mut table: BTreeMap<String, (usize, usize, usize)> = BTreeMap::new();
     let mut failures = Vec::new();
     let mut passed = 0;
     let filter = std::env::var("STEPWISE_CONFORMANCE_FILTER").ok();
-    for file in &files {
-        let text = std::fs::read_to_string(file).expect("readable case");
-        let case: Value = serde_json::from_str(&text).expect("case is JSON");
+    for case in &cases {
         let id = case["id"].as_str().unwrap_or("?").to_owned();
         if filter.as_deref().is_some_and(|f| !id.contains(f)) {
             continue;
@@ -190,7 +150,7 @@ fn recorded_aws_executions() {
         let category = case["category"].as_str().unwrap_or("?").to_owned();
         let row = table.entry(category).or_default();
         row.0 += 1;
-        match judge(&case) {
+        match judge(case) {
             Verdict::Pass => {
                 row.1 += 1;
                 passed += 1;
@@ -204,7 +164,7 @@ fn recorded_aws_executions() {
             Verdict::Fail(why) => failures.push(format!("  FAIL {id}: {why}")),
         }
     }
-    println!("\nconformance against {}", dir.display());
+    println!("\nconformance against {}", support::cases_dir().display());
     println!(
         "{:<22} {:>6} {:>7} {:>14}",
         "category", "cases", "passed", "cause differs"

@@ -6,26 +6,18 @@
 //! that discipline — its own small driver, a JSON "store" of frames, a virtual clock —
 //! and compares each outcome with the in-memory `Execution`.
 
+mod support;
+
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BinaryHeap, VecDeque};
-use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 use stepwise_core::definition::{parse_value, StateMachine};
 use stepwise_core::entropy::SplitMix64;
 use stepwise_core::failure::Failure;
-use stepwise_core::interp::{
-    step, Effect, Env, Event, Execution, ExecutionInfo, Frame, Outcome, Status,
-};
+use stepwise_core::interp::{step, Effect, Env, Event, ExecutionInfo, Frame, Outcome, Status};
 
-const START: i64 = 1_767_225_600_000;
-
-fn cases_dir() -> PathBuf {
-    match std::env::var_os("STEPWISE_CONFORMANCE_DIR") {
-        Some(dir) => PathBuf::from(dir),
-        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/conformance/cases"),
-    }
-}
+use support::START;
 
 /// A join waiting for its children, as a store would keep it.
 struct Join {
@@ -151,39 +143,21 @@ fn run_from_storage(definition: &StateMachine, input: Value) -> Result<Value, Fa
 }
 
 fn run_in_memory(definition: &StateMachine, input: Value) -> Result<Value, Failure> {
-    let info = ExecutionInfo::local("resume", "case", input, START);
-    let mut execution = Execution::start(definition, info, false);
-    let mut entropy = SplitMix64::new(42);
-    let mut now = START;
-    while execution.is_running() {
-        execution.run(now, &mut entropy).expect("no engine error");
-        for task in execution.take_tasks() {
-            execution.complete_task(
-                task.id,
-                Err(Failure::runtime("no task runner in conformance")),
-            );
-        }
-        if let Some(at) = execution.next_timer() {
-            now = now.max(at);
-        }
-    }
-    match execution.status() {
-        Status::Succeeded(v) => Ok(v.clone()),
-        Status::Failed(f) | Status::TimedOut(f) => Err(f.clone()),
-        Status::Running => unreachable!(),
+    match support::run_in_memory(definition, input) {
+        Status::Succeeded(v) => Ok(v),
+        Status::Failed(f) | Status::TimedOut(f) => Err(f),
+        Status::Running => panic!("execution did not finish"),
     }
 }
 
 #[test]
 fn every_recorded_definition_gives_the_same_result_when_frames_resume_from_json() {
-    let Ok(entries) = std::fs::read_dir(cases_dir()) else {
+    let Some(cases) = support::load_cases() else {
         println!("resume: skipped, no conformance cases");
         return;
     };
     let mut checked = 0;
-    for entry in entries.flatten() {
-        let text = std::fs::read_to_string(entry.path()).expect("readable case");
-        let case: Value = serde_json::from_str(&text).expect("case is JSON");
+    for case in &cases {
         let Ok(definition) = parse_value(&case["definition"]) else {
             continue;
         };

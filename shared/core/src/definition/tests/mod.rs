@@ -1,7 +1,6 @@
 //! Tests of the definition parser and validator, from AWS's documented rules.
 
 mod choice;
-mod conformance;
 mod machine;
 mod nested;
 mod retry;
