@@ -14,25 +14,30 @@ use stepwise_core::interp::{Execution, ExecutionInfo, Status};
 const BASELINE_TPS: f64 = 1_000_000.0;
 const SAMPLES: usize = 7;
 
-/// A counting loop: Pass (increment with States.MathAdd) then Choice, `iterations` times.
-fn counting_loop(iterations: u64) -> Value {
+/// The loop every looping workload shares: `Init` (a Pass with `initial` as its Result),
+/// then `Work` (a Pass with `parameters`) and `Check` (a Choice back to `Work` while
+/// `condition` holds), until `Done`. Two transitions a turn.
+fn pass_choice_loop(initial: Value, parameters: Value, condition: Value) -> Value {
+    let mut rule = condition;
+    rule["Next"] = json!("Work");
     json!({
         "StartAt": "Init",
         "States": {
-            "Init": {"Type": "Pass", "Result": {"i": 0}, "Next": "Increment"},
-            "Increment": {
-                "Type": "Pass",
-                "Parameters": {"i.$": "States.MathAdd($.i, 1)"},
-                "Next": "Check"
-            },
-            "Check": {
-                "Type": "Choice",
-                "Choices": [{"Variable": "$.i", "NumericLessThan": iterations, "Next": "Increment"}],
-                "Default": "Done"
-            },
+            "Init": {"Type": "Pass", "Result": initial, "Next": "Work"},
+            "Work": {"Type": "Pass", "Parameters": parameters, "Next": "Check"},
+            "Check": {"Type": "Choice", "Choices": [rule], "Default": "Done"},
             "Done": {"Type": "Succeed"}
         }
     })
+}
+
+/// A counting loop: increment with States.MathAdd, then compare.
+fn counting_loop(iterations: u64) -> Value {
+    pass_choice_loop(
+        json!({"i": 0}),
+        json!({"i.$": "States.MathAdd($.i, 1)"}),
+        json!({"Variable": "$.i", "NumericLessThan": iterations}),
+    )
 }
 
 /// A straight chain of plain Pass states: the cheapest transition there is.
@@ -52,62 +57,35 @@ fn pass_chain(length: usize) -> Value {
 
 /// A Pass/Choice loop that reshapes its input with paths on every turn.
 fn reshaping_loop(iterations: u64) -> Value {
-    json!({
-        "StartAt": "Init",
-        "States": {
-            "Init": {"Type": "Pass", "Result": {"i": 0, "order": {"id": "A-1", "lines": [1, 2, 3]}}, "Next": "Step"},
-            "Step": {
-                "Type": "Pass",
-                "Parameters": {
-                    "i.$": "States.MathAdd($.i, 1)",
-                    "order.$": "$.order",
-                    "first.$": "$.order.lines[0]"
-                },
-                "Next": "Check"
-            },
-            "Check": {
-                "Type": "Choice",
-                "Choices": [{
-                    "And": [
-                        {"Variable": "$.i", "NumericLessThan": iterations},
-                        {"Variable": "$.order.id", "StringEquals": "A-1"}
-                    ],
-                    "Next": "Step"
-                }],
-                "Default": "Done"
-            },
-            "Done": {"Type": "Succeed"}
-        }
-    })
+    pass_choice_loop(
+        json!({"i": 0, "order": {"id": "A-1", "lines": [1, 2, 3]}}),
+        json!({
+            "i.$": "States.MathAdd($.i, 1)",
+            "order.$": "$.order",
+            "first.$": "$.order.lines[0]"
+        }),
+        json!({"And": [
+            {"Variable": "$.i", "NumericLessThan": iterations},
+            {"Variable": "$.order.id", "StringEquals": "A-1"}
+        ]}),
+    )
 }
 
 /// A loop whose Pass state calls several intrinsics per turn (format, arrays, hashing).
 fn intrinsic_loop(iterations: u64) -> Value {
-    json!({
-        "StartAt": "Init",
-        "States": {
-            "Init": {"Type": "Pass", "Result": {"i": 0, "tags": ["a", "b", "c", "a"]}, "Next": "Work"},
-            "Work": {
-                "Type": "Pass",
-                "Parameters": {
-                    "i.$": "States.MathAdd($.i, 1)",
-                    "tags.$": "$.tags",
-                    "label.$": "States.Format('item {} of {}', $.i, States.ArrayLength($.tags))",
-                    "unique.$": "States.ArrayUnique($.tags)",
-                    "has.$": "States.ArrayContains($.tags, 'b')",
-                    "digest.$": "States.Hash($.tags[0], 'SHA-256')",
-                    "json.$": "States.JsonToString($.tags)"
-                },
-                "Next": "Check"
-            },
-            "Check": {
-                "Type": "Choice",
-                "Choices": [{"Variable": "$.i", "NumericLessThan": iterations, "Next": "Work"}],
-                "Default": "Done"
-            },
-            "Done": {"Type": "Succeed"}
-        }
-    })
+    pass_choice_loop(
+        json!({"i": 0, "tags": ["a", "b", "c", "a"]}),
+        json!({
+            "i.$": "States.MathAdd($.i, 1)",
+            "tags.$": "$.tags",
+            "label.$": "States.Format('item {} of {}', $.i, States.ArrayLength($.tags))",
+            "unique.$": "States.ArrayUnique($.tags)",
+            "has.$": "States.ArrayContains($.tags, 'b')",
+            "digest.$": "States.Hash($.tags[0], 'SHA-256')",
+            "json.$": "States.JsonToString($.tags)"
+        }),
+        json!({"Variable": "$.i", "NumericLessThan": iterations}),
+    )
 }
 
 /// An inline Map whose iterations run Choice → Pass → Pass.
