@@ -383,9 +383,8 @@ impl<'d> Execution<'d> {
             return;
         };
         join.running.retain(|&c| c != id);
-        let kind = join.kind;
-        let state = join.state.clone();
-        if kind == ChildrenKind::Map {
+        // Only Map iterations have events of their own; Parallel branches don't.
+        if let Some(state) = (join.kind == ChildrenKind::Map).then(|| join.state.clone()) {
             let event_type = match outcome {
                 Outcome::Succeeded(_) => "MapIterationSucceeded",
                 Outcome::Failed(_) => "MapIterationFailed",
