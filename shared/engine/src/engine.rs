@@ -1,0 +1,637 @@
+//! The engine: start, advance, stop and describe executions over a store and a queue.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+use stepwise_core::definition::{self, StateMachine};
+use stepwise_core::entropy::SplitMix64;
+use stepwise_core::failure::{names, Failure};
+use stepwise_core::interp::{
+    Details, Event, ExecutionInfo, Frame, HistoryEvent, Outcome, MAX_PAYLOAD_BYTES,
+};
+use tracing::{debug, info, warn};
+
+use crate::clock::{Clock, SystemClock};
+use crate::error::{Error, Result};
+use crate::history;
+use crate::ids::{FrameId, JoinKey};
+use crate::join::{self, Decision};
+use crate::message::{Message, MessageKind};
+use crate::queue::{Outgoing, Queue, MAX_DELAY_SECONDS};
+use crate::records::{ExecutionRecord, ExecutionStatus, FrameRecord, HistoryItem};
+use crate::store::{Commit, Created, Creation, LoadRequest, Store, Written};
+use crate::tasks::{NoTasks, TaskInvoker};
+use crate::transition::{self, Plan, Start};
+
+/// Where executions run: the ARN parts, and how much one invocation may do.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub region: String,
+    pub account: String,
+    /// States one message may run before the frame yields to the queue (bounds a
+    /// Lambda invocation's duration; an endless Pass/Choice loop still advances).
+    pub max_transitions_per_message: u64,
+}
+
+impl Config {
+    /// ARNs in region `local`, account `000000000000`, as `stepwise run` prints them.
+    pub fn local() -> Self {
+        Self {
+            region: "local".to_owned(),
+            account: "000000000000".to_owned(),
+            max_transitions_per_message: 1000,
+        }
+    }
+
+    fn execution_arn(&self, state_machine: &str, name: &str) -> String {
+        format!(
+            "arn:aws:states:{}:{}:execution:{state_machine}:{name}",
+            self.region, self.account
+        )
+    }
+
+    fn state_machine_arn(&self, state_machine: &str) -> String {
+        format!(
+            "arn:aws:states:{}:{}:stateMachine:{state_machine}",
+            self.region, self.account
+        )
+    }
+}
+
+/// `StartExecution`'s arguments.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StartRequest {
+    pub state_machine: String,
+    /// The ASL definition text.
+    pub definition: String,
+    /// The execution name; a random UUID when absent.
+    pub name: Option<String>,
+    pub input: Value,
+}
+
+impl StartRequest {
+    pub fn new(state_machine: &str, definition: &str, input: Value) -> Self {
+        Self {
+            state_machine: state_machine.to_owned(),
+            definition: definition.to_owned(),
+            name: None,
+            input,
+        }
+    }
+
+    pub fn named(mut self, name: &str) -> Self {
+        self.name = Some(name.to_owned());
+        self
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Started {
+    pub execution_arn: String,
+    pub start_date: i64,
+    /// The same name and input were started before: this is that execution.
+    pub existing: bool,
+}
+
+/// What handling one message did (for logs, metrics and tests).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Handled {
+    /// Committed a new version after this many state transitions.
+    Advanced { transitions: u64 },
+    /// The message had been handled before: its commit's outbox was sent again.
+    Resent,
+    /// Not due yet: sent again with a delay.
+    Delayed,
+    /// A child ended but the join still waits for others.
+    Waiting,
+    /// Nothing to do: an old or superseded message, an ended execution, a closed join.
+    Ignored(&'static str),
+    /// Another worker committed first.
+    Conflict,
+}
+
+/// The durable engine. Cheap to share (`Arc`) between concurrent handlers.
+#[derive(Debug)]
+pub struct Engine<S, Q, T = NoTasks, C = SystemClock> {
+    store: S,
+    queue: Q,
+    tasks: T,
+    clock: C,
+    config: Config,
+    definitions: Mutex<HashMap<String, Arc<StateMachine>>>,
+}
+
+impl<S: Store, Q: Queue> Engine<S, Q> {
+    pub fn new(store: S, queue: Q, config: Config) -> Self {
+        Engine::with(store, queue, NoTasks, SystemClock, config)
+    }
+}
+
+impl<S: Store, Q: Queue, T: TaskInvoker, C: Clock> Engine<S, Q, T, C> {
+    pub fn with(store: S, queue: Q, tasks: T, clock: C, config: Config) -> Self {
+        Self {
+            store,
+            queue,
+            tasks,
+            clock,
+            config,
+            definitions: Mutex::new(HashMap::new()),
+        }
+    }
+
+    pub fn store(&self) -> &S {
+        &self.store
+    }
+
+    pub fn queue(&self) -> &Q {
+        &self.queue
+    }
+
+    pub fn clock(&self) -> &C {
+        &self.clock
+    }
+
+    /// Starts an execution and runs it as far as it goes without waiting (a workflow of
+    /// Pass and Choice states ends here). Idempotent by name: the same name and input
+    /// while running return the same execution.
+    pub async fn start(&self, request: StartRequest) -> Result<Started> {
+        let definition = Arc::new(definition::parse(&request.definition)?);
+        let hash = definition_hash(&request.definition);
+        let mut entropy = SplitMix64::new(rand::random());
+        let name = match request.name {
+            Some(name) => validate_name(name)?,
+            None => uuid_v4(&mut entropy),
+        };
+        let now = self.clock.now();
+        let arn = self.config.execution_arn(&request.state_machine, &name);
+        let info = ExecutionInfo {
+            id: arn.clone(),
+            name,
+            input: request.input.clone(),
+            start_time: now,
+            role_arn: format!("arn:aws:iam::{}:role/stepwise", self.config.account),
+            state_machine_id: self.config.state_machine_arn(&request.state_machine),
+            state_machine_name: request.state_machine.clone(),
+            redrive_count: 0,
+        };
+        let execution = ExecutionRecord {
+            info,
+            definition_hash: hash.clone(),
+            status: ExecutionStatus::Running,
+            output: None,
+            failure: None,
+            stop_time: None,
+        };
+        let root = FrameRecord {
+            id: FrameId::root(),
+            version: 0,
+            frame: Frame::root(&definition, request.input.clone(), now),
+            next_event_id: 1,
+            outbox: Vec::new(),
+            cause: None,
+            task: None,
+            parent: None,
+        };
+        let started = HistoryEvent::new(
+            "ExecutionStarted",
+            Details::ExecutionStarted {
+                input: request.input.clone(),
+            },
+        );
+        let (root, join) = if payload_size(&request.input) > MAX_PAYLOAD_BYTES {
+            (oversize_input(&execution, root, started, now), None)
+        } else {
+            let plan = transition::plan(
+                Start {
+                    definition: &definition,
+                    execution: &execution,
+                    record: &root,
+                    event: Event::Run,
+                    cause: format!("start:{arn}"),
+                    lead: vec![started],
+                    close_join: None,
+                    now,
+                    max_transitions: self.config.max_transitions_per_message,
+                },
+                &mut entropy,
+            )
+            .map_err(|source| step_error(&arn, &root.id, source))?;
+            let mut commit = plan.commit;
+            if let Some(seconds) = definition.timeout_seconds {
+                let due = now.saturating_add((seconds as i64).saturating_mul(1000));
+                let timeout = Message::new(&arn, FrameId::root(), 0, MessageKind::Timeout);
+                commit.frame.outbox.push(timeout.due(due));
+            }
+            (commit, plan.join)
+        };
+        if let Some((join, children)) = join {
+            self.store.open_join(&arn, join, children).await?;
+        }
+        let outbox = root.frame.outbox.clone();
+        let creation = Creation {
+            execution,
+            definition: request.definition,
+            root,
+        };
+        match self.store.create(creation).await? {
+            Created::Done => {
+                self.remember(&hash, definition);
+                info!(execution_id = %arn, "execution started");
+                self.send(outbox, now).await?;
+                Ok(Started {
+                    execution_arn: arn,
+                    start_date: now,
+                    existing: false,
+                })
+            }
+            Created::Exists(existing) => {
+                if !existing.is_running() || existing.info.input != request.input {
+                    return Err(Error::ExecutionAlreadyExists(arn));
+                }
+                // The first start may have died between its commit and its sends.
+                if let Some(root) = self.store.frame(&arn, &FrameId::root()).await? {
+                    if root.version == 1 {
+                        self.send(root.outbox, now).await?;
+                    }
+                }
+                Ok(Started {
+                    execution_arn: arn,
+                    start_date: existing.info.start_time,
+                    existing: true,
+                })
+            }
+        }
+    }
+
+    /// Handles one message. `Err` means the message should be delivered again
+    /// ([`Error::is_retryable`]) or dead-lettered.
+    pub async fn handle(&self, message: Message) -> Result<Handled> {
+        let now = self.clock.now();
+        if message.due.is_some_and(|due| due > now) {
+            self.send(vec![message], now).await?;
+            return Ok(Handled::Delayed);
+        }
+        if message.kind == MessageKind::Timeout {
+            return self.time_out(&message.execution).await;
+        }
+        let parent_join = message.frame.join().map(|(join, _)| join);
+        let own_join = matches!(message.kind, MessageKind::ChildDone { .. }).then(|| JoinKey {
+            parent: message.frame.clone(),
+            version: message.version,
+        });
+        let joins: Vec<JoinKey> = parent_join.iter().chain(own_join.iter()).cloned().collect();
+        let loaded = self
+            .store
+            .load(&LoadRequest {
+                execution: message.execution.clone(),
+                frame: message.frame.clone(),
+                joins,
+            })
+            .await?;
+        let Some(execution) = loaded.execution else {
+            warn!(execution_id = %message.execution, "message for an unknown execution");
+            return Ok(Handled::Ignored("unknown execution"));
+        };
+        if !execution.is_running() {
+            return Ok(Handled::Ignored("execution ended"));
+        }
+        let Some(record) = loaded.frame else {
+            warn!(execution_id = %message.execution, frame = %message.frame, "message for an unknown frame");
+            return Ok(Handled::Ignored("unknown frame"));
+        };
+        let mut joins = loaded.joins.into_iter();
+        if parent_join.is_some() && joins.next().flatten().is_none_or(|join| join.closed) {
+            return Ok(Handled::Ignored("join closed"));
+        }
+        if record.version != message.version {
+            let redelivered = record.version == message.version + 1
+                && record.cause.as_deref() == Some(message.key().as_str());
+            if redelivered {
+                debug!(execution_id = %message.execution, frame = %message.frame, "redelivered: sending the outbox again");
+                self.send(record.outbox, now).await?;
+                return Ok(Handled::Resent);
+            }
+            return Ok(Handled::Ignored("stale version"));
+        }
+        let definition = self.definition(&execution.definition_hash).await?;
+        let (event, close_join) = match &message.kind {
+            MessageKind::Run => (Event::Run, None),
+            MessageKind::Timer => (Event::Timer, None),
+            MessageKind::Task => {
+                let Some(request) = &record.task else {
+                    return Ok(Handled::Ignored("no pending task"));
+                };
+                let event = match self.tasks.invoke(&message.execution, request).await {
+                    Ok(output) => Event::TaskSucceeded { output },
+                    Err(failure) => Event::TaskFailed { failure },
+                };
+                (event, None)
+            }
+            MessageKind::ChildDone { failure, .. } => {
+                let Some(join) = joins.next().flatten() else {
+                    return Ok(Handled::Ignored("unknown join"));
+                };
+                match join::decide(&join, failure.as_ref()) {
+                    Decision::Wait => return Ok(Handled::Waiting),
+                    Decision::Closed => return Ok(Handled::Ignored("join closed")),
+                    Decision::Fail(failure) => (Event::ChildFailed { failure }, Some(join.key)),
+                    Decision::Collect => {
+                        let results = self
+                            .store
+                            .child_results(&message.execution, &join.key)
+                            .await?;
+                        match join::outputs(&join, results) {
+                            Some(outputs) => (Event::ChildrenSucceeded { outputs }, None),
+                            None => return Ok(Handled::Waiting),
+                        }
+                    }
+                }
+            }
+            MessageKind::Timeout => return self.time_out(&message.execution).await,
+        };
+        let mut entropy = SplitMix64::new(rand::random());
+        let Plan {
+            commit,
+            join,
+            transitions,
+        } = transition::plan(
+            Start {
+                definition: &definition,
+                execution: &execution,
+                record: &record,
+                event,
+                cause: message.key(),
+                lead: Vec::new(),
+                close_join,
+                now,
+                max_transitions: self.config.max_transitions_per_message,
+            },
+            &mut entropy,
+        )
+        .map_err(|source| step_error(&message.execution, &record.id, source))?;
+        if let Some((join, children)) = join {
+            self.store
+                .open_join(&message.execution, join, children)
+                .await?;
+        }
+        let outbox = commit.frame.outbox.clone();
+        match self.store.commit(commit).await? {
+            Written::Conflict => Ok(Handled::Conflict),
+            Written::Done => {
+                self.send(outbox, now).await?;
+                Ok(Handled::Advanced { transitions })
+            }
+        }
+    }
+
+    /// `StopExecution`: ends a running execution as `ABORTED`. Its frames stand down at
+    /// their next message.
+    pub async fn stop(
+        &self,
+        arn: &str,
+        error: Option<String>,
+        cause: Option<String>,
+    ) -> Result<ExecutionRecord> {
+        let failure = Failure { error, cause };
+        self.end(arn, ExecutionStatus::Aborted, failure).await
+    }
+
+    pub async fn describe(&self, arn: &str) -> Result<ExecutionRecord> {
+        self.store
+            .execution(arn)
+            .await?
+            .ok_or_else(|| Error::ExecutionDoesNotExist(arn.to_owned()))
+    }
+
+    /// The whole history, in order, with AWS's event ids.
+    pub async fn history(&self, arn: &str) -> Result<Vec<Value>> {
+        self.describe(arn).await?;
+        let mut items = Vec::new();
+        let mut page = None;
+        loop {
+            let next = self.store.history(arn, page).await?;
+            items.extend(next.items);
+            match next.next {
+                Some(token) => page = Some(token),
+                None => break,
+            }
+        }
+        Ok(history::assemble(items))
+    }
+
+    async fn time_out(&self, arn: &str) -> Result<Handled> {
+        let failure = Failure {
+            error: Some(names::TIMEOUT.to_owned()),
+            cause: Some("The execution timed out".to_owned()),
+        };
+        match self.end(arn, ExecutionStatus::TimedOut, failure).await {
+            Ok(_) => Ok(Handled::Advanced { transitions: 0 }),
+            Err(Error::ExecutionDoesNotExist(_)) => Ok(Handled::Ignored("unknown execution")),
+            Err(e) => Err(e),
+        }
+    }
+
+    async fn end(
+        &self,
+        arn: &str,
+        status: ExecutionStatus,
+        failure: Failure,
+    ) -> Result<ExecutionRecord> {
+        let now = self.clock.now();
+        let execution = self.describe(arn).await?;
+        if !execution.is_running() {
+            return Ok(execution);
+        }
+        let (kind, details) = match status {
+            ExecutionStatus::TimedOut => (
+                "ExecutionTimedOut",
+                Details::ExecutionTimedOut(failure.clone()),
+            ),
+            _ => (
+                "ExecutionAborted",
+                Details::ExecutionAborted(failure.clone()),
+            ),
+        };
+        let ended = execution.ended(status, Some(&Outcome::Failed(failure)), now);
+        let event = HistoryEvent::new(kind, details).to_aws_json(
+            0,
+            0,
+            &stepwise_core::interp::iso8601(now),
+        );
+        let item = HistoryItem {
+            frame: FrameId::root(),
+            version: u64::MAX,
+            events: vec![event],
+        };
+        match self.store.end(ended.clone(), item).await? {
+            Written::Done => {
+                info!(execution_id = %arn, status = status.as_str(), "execution ended from outside");
+                Ok(ended)
+            }
+            Written::Conflict => self.describe(arn).await,
+        }
+    }
+
+    async fn definition(&self, hash: &str) -> Result<Arc<StateMachine>> {
+        if let Some(found) = self.cached(hash) {
+            return Ok(found);
+        }
+        let text = self
+            .store
+            .definition(hash)
+            .await?
+            .ok_or_else(|| Error::MissingDefinition(hash.to_owned()))?;
+        let parsed = Arc::new(definition::parse(&text)?);
+        self.remember(hash, parsed.clone());
+        Ok(parsed)
+    }
+
+    fn cached(&self, hash: &str) -> Option<Arc<StateMachine>> {
+        let cache = self.definitions.lock().unwrap_or_else(|e| e.into_inner());
+        cache.get(hash).cloned()
+    }
+
+    fn remember(&self, hash: &str, definition: Arc<StateMachine>) {
+        let mut cache = self.definitions.lock().unwrap_or_else(|e| e.into_inner());
+        cache.insert(hash.to_owned(), definition);
+    }
+
+    async fn send(&self, messages: Vec<Message>, now: i64) -> Result<()> {
+        if messages.is_empty() {
+            return Ok(());
+        }
+        let outgoing = messages
+            .into_iter()
+            .map(|message| Outgoing {
+                delay_seconds: delay_seconds(message.due, now),
+                message,
+            })
+            .collect();
+        self.queue.send(outgoing).await?;
+        Ok(())
+    }
+}
+
+/// The queue delay for a message due at `due`: whole seconds, rounded up, at most 15
+/// minutes (a longer wait is re-sent when it arrives early).
+fn delay_seconds(due: Option<i64>, now: i64) -> u32 {
+    let Some(due) = due else { return 0 };
+    let millis = due.saturating_sub(now).max(0);
+    let seconds = millis.saturating_add(999) / 1000;
+    u32::try_from(seconds)
+        .unwrap_or(u32::MAX)
+        .min(MAX_DELAY_SECONDS)
+}
+
+fn step_error(arn: &str, frame: &FrameId, source: stepwise_core::interp::Error) -> Error {
+    Error::Step {
+        execution: arn.to_owned(),
+        frame: frame.to_string(),
+        source,
+    }
+}
+
+/// An execution whose input is over the payload limit fails at once, as in Step
+/// Functions.
+fn oversize_input(
+    execution: &ExecutionRecord,
+    root: FrameRecord,
+    started: HistoryEvent,
+    now: i64,
+) -> Commit {
+    let failure = Failure::data_limit(
+        "The execution input exceeds the maximum number of bytes service limit.",
+    );
+    let timestamp = stepwise_core::interp::iso8601(now);
+    let events = vec![
+        started.to_aws_json(1, 0, &timestamp),
+        HistoryEvent::new("ExecutionFailed", Details::ExecutionFailed(failure.clone()))
+            .to_aws_json(2, 1, &timestamp),
+    ];
+    Commit {
+        execution: execution.arn().to_owned(),
+        history: Some(HistoryItem {
+            frame: root.id.clone(),
+            version: 1,
+            events,
+        }),
+        frame: FrameRecord {
+            version: 1,
+            next_event_id: 3,
+            ..root
+        },
+        expected_version: 0,
+        child_result: None,
+        finish: Some(execution.ended(
+            ExecutionStatus::Failed,
+            Some(&Outcome::Failed(failure)),
+            now,
+        )),
+        close_join: None,
+    }
+}
+
+fn payload_size(value: &Value) -> usize {
+    serde_json::to_string(value).map_or(usize::MAX, |s| s.len())
+}
+
+pub(crate) fn definition_hash(text: &str) -> String {
+    let digest = Sha256::digest(text.as_bytes());
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Step Functions' execution name rules.
+fn validate_name(name: String) -> Result<String> {
+    const FORBIDDEN: &str = "<>{}[]?*\"#%\\^|~`$&,;:/";
+    let valid = !name.is_empty()
+        && name.chars().count() <= 80
+        && !name
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || FORBIDDEN.contains(c));
+    if valid {
+        Ok(name)
+    } else {
+        Err(Error::InvalidName(name))
+    }
+}
+
+fn uuid_v4(entropy: &mut SplitMix64) -> String {
+    use stepwise_core::entropy::Entropy;
+    let mut bytes = [0u8; 16];
+    entropy.fill_bytes(&mut bytes);
+    bytes[6] = (bytes[6] & 0x0f) | 0x40;
+    bytes[8] = (bytes[8] & 0x3f) | 0x80;
+    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    format!(
+        "{}-{}-{}-{}-{}",
+        &hex[0..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..32]
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn delays_round_up_and_cap_at_fifteen_minutes() {
+        assert_eq!(delay_seconds(None, 5), 0);
+        assert_eq!(delay_seconds(Some(1_000), 5_000), 0);
+        assert_eq!(delay_seconds(Some(5_001), 5_000), 1);
+        assert_eq!(delay_seconds(Some(65_000), 5_000), 60);
+        assert_eq!(delay_seconds(Some(i64::MAX), 0), 900);
+    }
+
+    #[test]
+    fn names_follow_step_functions_rules() {
+        assert!(validate_name("order-42_a.b".into()).is_ok());
+        for bad in ["", "a b", "a/b", "a:b", "x\u{7}", &"n".repeat(81)] {
+            assert!(validate_name(bad.to_owned()).is_err(), "{bad:?}");
+        }
+    }
+}

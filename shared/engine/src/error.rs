@@ -1,0 +1,41 @@
+//! The engine's faults (never workflow errors: those are `stepwise_core::failure::Failure`).
+
+use stepwise_core::definition::InvalidDefinition;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(transparent)]
+    Store(#[from] crate::store::Error),
+    #[error(transparent)]
+    Queue(#[from] crate::queue::Error),
+    #[error(transparent)]
+    InvalidDefinition(#[from] InvalidDefinition),
+    #[error("Execution Already Exists: '{0}'")]
+    ExecutionAlreadyExists(String),
+    #[error("Execution Does Not Exist: '{0}'")]
+    ExecutionDoesNotExist(String),
+    #[error("invalid execution name {0:?}: 1 to 80 characters, none of whitespace, <>{{}}[]?*\"#%\\^|~`$&,;:/ or control characters")]
+    InvalidName(String),
+    /// The stored frame and its definition disagree (a bug, or a store edited by hand).
+    #[error("execution {execution}, frame {frame}: {source}")]
+    Step {
+        execution: String,
+        frame: String,
+        source: stepwise_core::interp::Error,
+    },
+    #[error("stored definition {0} is missing")]
+    MissingDefinition(String),
+}
+
+impl Error {
+    /// Whether handling the message again may succeed (the queue should redeliver it);
+    /// otherwise the message is poison and belongs in the dead-letter queue.
+    pub fn is_retryable(&self) -> bool {
+        matches!(
+            self,
+            Self::Store(crate::store::Error::Unavailable(_)) | Self::Queue(_)
+        )
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,162 @@
+//! What the engine keeps in its store: plain data, serialisable as JSON.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use stepwise_core::failure::Failure;
+use stepwise_core::interp::{
+    ChildrenKind, ExecutionInfo, FailureTolerance, Frame, Outcome, TaskRequest,
+};
+
+use crate::ids::{FrameId, JoinKey};
+use crate::message::Message;
+
+/// Where an execution stands, as `DescribeExecution` names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ExecutionStatus {
+    Running,
+    Succeeded,
+    Failed,
+    TimedOut,
+    Aborted,
+}
+
+impl ExecutionStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Running => "RUNNING",
+            Self::Succeeded => "SUCCEEDED",
+            Self::Failed => "FAILED",
+            Self::TimedOut => "TIMED_OUT",
+            Self::Aborted => "ABORTED",
+        }
+    }
+}
+
+/// The execution header: one per execution, written at start and when it ends.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ExecutionRecord {
+    pub info: ExecutionInfo,
+    /// SHA-256 of the definition text, the key of the stored definition.
+    pub definition_hash: String,
+    pub status: ExecutionStatus,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub output: Option<Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failure: Option<Failure>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stop_time: Option<i64>,
+}
+
+impl ExecutionRecord {
+    pub fn arn(&self) -> &str {
+        &self.info.id
+    }
+
+    pub fn is_running(&self) -> bool {
+        self.status == ExecutionStatus::Running
+    }
+
+    /// This header, ended with `status`.
+    pub fn ended(&self, status: ExecutionStatus, outcome: Option<&Outcome>, now: i64) -> Self {
+        let mut ended = self.clone();
+        ended.status = status;
+        ended.stop_time = Some(now);
+        match outcome {
+            Some(Outcome::Succeeded(output)) => ended.output = Some(output.clone()),
+            Some(Outcome::Failed(failure)) => ended.failure = Some(failure.clone()),
+            None => {}
+        }
+        ended
+    }
+}
+
+/// A frame as stored: the core's frame plus what the engine needs to resume it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FrameRecord {
+    pub id: FrameId,
+    /// Bumped by every commit; a commit is conditional on the version it read.
+    pub version: u64,
+    pub frame: Frame,
+    /// The id of this frame's next history event.
+    pub next_event_id: u64,
+    /// The messages this version's commit promised to send.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub outbox: Vec<Message>,
+    /// The key of the message that produced this version ([`Message::key`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cause: Option<String>,
+    /// The task the frame waits on, while it waits.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub task: Option<TaskRequest>,
+    /// For a child frame: what it needs to report to its parent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent: Option<ParentLink>,
+}
+
+/// A child frame's place in its parent's join.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ParentLink {
+    pub join: JoinKey,
+    pub index: u32,
+    pub kind: ChildrenKind,
+    /// The Parallel or Map state's name (Map iteration events carry it).
+    pub state: String,
+    /// Children in the join.
+    pub total: u32,
+    /// Child `index + max_concurrency` starts when this one ends.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_concurrency: Option<u32>,
+    /// Items this child carries (an ItemBatcher's batch counts each), for failure
+    /// tolerance.
+    #[serde(default = "one")]
+    pub items: u64,
+}
+
+fn one() -> u64 {
+    1
+}
+
+/// A Parallel or Map state's join: counters that finishing children bump atomically, so
+/// no single item is rewritten by every child with all the results.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct JoinRecord {
+    pub key: JoinKey,
+    pub kind: ChildrenKind,
+    pub state: String,
+    pub total: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tolerance: Option<FailureTolerance>,
+    #[serde(default)]
+    pub succeeded: u32,
+    #[serde(default)]
+    pub failed: u32,
+    /// Items in failed children (a batch counts each of its items).
+    #[serde(default)]
+    pub failed_items: u64,
+    /// The parent has moved on (a child failed, or it was stopped): children still
+    /// running stand down.
+    #[serde(default)]
+    pub closed: bool,
+}
+
+impl JoinRecord {
+    pub fn finished(&self) -> u32 {
+        self.succeeded + self.failed
+    }
+}
+
+/// How one child ended, kept until the join reads it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ChildResult {
+    pub index: u32,
+    pub outcome: Outcome,
+}
+
+/// The history events of one commit, in AWS's `GetExecutionHistory` shape.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HistoryItem {
+    pub frame: FrameId,
+    pub version: u64,
+    pub events: Vec<Value>,
+}

@@ -1,0 +1,162 @@
+//! The store port: where executions, frames, joins and history live.
+//!
+//! Every write that changes an execution is conditional: on a frame's version, on the
+//! execution still running, or on a key not existing yet. Implementations map each
+//! method to one round trip where the backend allows it (DynamoDB: one `BatchGetItem`
+//! for [`Store::load`], one `TransactWriteItems` or conditional `PutItem` for
+//! [`Store::commit`]).
+
+use std::future::Future;
+
+use crate::ids::{FrameId, JoinKey};
+use crate::records::{ChildResult, ExecutionRecord, FrameRecord, HistoryItem, JoinRecord};
+
+/// Faults of the store itself; never a workflow error. `Unavailable` is worth retrying
+/// (throttling, network); `Corrupt` is not (an item that does not parse).
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("store unavailable: {0}")]
+    Unavailable(String),
+    #[error("corrupt store item {key}: {message}")]
+    Corrupt { key: String, message: String },
+    #[error("store item too large: {0}")]
+    TooLarge(String),
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// What one step needs, read together.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LoadRequest {
+    pub execution: String,
+    pub frame: FrameId,
+    /// Joins to read with it: the parent's (a child checks it was not closed) and the
+    /// frame's own (a `ChildDone` message decides the join).
+    pub joins: Vec<JoinKey>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Loaded {
+    pub execution: Option<ExecutionRecord>,
+    pub frame: Option<FrameRecord>,
+    /// In the order asked for; `None` where absent.
+    pub joins: Vec<Option<JoinRecord>>,
+}
+
+/// One transition's writes, applied all or nothing.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Commit {
+    pub execution: String,
+    /// The new version of the frame.
+    pub frame: FrameRecord,
+    /// The version the step read: the write fails if the stored frame is not at it.
+    pub expected_version: u64,
+    /// The commit's history events (may be empty).
+    pub history: Option<HistoryItem>,
+    /// A child frame ended: record its result and bump its join's counters.
+    pub child_result: Option<ChildOutcome>,
+    /// The root frame ended, or the join's failure ends the frame's wait: the execution
+    /// header's new status (written only while it is still `Running`).
+    pub finish: Option<ExecutionRecord>,
+    /// Close this join (the frame moved on before every child ended).
+    pub close_join: Option<JoinKey>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChildOutcome {
+    pub join: JoinKey,
+    pub result: ChildResult,
+    /// Items the child carried, for a Distributed Map's failure tolerance.
+    pub items: u64,
+}
+
+/// The result of a conditional write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Written {
+    Done,
+    /// A condition did not hold (another worker got there first, or the execution
+    /// ended): nothing was written.
+    Conflict,
+}
+
+/// The start of an execution, written all or nothing.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Creation {
+    pub execution: ExecutionRecord,
+    pub definition: String,
+    /// The root frame after its first step; its `expected_version` is ignored.
+    pub root: Commit,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Created {
+    Done,
+    /// An execution with this ARN exists already (it is returned).
+    Exists(Box<ExecutionRecord>),
+}
+
+/// One page of an execution's history.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct HistoryPage {
+    pub items: Vec<HistoryItem>,
+    pub next: Option<String>,
+}
+
+/// The storage port. `Send + Sync` so one store serves concurrent handlers.
+pub trait Store: Send + Sync {
+    fn load(&self, request: &LoadRequest) -> impl Future<Output = Result<Loaded>> + Send;
+
+    /// Creates the execution header, stores the definition and commits the root frame's
+    /// first version, unless the ARN exists.
+    fn create(&self, creation: Creation) -> impl Future<Output = Result<Created>> + Send;
+
+    /// Writes a join and its children, each only if absent: a retried fan-out finds them
+    /// there and leaves them as they are.
+    fn open_join(
+        &self,
+        execution: &str,
+        join: JoinRecord,
+        children: Vec<FrameRecord>,
+    ) -> impl Future<Output = Result<()>> + Send;
+
+    fn commit(&self, commit: Commit) -> impl Future<Output = Result<Written>> + Send;
+
+    /// Ends a running execution from outside its frames (stop, timeout); `Conflict` when
+    /// it had ended already.
+    fn end(
+        &self,
+        record: ExecutionRecord,
+        history: HistoryItem,
+    ) -> impl Future<Output = Result<Written>> + Send;
+
+    /// The results of a join's children, by index.
+    fn child_results(
+        &self,
+        execution: &str,
+        join: &JoinKey,
+    ) -> impl Future<Output = Result<Vec<ChildResult>>> + Send;
+
+    fn execution(&self, arn: &str) -> impl Future<Output = Result<Option<ExecutionRecord>>> + Send;
+
+    fn frame(
+        &self,
+        execution: &str,
+        frame: &FrameId,
+    ) -> impl Future<Output = Result<Option<FrameRecord>>> + Send;
+
+    fn definition(&self, hash: &str) -> impl Future<Output = Result<Option<String>>> + Send;
+
+    /// History items in key order, a page at a time (`page`: the previous page's `next`).
+    fn history(
+        &self,
+        execution: &str,
+        page: Option<String>,
+    ) -> impl Future<Output = Result<HistoryPage>> + Send;
+}
+
+impl Creation {
+    /// The key the definition is stored under.
+    pub fn execution_hash(&self) -> String {
+        self.execution.definition_hash.clone()
+    }
+}

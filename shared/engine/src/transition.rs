@@ -1,0 +1,326 @@
+//! One transition of one frame, planned without I/O: the core's steps, turned into the
+//! writes and messages the engine then performs.
+
+use serde_json::Value;
+use stepwise_core::definition::StateMachine;
+use stepwise_core::entropy::Entropy;
+use stepwise_core::interp::{
+    self, iso8601, ChildrenKind, ChildrenRequest, Details, Effect, Env, Event, HistoryEvent,
+    Outcome,
+};
+
+use crate::ids::{FrameId, JoinKey};
+use crate::message::{Message, MessageKind};
+use crate::records::{
+    ChildResult, ExecutionRecord, ExecutionStatus, FrameRecord, HistoryItem, JoinRecord, ParentLink,
+};
+use crate::store::{ChildOutcome, Commit};
+
+/// What a transition starts from.
+pub(crate) struct Start<'a> {
+    pub definition: &'a StateMachine,
+    pub execution: &'a ExecutionRecord,
+    pub record: &'a FrameRecord,
+    pub event: Event,
+    /// The key of the message being handled.
+    pub cause: String,
+    /// Events recorded before the step's own (`ExecutionStarted`).
+    pub lead: Vec<HistoryEvent>,
+    /// The frame's join to close in the same commit.
+    pub close_join: Option<JoinKey>,
+    pub now: i64,
+    /// States one invocation may run before it yields and sends itself a `Run`.
+    pub max_transitions: u64,
+}
+
+/// The writes and messages of one transition.
+#[derive(Debug)]
+pub(crate) struct Plan {
+    pub commit: Commit,
+    /// A fan-out to write before the commit.
+    pub join: Option<(JoinRecord, Vec<FrameRecord>)>,
+    /// States entered (billed transitions).
+    pub transitions: u64,
+}
+
+pub(crate) fn plan(start: Start<'_>, entropy: &mut dyn Entropy) -> Result<Plan, interp::Error> {
+    let Start {
+        definition,
+        execution,
+        record,
+        event,
+        cause,
+        lead,
+        close_join,
+        now,
+        max_transitions,
+    } = start;
+    let version = record.version + 1;
+    let arn = execution.arn();
+    let mut frame = record.frame.clone();
+    let mut history = History::new(record.next_event_id, now);
+    for event in lead {
+        history.push(event);
+    }
+    if let Some(link) = record.parent.as_ref().filter(|_| record.version == 0) {
+        if link.kind == ChildrenKind::Map {
+            history.push(iteration_event("MapIterationStarted", link));
+        }
+    }
+    let mut outbox = Vec::new();
+    let mut task = None;
+    let mut join = None;
+    let mut outcome = None;
+    let mut transitions = 0;
+    let mut next = Some(event);
+    while let Some(event) = next.take() {
+        let mut env = Env {
+            now,
+            execution: &execution.info,
+            entropy: &mut *entropy,
+            first_event_id: history.next_id,
+            record_history: true,
+            max_transitions: max_transitions.saturating_sub(transitions).max(1),
+        };
+        let step = interp::step(definition, &mut frame, event, &mut env)?;
+        transitions += step.transitions;
+        for event in step.history {
+            history.push(event);
+        }
+        for effect in step.effects {
+            match effect {
+                Effect::Continue if transitions < max_transitions => next = Some(Event::Run),
+                Effect::Continue => outbox.push(Message::new(
+                    arn,
+                    record.id.clone(),
+                    version,
+                    MessageKind::Run,
+                )),
+                Effect::Timer { until } if until <= now => next = Some(Event::Timer),
+                Effect::Timer { until } => outbox.push(
+                    Message::new(arn, record.id.clone(), version, MessageKind::Timer).due(until),
+                ),
+                Effect::InvokeTask(request) => {
+                    task = Some(request);
+                    outbox.push(Message::new(
+                        arn,
+                        record.id.clone(),
+                        version,
+                        MessageKind::Task,
+                    ));
+                }
+                Effect::RunChildren(request) => {
+                    let (opened, runs) =
+                        open_join(arn, &record.id, version, history.next_id, request);
+                    outbox.extend(runs);
+                    join = Some(opened);
+                }
+            }
+        }
+        outcome = step.outcome.or(outcome);
+    }
+    let mut child_result = None;
+    let mut finish = None;
+    if let Some(outcome) = outcome {
+        match &record.parent {
+            None => {
+                let (status, event) = match &outcome {
+                    Outcome::Succeeded(output) => (
+                        ExecutionStatus::Succeeded,
+                        HistoryEvent::new(
+                            "ExecutionSucceeded",
+                            Details::ExecutionSucceeded {
+                                output: output.clone(),
+                            },
+                        ),
+                    ),
+                    Outcome::Failed(failure) => (
+                        ExecutionStatus::Failed,
+                        HistoryEvent::new(
+                            "ExecutionFailed",
+                            Details::ExecutionFailed(failure.clone()),
+                        ),
+                    ),
+                };
+                history.push(event);
+                finish = Some(execution.ended(status, Some(&outcome), now));
+            }
+            Some(link) => {
+                let failure = match &outcome {
+                    Outcome::Succeeded(_) => None,
+                    Outcome::Failed(failure) => Some(failure.clone()),
+                };
+                if link.kind == ChildrenKind::Map {
+                    let kind = if failure.is_some() {
+                        "MapIterationFailed"
+                    } else {
+                        "MapIterationSucceeded"
+                    };
+                    history.push(iteration_event(kind, link));
+                }
+                outbox.push(Message::new(
+                    arn,
+                    link.join.parent.clone(),
+                    link.join.version,
+                    MessageKind::ChildDone {
+                        index: link.index,
+                        failure,
+                    },
+                ));
+                if let Some(successor) = successor(link) {
+                    outbox.push(Message::new(
+                        arn,
+                        FrameId::child(&link.join.parent, link.join.version, successor),
+                        0,
+                        MessageKind::Run,
+                    ));
+                }
+                child_result = Some(ChildOutcome {
+                    join: link.join.clone(),
+                    result: ChildResult {
+                        index: link.index,
+                        outcome,
+                    },
+                    items: link.items,
+                });
+            }
+        }
+    }
+    let events = history.events;
+    let commit = Commit {
+        execution: arn.to_owned(),
+        frame: FrameRecord {
+            id: record.id.clone(),
+            version,
+            frame,
+            next_event_id: history.next_id,
+            outbox,
+            cause: Some(cause),
+            task,
+            parent: record.parent.clone(),
+        },
+        expected_version: record.version,
+        history: (!events.is_empty()).then(|| HistoryItem {
+            frame: record.id.clone(),
+            version,
+            events,
+        }),
+        child_result,
+        finish,
+        close_join,
+    };
+    Ok(Plan {
+        commit,
+        join,
+        transitions,
+    })
+}
+
+/// Under MaxConcurrency N, child `i + N` takes over child `i`'s slot when it ends: the
+/// successor is fixed, so a duplicated message can never start two.
+fn successor(link: &ParentLink) -> Option<u32> {
+    let limit = link.max_concurrency.filter(|&n| n > 0)?;
+    let next = link.index.checked_add(limit)?;
+    (next < link.total).then_some(next)
+}
+
+fn open_join(
+    arn: &str,
+    parent: &FrameId,
+    version: u64,
+    next_event_id: u64,
+    request: ChildrenRequest,
+) -> ((JoinRecord, Vec<FrameRecord>), Vec<Message>) {
+    let ChildrenRequest {
+        state,
+        kind,
+        children,
+        max_concurrency,
+        tolerance,
+    } = request;
+    let key = JoinKey {
+        parent: parent.clone(),
+        version,
+    };
+    let total = children.len() as u32;
+    let max_concurrency = max_concurrency
+        .filter(|&n| n > 0)
+        .map(|n| u32::try_from(n).unwrap_or(u32::MAX));
+    let records: Vec<FrameRecord> = children
+        .into_iter()
+        .enumerate()
+        .map(|(index, frame)| {
+            let index = index as u32;
+            FrameRecord {
+                id: FrameId::child(parent, version, index),
+                version: 0,
+                frame,
+                next_event_id,
+                outbox: Vec::new(),
+                cause: None,
+                task: None,
+                parent: Some(ParentLink {
+                    join: key.clone(),
+                    index,
+                    kind,
+                    state: state.clone(),
+                    total,
+                    max_concurrency,
+                    items: tolerance.as_ref().map_or(1, |t| t.items_of(index as usize)),
+                }),
+            }
+        })
+        .collect();
+    let first = max_concurrency.map_or(total, |n| n.min(total));
+    let runs = records
+        .iter()
+        .take(first as usize)
+        .map(|child| Message::new(arn, child.id.clone(), 0, MessageKind::Run))
+        .collect();
+    let join = JoinRecord {
+        key,
+        kind,
+        state,
+        total,
+        tolerance,
+        succeeded: 0,
+        failed: 0,
+        failed_items: 0,
+        closed: false,
+    };
+    ((join, records), runs)
+}
+
+fn iteration_event(kind: &str, link: &ParentLink) -> HistoryEvent {
+    HistoryEvent::new(
+        kind,
+        Details::MapIteration {
+            name: link.state.clone(),
+            index: link.index as usize,
+        },
+    )
+}
+
+/// A commit's events with their ids and times.
+struct History {
+    next_id: u64,
+    timestamp: String,
+    events: Vec<Value>,
+}
+
+impl History {
+    fn new(next_id: u64, now: i64) -> Self {
+        Self {
+            next_id,
+            timestamp: iso8601(now),
+            events: Vec::new(),
+        }
+    }
+
+    fn push(&mut self, event: HistoryEvent) {
+        let id = self.next_id;
+        self.events
+            .push(event.to_aws_json(id, id.saturating_sub(1), &self.timestamp));
+        self.next_id += 1;
+    }
+}
