@@ -265,9 +265,17 @@ impl<S: Store, Q: Queue, T: TaskInvoker, C: Clock> Engine<S, Q, T, C> {
         }
     }
 
-    /// Handles one message. `Err` means the message should be delivered again
-    /// ([`Error::is_retryable`]) or dead-lettered.
-    pub async fn handle(&self, message: Message) -> Result<Handled> {
+    /// Handles one message. `receive_count` is how many times the queue has delivered
+    /// it (SQS's `ApproximateReceiveCount`). `Err` means the message should be delivered
+    /// again ([`Error::is_retryable`]) or dead-lettered.
+    ///
+    /// A message whose commit is already the frame's current version is a redelivery:
+    /// the handler that committed may have died before sending, so the outbox is sent
+    /// again, marked `resent`. A `resent` copy on its first delivery that finds its own
+    /// commit done does not re-send in turn: the handler that made that commit either
+    /// sent its outbox or failed, and then its own message comes back with a higher
+    /// receive count. Without this rule one duplicate would shadow a frame to its end.
+    pub async fn handle(&self, message: Message, receive_count: u32) -> Result<Handled> {
         let now = self.clock.now();
         if message.due.is_some_and(|due| due > now) {
             self.send(vec![message], now).await?;
@@ -297,7 +305,7 @@ impl<S: Store, Q: Queue, T: TaskInvoker, C: Clock> Engine<S, Q, T, C> {
         if !execution.is_running() {
             return Ok(Handled::Ignored("execution ended"));
         }
-        let Some(record) = loaded.frame else {
+        let Some(mut record) = loaded.frame else {
             warn!(execution_id = %message.execution, frame = %message.frame, "message for an unknown frame");
             return Ok(Handled::Ignored("unknown frame"));
         };
@@ -308,9 +316,13 @@ impl<S: Store, Q: Queue, T: TaskInvoker, C: Clock> Engine<S, Q, T, C> {
         if record.version != message.version {
             let redelivered = record.version == message.version + 1
                 && record.cause.as_deref() == Some(message.key().as_str());
-            if redelivered {
+            if redelivered && (!message.resent || receive_count > 1) {
                 debug!(execution_id = %message.execution, frame = %message.frame, "redelivered: sending the outbox again");
-                self.send(record.outbox, now).await?;
+                let copies = record
+                    .outbox
+                    .into_iter()
+                    .map(|m| Message { resent: true, ..m });
+                self.send(copies.collect(), now).await?;
                 return Ok(Handled::Resent);
             }
             return Ok(Handled::Ignored("stale version"));
@@ -342,10 +354,11 @@ impl<S: Store, Q: Queue, T: TaskInvoker, C: Clock> Engine<S, Q, T, C> {
                             .store
                             .child_results(&message.execution, &join.key)
                             .await?;
-                        match join::outputs(&join, results) {
-                            Some(outputs) => (Event::ChildrenSucceeded { outputs }, None),
-                            None => return Ok(Handled::Waiting),
-                        }
+                        let Some((outputs, next_event_id)) = join::outputs(&join, results) else {
+                            return Ok(Handled::Waiting);
+                        };
+                        record.next_event_id = record.next_event_id.max(next_event_id);
+                        (Event::ChildrenSucceeded { outputs }, None)
                     }
                 }
             }
@@ -455,8 +468,10 @@ impl<S: Store, Q: Queue, T: TaskInvoker, C: Clock> Engine<S, Q, T, C> {
             ),
         };
         let ended = execution.ended(status, Some(&Outcome::Failed(failure)), now);
+        // Ids are renumbered when read back; the highest sorts this after everything
+        // else that happened in the same millisecond.
         let event = HistoryEvent::new(kind, details).to_aws_json(
-            0,
+            u64::MAX,
             0,
             &stepwise_core::interp::iso8601(now),
         );

@@ -39,9 +39,11 @@ pub(crate) fn decide(join: &JoinRecord, failure: Option<&Failure>) -> Decision {
 }
 
 /// The children's outputs in index order (a failed child, within tolerance, keeps its
-/// slot with its error output). `None` if a result is missing.
-pub(crate) fn outputs(join: &JoinRecord, results: Vec<ChildResult>) -> Option<Vec<Value>> {
+/// slot with its error output), and the highest next event id among them. `None` if a
+/// result is missing.
+pub(crate) fn outputs(join: &JoinRecord, results: Vec<ChildResult>) -> Option<(Vec<Value>, u64)> {
     let mut slots: Vec<Option<Value>> = vec![None; join.total as usize];
+    let next_event_id = results.iter().map(|r| r.next_event_id).max().unwrap_or(0);
     for result in results {
         let slot = slots.get_mut(result.index as usize)?;
         *slot = Some(match result.outcome {
@@ -49,7 +51,10 @@ pub(crate) fn outputs(join: &JoinRecord, results: Vec<ChildResult>) -> Option<Ve
             Outcome::Failed(failure) => failure.to_error_output(),
         });
     }
-    slots.into_iter().collect()
+    Some((
+        slots.into_iter().collect::<Option<Vec<Value>>>()?,
+        next_event_id,
+    ))
 }
 
 #[cfg(test)]
@@ -109,23 +114,25 @@ mod tests {
             ChildResult {
                 index: 1,
                 outcome: Outcome::Failed(Failure::new("E", "c")),
+                next_event_id: 9,
             },
             ChildResult {
                 index: 0,
                 outcome: Outcome::Succeeded(json!(0)),
+                next_event_id: 4,
             },
             ChildResult {
                 index: 2,
                 outcome: Outcome::Succeeded(json!(2)),
+                next_event_id: 4,
             },
         ];
         assert_eq!(
             outputs(&j, results),
-            Some(vec![
-                json!(0),
-                json!({"Error": "E", "Cause": "c"}),
-                json!(2)
-            ])
+            Some((
+                vec![json!(0), json!({"Error": "E", "Cause": "c"}), json!(2)],
+                9
+            ))
         );
         j.failed_items = 2;
         assert_eq!(
@@ -139,6 +146,7 @@ mod tests {
         let results = vec![ChildResult {
             index: 0,
             outcome: Outcome::Succeeded(json!(0)),
+            next_event_id: 1,
         }];
         assert_eq!(outputs(&join(2, 2, 0), results), None);
     }

@@ -20,6 +20,13 @@ pub struct Message {
     /// delivery by up to 15 minutes at a time; an early message is sent again.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub due: Option<i64>,
+    /// A copy sent again by a redelivered message (see [`crate::Engine::handle`]).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub resent: bool,
+}
+
+fn is_false(b: &bool) -> bool {
+    !b
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -49,6 +56,7 @@ impl Message {
             version,
             kind,
             due: None,
+            resent: false,
         }
     }
 

@@ -151,6 +151,9 @@ impl JoinRecord {
 pub struct ChildResult {
     pub index: u32,
     pub outcome: Outcome,
+    /// The child's next history event id: the join's events continue after the highest.
+    #[serde(default)]
+    pub next_event_id: u64,
 }
 
 /// The history events of one commit, in AWS's `GetExecutionHistory` shape.

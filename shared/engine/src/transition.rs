@@ -180,6 +180,7 @@ pub(crate) fn plan(start: Start<'_>, entropy: &mut dyn Entropy) -> Result<Plan, 
                     result: ChildResult {
                         index: link.index,
                         outcome,
+                        next_event_id: history.next_id,
                     },
                     items: link.items,
                 });

@@ -1,6 +1,8 @@
 //! Drives the engine over the in-memory store and queue with a clock the test controls.
 #![allow(dead_code)]
 
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap};
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 
@@ -54,15 +56,41 @@ pub async fn drain<Q: Source>(
     engine: &Engine<MemoryStore, Q, NoTasks, ManualClock>,
 ) -> Vec<Handled> {
     let mut handled = Vec::new();
-    while let Some(out) = engine.queue().next() {
-        let now = engine.clock().now();
-        engine
-            .clock()
-            .advance_to(now + i64::from(out.delay_seconds) * 1000);
-        handled.push(engine.handle(out.message).await.expect("handle"));
+    let mut scheduled = Scheduled::default();
+    loop {
+        scheduled.take(engine.queue(), engine.clock().now());
+        let Some((visible_at, out)) = scheduled.pop() else {
+            return handled;
+        };
+        engine.clock().advance_to(visible_at);
+        handled.push(engine.handle(out.message, 1).await.expect("handle"));
         assert!(handled.len() < 1_000_000, "runaway message loop");
     }
-    handled
+}
+
+/// Messages ordered by when the queue makes them visible (send time + delay), as SQS
+/// would deliver them; ties in send order.
+#[derive(Debug, Default)]
+pub struct Scheduled {
+    heap: BinaryHeap<Reverse<(i64, u64)>>,
+    messages: HashMap<u64, Outgoing>,
+    sequence: u64,
+}
+
+impl Scheduled {
+    pub fn take<Q: Source>(&mut self, queue: &Q, now: i64) {
+        while let Some(out) = queue.next() {
+            let visible_at = now + i64::from(out.delay_seconds) * 1000;
+            self.sequence += 1;
+            self.heap.push(Reverse((visible_at, self.sequence)));
+            self.messages.insert(self.sequence, out);
+        }
+    }
+
+    pub fn pop(&mut self) -> Option<(i64, Outgoing)> {
+        let Reverse((at, sequence)) = self.heap.pop()?;
+        Some((at, self.messages.remove(&sequence)?))
+    }
 }
 
 /// A queue a test can pop from.

@@ -1,0 +1,127 @@
+//! Two workers handling the same message at once: one commits, the other stands down.
+
+mod support;
+
+use serde_json::json;
+use stepwise_engine::memory::{MemoryQueue, MemoryStore};
+use stepwise_engine::store::{
+    self, Commit, Created, Creation, HistoryPage, LoadRequest, Loaded, Store, Written,
+};
+use stepwise_engine::Clock;
+use stepwise_engine::{
+    ChildResult, Config, Engine, ExecutionRecord, ExecutionStatus, FrameId, FrameRecord, Handled,
+    HistoryItem, JoinKey, JoinRecord, NoTasks, StartRequest,
+};
+use support::{ManualClock, T0};
+
+/// The in-memory store, giving way to other tasks before every request, as a remote
+/// store would: concurrent handlers interleave between their read and their write.
+#[derive(Debug, Default)]
+struct Interleaving(MemoryStore);
+
+impl Store for Interleaving {
+    async fn load(&self, request: &LoadRequest) -> store::Result<Loaded> {
+        tokio::task::yield_now().await;
+        self.0.load(request).await
+    }
+    async fn create(&self, creation: Creation) -> store::Result<Created> {
+        tokio::task::yield_now().await;
+        self.0.create(creation).await
+    }
+    async fn open_join(
+        &self,
+        execution: &str,
+        join: JoinRecord,
+        children: Vec<FrameRecord>,
+    ) -> store::Result<()> {
+        tokio::task::yield_now().await;
+        self.0.open_join(execution, join, children).await
+    }
+    async fn commit(&self, commit: Commit) -> store::Result<Written> {
+        tokio::task::yield_now().await;
+        self.0.commit(commit).await
+    }
+    async fn end(&self, record: ExecutionRecord, history: HistoryItem) -> store::Result<Written> {
+        tokio::task::yield_now().await;
+        self.0.end(record, history).await
+    }
+    async fn child_results(
+        &self,
+        execution: &str,
+        join: &JoinKey,
+    ) -> store::Result<Vec<ChildResult>> {
+        tokio::task::yield_now().await;
+        self.0.child_results(execution, join).await
+    }
+    async fn execution(&self, arn: &str) -> store::Result<Option<ExecutionRecord>> {
+        self.0.execution(arn).await
+    }
+    async fn frame(&self, execution: &str, frame: &FrameId) -> store::Result<Option<FrameRecord>> {
+        self.0.frame(execution, frame).await
+    }
+    async fn definition(&self, hash: &str) -> store::Result<Option<String>> {
+        self.0.definition(hash).await
+    }
+    async fn history(&self, execution: &str, page: Option<String>) -> store::Result<HistoryPage> {
+        self.0.history(execution, page).await
+    }
+}
+
+#[tokio::test]
+async fn two_workers_race_on_every_message() {
+    let engine = Engine::with(
+        Interleaving::default(),
+        MemoryQueue::default(),
+        NoTasks,
+        ManualClock::at(T0),
+        Config::local(),
+    );
+    let definition = json!({"StartAt": "W", "States": {
+        "W": {"Type": "Wait", "Seconds": 1, "Next": "P"},
+        "P": {"Type": "Parallel", "End": true, "Branches": [
+            {"StartAt": "A", "States": {"A": {"Type": "Pass", "Result": 1, "End": true}}},
+            {"StartAt": "B", "States": {"B": {"Type": "Wait", "Seconds": 1, "End": true}}}]}}});
+    let started = engine
+        .start(StartRequest::new(
+            "race",
+            &definition.to_string(),
+            json!({"v": 1}),
+        ))
+        .await
+        .expect("start");
+    let mut outcomes = Vec::new();
+    let mut scheduled = support::Scheduled::default();
+    loop {
+        scheduled.take(engine.queue(), engine.clock().now());
+        let Some((visible_at, out)) = scheduled.pop() else {
+            break;
+        };
+        engine.clock().advance_to(visible_at);
+        let (a, b) = tokio::join!(
+            engine.handle(out.message.clone(), 1),
+            engine.handle(out.message.clone(), 1)
+        );
+        outcomes.push((a.expect("first worker"), b.expect("second worker")));
+        assert!(outcomes.len() < 200, "runaway message loop: {outcomes:?}");
+    }
+    let advanced = |h: &Handled| matches!(h, Handled::Advanced { .. } | Handled::Waiting);
+    for (a, b) in &outcomes {
+        // Exactly one of the two did the work (or both found nothing to do).
+        assert!(
+            !(advanced(a) && advanced(b)) || (a == &Handled::Waiting && b == &Handled::Waiting),
+            "{a:?} {b:?}"
+        );
+    }
+    assert!(
+        outcomes
+            .iter()
+            .any(|(a, b)| *a == Handled::Conflict || *b == Handled::Conflict),
+        "the workers never collided: {outcomes:?}"
+    );
+    let record = engine
+        .describe(&started.execution_arn)
+        .await
+        .expect("describe");
+    assert_eq!(record.status, ExecutionStatus::Succeeded);
+    assert_eq!(record.output, Some(json!([1, {"v": 1}])));
+}
