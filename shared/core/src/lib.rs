@@ -3,6 +3,8 @@
 //! - [`definition`] parses and validates a definition, reporting every problem with its JSON
 //!   Pointer, and compiles paths, templates and intrinsics once.
 //! - [`jsonpath`] is AWS's (Jayway's) JSONPath; [`intrinsics`] the 18 `States.*` functions.
+//! - [`jsonata`] is JSONata 2.x with Step Functions' additions, for JSONata states
+//!   (`"QueryLanguage": "JSONata"`); expressions are parsed once, with the definition.
 //! - [`interp`] is the interpreter: [`interp::step`], a pure function from (definition,
 //!   frame, event, environment) to (frame', effects, history events), and
 //!   [`interp::Execution`], which drives a whole execution in memory.
@@ -41,4 +43,5 @@ pub mod entropy;
 pub mod failure;
 pub mod interp;
 pub mod intrinsics;
+pub mod jsonata;
 pub mod jsonpath;

@@ -1,10 +1,13 @@
-//! Which fields each state type accepts (AWS Step Functions, JSONPath query language).
+//! Which fields each state type accepts (AWS Step Functions), per query language.
 //!
 //! Sources: the AWS developer guide pages `amazon-states-language-<type>-state` and
 //! "statemachine-structure", the ASL specification (states-language.net) and statelint.
 
 /// Fields every state accepts.
 const COMMON: &[&str] = &["Type", "Comment", "QueryLanguage"];
+
+/// `Assign`, in both languages, on every type but Succeed and Fail.
+const ASSIGN: &[&str] = &["Assign"];
 
 const PASS: &[&str] = &[
     "InputPath",
@@ -133,16 +136,69 @@ pub(crate) const RETRIER: &[&str] = &[
     "Comment",
 ];
 
-pub(crate) const CATCHER: &[&str] = &["ErrorEquals", "Next", "ResultPath", "Comment"];
+pub(crate) const CATCHER: &[&str] = &["ErrorEquals", "Next", "ResultPath", "Comment", "Assign"];
 
-/// Whether a field is accepted by a state of type `ty` (one of [`STATE_TYPES`]).
-pub(crate) fn allowed(ty: &str, field: &str) -> bool {
-    COMMON.contains(&field) || specific(ty).contains(&field)
+pub(crate) const CATCHER_JSONATA: &[&str] = &["ErrorEquals", "Next", "Comment", "Assign", "Output"];
+
+/// Fields only JSONPath states have: the five I/O fields, `Result`, and every `…Path`
+/// twin of a literal field.
+const JSONPATH_ONLY: &[&str] = &[
+    "InputPath",
+    "OutputPath",
+    "Parameters",
+    "ResultSelector",
+    "ResultPath",
+    "Result",
+    "ItemsPath",
+    "TimeoutSecondsPath",
+    "HeartbeatSecondsPath",
+    "SecondsPath",
+    "TimestampPath",
+    "ErrorPath",
+    "CausePath",
+    "MaxConcurrencyPath",
+    "ToleratedFailureCountPath",
+    "ToleratedFailurePercentagePath",
+];
+
+/// Fields only JSONata states have, per type.
+fn jsonata_fields(ty: &str) -> &'static [&'static str] {
+    match ty {
+        "Task" | "Parallel" => &["Arguments", "Output"],
+        "Map" => &["Items", "Output"],
+        "Fail" => &[],
+        _ => &["Output"],
+    }
 }
 
-/// Every field a state of type `ty` accepts.
-pub(crate) fn all_for(ty: &str) -> Vec<&'static str> {
-    COMMON.iter().chain(specific(ty)).copied().collect()
+pub(crate) fn is_jsonpath_only(field: &str) -> bool {
+    JSONPATH_ONLY.contains(&field)
+}
+
+pub(crate) fn is_jsonata_only(field: &str) -> bool {
+    matches!(field, "Arguments" | "Output" | "Items" | "Condition")
+}
+
+/// Whether a field is accepted by a state of type `ty` (one of [`STATE_TYPES`]).
+pub(crate) fn allowed(ty: &str, field: &str, jsonata: bool) -> bool {
+    all_for(ty, jsonata).contains(&field)
+}
+
+/// Every field a state of type `ty` accepts in the given language.
+pub(crate) fn all_for(ty: &str, jsonata: bool) -> Vec<&'static str> {
+    let assign: &[&str] = if matches!(ty, "Succeed" | "Fail") {
+        &[]
+    } else {
+        ASSIGN
+    };
+    let base = COMMON.iter().chain(specific(ty)).chain(assign).copied();
+    if jsonata {
+        base.filter(|f| !is_jsonpath_only(f))
+            .chain(jsonata_fields(ty).iter().copied())
+            .collect()
+    } else {
+        base.collect()
+    }
 }
 
 fn specific(ty: &str) -> &'static [&'static str] {
@@ -159,12 +215,17 @@ fn specific(ty: &str) -> &'static [&'static str] {
     }
 }
 
-/// Fields AWS accepts that this engine does not implement yet, with the feature they
-/// belong to: they are rejected with "not supported yet" rather than "not supported".
-pub(crate) fn not_yet(field: &str) -> Option<&'static str> {
-    match field {
-        "Assign" => Some("workflow variables"),
-        "Arguments" | "Output" | "Items" | "Condition" => Some("JSONata"),
-        _ => None,
+/// Why a field is rejected when it belongs to the other query language.
+pub(crate) fn wrong_language(field: &str, jsonata: bool) -> Option<String> {
+    if jsonata && is_jsonpath_only(field) {
+        return Some(format!(
+            "field \"{field}\" is not supported in JSONata states (use Arguments, Output or Assign)"
+        ));
     }
+    if !jsonata && is_jsonata_only(field) {
+        return Some(format!(
+            "field \"{field}\" is only supported in JSONata states (\"QueryLanguage\": \"JSONata\")"
+        ));
+    }
+    None
 }

@@ -7,6 +7,7 @@ use indexmap::IndexMap;
 use serde_json::Value;
 
 use crate::intrinsics::Intrinsic;
+use crate::jsonata::Expression;
 use crate::jsonpath::Path;
 
 /// A parsed, validated state machine (the top level of a definition).
@@ -43,6 +44,7 @@ impl Graph {
 pub struct State {
     pub name: String,
     pub comment: Option<String>,
+    pub query_language: QueryLanguage,
     pub kind: StateKind,
     pub input_path: InputPath,
     pub output_path: InputPath,
@@ -54,6 +56,48 @@ pub struct State {
     pub transition: Transition,
     pub retry: Vec<Retrier>,
     pub catch: Vec<Catcher>,
+    /// `Assign`: workflow variables set when the state succeeds (for a Choice state, when
+    /// its `Default` is taken; rules carry their own).
+    pub assign: Option<Payload>,
+    /// `Arguments` (JSONata Task and Parallel): the input handed on.
+    pub arguments: Option<JsonataValue>,
+    /// `Output` (JSONata): the state's output; absent → the input, or the result for
+    /// Task, Parallel and Map.
+    pub output: Option<JsonataValue>,
+}
+
+/// Which language a state's fields are written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum QueryLanguage {
+    #[default]
+    JsonPath,
+    Jsonata,
+}
+
+/// A JSON value whose `"{% … %}"` strings (at any depth) are JSONata expressions.
+#[derive(Debug, Clone, PartialEq)]
+pub enum JsonataValue {
+    /// No expression anywhere inside: copied as is.
+    Literal(Value),
+    Expr(Box<JsonataExpr>),
+    Object(Vec<(String, JsonataValue)>),
+    Array(Vec<JsonataValue>),
+}
+
+/// One `{% … %}` expression, parsed once, with the field it sits in (`Output/result`),
+/// which AWS names in its errors.
+#[derive(Debug, Clone, PartialEq)]
+pub struct JsonataExpr {
+    pub expression: Expression,
+    pub field: String,
+}
+
+/// A field that is a payload template in JSONPath states and a JSONata value in JSONata
+/// states (`Assign`, a Map's `ItemSelector`).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Payload {
+    Template(Template),
+    Jsonata(JsonataValue),
 }
 
 impl State {
@@ -156,6 +200,7 @@ pub struct TaskState {
 pub enum Seconds {
     Literal(u64),
     Path(Path),
+    Jsonata(JsonataValue),
 }
 
 #[derive(Debug, Clone)]
@@ -169,6 +214,10 @@ pub struct ChoiceState {
 pub struct ChoiceRule {
     pub condition: Condition,
     pub next: String,
+    /// Variables set when this rule is taken.
+    pub assign: Option<Payload>,
+    /// JSONata `Output` when this rule is taken (else the state's `Output`).
+    pub output: Option<JsonataValue>,
 }
 
 /// A boolean expression over the state input.
@@ -182,6 +231,8 @@ pub enum Condition {
         op: Comparison,
         operand: Operand,
     },
+    /// A JSONata rule's `Condition`: an expression (or literal) that must give a boolean.
+    Jsonata(JsonataValue),
 }
 
 /// The comparison operators, without their `Path` twins (see [`Operand`]).
@@ -300,6 +351,9 @@ pub enum WaitState {
     },
     SecondsPath(Path),
     TimestampPath(Path),
+    /// JSONata `Seconds` / `Timestamp` given as expressions.
+    SecondsExpr(JsonataValue),
+    TimestampExpr(JsonataValue),
 }
 
 /// `Error`/`ErrorPath` and `Cause`/`CausePath`; the path forms also accept intrinsics.
@@ -314,6 +368,7 @@ pub enum FailField {
     Literal(String),
     Path(Path),
     Intrinsic(Intrinsic),
+    Jsonata(JsonataValue),
 }
 
 #[derive(Debug, Clone)]
@@ -324,8 +379,10 @@ pub struct ParallelState {
 #[derive(Debug, Clone)]
 pub struct MapState {
     pub items_path: InputPath,
+    /// JSONata `Items`: the array to iterate (absent → the state input).
+    pub items: Option<JsonataValue>,
     /// `ItemSelector`, or the legacy `Parameters` of a Map (same meaning).
-    pub item_selector: Option<Template>,
+    pub item_selector: Option<Payload>,
     /// `ItemProcessor`, or the legacy `Iterator`.
     pub processor: Graph,
     pub mode: ProcessorMode,
@@ -350,6 +407,7 @@ pub enum MaxConcurrency {
     /// 0 means no limit, as in AWS.
     Literal(u64),
     Path(Path),
+    Jsonata(JsonataValue),
 }
 
 /// `ItemBatcher`: each child gets `{"BatchInput": …, "Items": [...]}`.
@@ -374,6 +432,7 @@ pub enum Count {
 pub enum Tolerance {
     Literal(f64),
     Path(Path),
+    Jsonata(JsonataValue),
 }
 
 /// One entry of a state's `Retry` list.
@@ -404,4 +463,8 @@ pub struct Catcher {
     pub next: String,
     /// Defaults to `$`: the error output replaces the input.
     pub result_path: ResultPath,
+    /// Variables set when this catcher is taken.
+    pub assign: Option<Payload>,
+    /// JSONata `Output` (absent → the error output).
+    pub output: Option<JsonataValue>,
 }

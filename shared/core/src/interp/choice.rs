@@ -33,6 +33,9 @@ pub(crate) fn evaluate(
             Ok(false)
         }
         Condition::Not(inner) => Ok(!evaluate(inner, input, ctx)?),
+        // JSONata conditions are whole rules, evaluated by the runner with `$states`;
+        // the parser never nests them here.
+        Condition::Jsonata(_) => Ok(false),
         Condition::Compare {
             variable,
             op,

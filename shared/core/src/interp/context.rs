@@ -63,6 +63,8 @@ pub(crate) struct Context<'a> {
     pub retry_count: u32,
     pub map_item: Option<(usize, &'a Value)>,
     pub task_token: Option<&'a str>,
+    /// The frame's workflow variables (`$name`), as at state entry.
+    pub vars: Option<&'a Map<String, Value>>,
     cell: OnceCell<Value>,
 }
 
@@ -75,8 +77,14 @@ impl<'a> Context<'a> {
             retry_count,
             map_item: None,
             task_token: None,
+            vars: None,
             cell: OnceCell::new(),
         }
+    }
+
+    /// The value of workflow variable `name`, if bound.
+    pub fn variable(&self, name: &str) -> Option<&'a Value> {
+        self.vars?.get(name)
     }
 
     /// The same context with `$$.Map.Item` set (for a Map's ItemSelector).
@@ -88,6 +96,7 @@ impl<'a> Context<'a> {
             retry_count: self.retry_count,
             map_item: Some((index, value)),
             task_token: self.task_token,
+            vars: self.vars,
             cell: OnceCell::new(),
         }
     }
@@ -141,6 +150,13 @@ impl<'a> Context<'a> {
             );
         }
         Value::Object(object)
+    }
+}
+
+/// `$name` arguments of intrinsic functions read the frame's variables.
+impl crate::intrinsics::Variables for Context<'_> {
+    fn get(&self, name: &str) -> Option<Value> {
+        self.variable(name).cloned()
     }
 }
 

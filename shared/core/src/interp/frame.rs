@@ -2,7 +2,7 @@
 //! iteration), small and serialisable so a store can persist it between any two steps.
 
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use crate::definition::{Graph, StateKind, StateMachine};
 
@@ -85,6 +85,11 @@ pub struct Frame {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub(crate) retries: Vec<u32>,
     pub(crate) phase: Phase,
+    /// Workflow variables visible to this frame: its own assignments plus, for a Parallel
+    /// branch or Map iteration, a copy of the outer frame's (which it can read but not
+    /// assign). Part of the frame so they survive a durable store's commits.
+    #[serde(default, skip_serializing_if = "Map::is_empty")]
+    pub(crate) vars: Map<String, Value>,
 }
 
 impl Frame {
@@ -98,7 +103,19 @@ impl Frame {
             entered_event_id: 0,
             retries: Vec::new(),
             phase: Phase::Entering,
+            vars: Map::new(),
         }
+    }
+
+    /// The same frame seeing `vars` (a child frame's copy of its parent's variables).
+    pub fn with_variables(mut self, vars: Map<String, Value>) -> Self {
+        self.vars = vars;
+        self
+    }
+
+    /// The frame's workflow variables.
+    pub fn variables(&self) -> &Map<String, Value> {
+        &self.vars
     }
 
     /// The root frame of an execution.

@@ -14,9 +14,10 @@ use crate::jsonpath::{Path, Root};
 /// Step Functions' payload limit for state input, output and task results.
 pub const MAX_PAYLOAD_BYTES: usize = 256 * 1024;
 
-/// Evaluates a path against the root it names (`$` the input, `$$` the context object).
+/// Evaluates a path against the root it names (`$` the input, `$$` the context object,
+/// `$name` a workflow variable).
 pub(crate) fn select(path: &Path, input: &Value, ctx: &Context<'_>) -> Option<Value> {
-    path.select(root_of(path, input, ctx)).ok()
+    path.select(root_of(path, input, ctx)?).ok()
 }
 
 /// A path that must match: no match is AWS's `Invalid path` runtime error.
@@ -28,12 +29,27 @@ pub(crate) fn select_or_fail(
     select(path, input, ctx).ok_or_else(|| invalid_path(path, input, ctx))
 }
 
-/// The root a path is evaluated against: `$` the input, `$$` the context object.
-pub(crate) fn root_of<'v>(path: &Path, input: &'v Value, ctx: &'v Context<'_>) -> &'v Value {
+/// The root a path is evaluated against: `$` the input, `$$` the context object, `$name`
+/// the variable (`None` when it is not bound).
+pub(crate) fn root_of<'v>(
+    path: &Path,
+    input: &'v Value,
+    ctx: &'v Context<'_>,
+) -> Option<&'v Value> {
     match path.root() {
-        Root::Input => input,
-        Root::Context => ctx.value(),
+        Root::Input => Some(input),
+        Root::Context => Some(ctx.value()),
+        Root::Variable => ctx.variable(path.variable().unwrap_or_default()),
     }
+}
+
+/// A `$name` path whose variable is not bound.
+fn undefined_variable(path: &Path) -> Failure {
+    Failure::runtime(format!(
+        "Invalid path '{}': The variable '${}' is not defined.",
+        path.source(),
+        path.variable().unwrap_or_default()
+    ))
 }
 
 /// The cause AWS gives when InputPath, OutputPath, ItemsPath or TimeoutSecondsPath match
@@ -42,10 +58,13 @@ pub(crate) fn root_of<'v>(path: &Path, input: &'v Value, ctx: &'v Context<'_>) -
 /// timeouts/timeout.py, written against AWS snapshots) words it
 /// `Invalid path '$.x' : No results for path: $['x']`, with no input quoted.
 pub(crate) fn invalid_path(path: &Path, input: &Value, ctx: &Context<'_>) -> Failure {
+    let Some(root) = root_of(path, input, ctx) else {
+        return undefined_variable(path);
+    };
     Failure::runtime(format!(
         "Invalid path '{}' : {}",
         path.source(),
-        jayway_not_found(path, root_of(path, input, ctx))
+        jayway_not_found(path, root)
     ))
 }
 
@@ -173,7 +192,9 @@ pub(crate) fn eval_template(
                 let v = match value {
                     TemplateValue::Template(t) => eval_template(t, input, ctx, entropy)?,
                     TemplateValue::Path(path) => select(path, input, ctx).ok_or_else(|| {
-                        let searched = root_of(path, input, ctx);
+                        let Some(searched) = root_of(path, input, ctx) else {
+                            return undefined_variable(path);
+                        };
                         Failure::runtime(format!(
                             "The JSONPath '{}' specified for the field '{}.$' could not be found in the input '{}'",
                             path.source(),
@@ -181,7 +202,7 @@ pub(crate) fn eval_template(
                             compact(searched)
                         ))
                     })?,
-                    TemplateValue::Intrinsic(f) => f.eval(input, ctx.value_if(f.uses_context()), entropy)?,
+                    TemplateValue::Intrinsic(f) => f.eval_with_variables(input, ctx.value_if(f.uses_context()), ctx, entropy)?,
                 };
                 out.insert(key.clone(), v);
             }

@@ -1,6 +1,8 @@
 //! The Map state: items, ItemSelector, MaxConcurrency, and a Distributed Map's ItemBatcher
 //! and failure tolerance.
 
+use std::borrow::Cow;
+
 use serde_json::{Map, Value};
 
 use super::context::Context;
@@ -8,9 +10,12 @@ use super::event::{ChildrenKind, ChildrenRequest, Effect, FailureTolerance};
 use super::frame::{Frame, Phase};
 use super::history::{Details, HistoryEvent};
 use super::io::{self, compact, effective_input, eval_template, select_or_fail};
+use super::jsonata;
 use super::states::plain;
 use super::step::{Flow, Runner};
-use crate::definition::{Count, ItemBatcher, MapState, MaxConcurrency, ProcessorMode, Tolerance};
+use crate::definition::{
+    Count, ItemBatcher, MapState, MaxConcurrency, Payload, ProcessorMode, QueryLanguage, Tolerance,
+};
 use crate::failure::Failure;
 use crate::jsonpath::Path;
 
@@ -38,19 +43,50 @@ impl Runner<'_, '_, '_> {
     ) -> Result<Option<ChildrenRequest>, Failure> {
         let state = self.state(frame);
         let ctx = self.context(frame);
+        let jsonata = state.query_language == QueryLanguage::Jsonata;
+        let states = self.states(&frame.input, None, &ctx);
+        let now = self.env.now;
         let effective = effective_input(&state.input_path, &frame.input, &ctx)?;
-        let items = effective_input(&map.items_path, &effective, &ctx)?;
+        let items = match &map.items {
+            Some(items) => {
+                let value = jsonata::eval(items, &states, now, self.env.entropy)?;
+                if !value.is_array() {
+                    return Err(jsonata::unexpected_type(items, "array", &value, "Items"));
+                }
+                Cow::Owned(value)
+            }
+            None => effective_input(&map.items_path, &effective, &ctx)?,
+        };
         let Value::Array(items) = items.as_ref() else {
-            return Err(Failure::runtime(format!(
+            let cause = format!(
                 "Map state input must be an array but was: {}",
                 compact(&items)
-            )));
+            );
+            return Err(if jsonata {
+                jsonata::query_error(cause)
+            } else {
+                Failure::runtime(cause)
+            });
         };
         let max_concurrency = match &map.max_concurrency {
             MaxConcurrency::Literal(n) => *n,
             MaxConcurrency::Path(path) => {
                 let value = select_or_fail(path, &effective, &ctx)?;
                 max_concurrency(path, &value)?
+            }
+            MaxConcurrency::Jsonata(v) => {
+                let value = jsonata::eval(v, &states, now, self.env.entropy)?;
+                match value.as_u64() {
+                    Some(n) => n,
+                    None => {
+                        return Err(jsonata::unexpected_type(
+                            v,
+                            "non-negative integer",
+                            &value,
+                            "MaxConcurrency",
+                        ))
+                    }
+                }
             }
         };
         // LocalStack (AWS-snapshot tested) resolves the tolerances in every mode, so a bad
@@ -62,6 +98,20 @@ impl Runner<'_, '_, '_> {
                 path,
                 &select_or_fail(path, &effective, &ctx)?,
             )?),
+            Some(Tolerance::Jsonata(v)) => {
+                let value = jsonata::eval(v, &states, now, self.env.entropy)?;
+                match value.as_u64() {
+                    Some(n) => Some(n),
+                    None => {
+                        return Err(jsonata::unexpected_type(
+                            v,
+                            "non-negative integer",
+                            &value,
+                            "ToleratedFailureCount",
+                        ))
+                    }
+                }
+            }
         };
         let percentage = match &map.tolerated_failure_percentage {
             None => None,
@@ -70,14 +120,33 @@ impl Runner<'_, '_, '_> {
                 path,
                 &select_or_fail(path, &effective, &ctx)?,
             )?),
+            Some(Tolerance::Jsonata(v)) => {
+                let value = jsonata::eval(v, &states, now, self.env.entropy)?;
+                match value.as_f64() {
+                    Some(n) if (0.0..=100.0).contains(&n) => Some(n),
+                    _ => {
+                        return Err(jsonata::unexpected_type(
+                            v,
+                            "number between 0 and 100",
+                            &value,
+                            "ToleratedFailurePercentage",
+                        ))
+                    }
+                }
+            }
         };
 
         let mut inputs = Vec::with_capacity(items.len());
         for (index, item) in items.iter().enumerate() {
             inputs.push(match &map.item_selector {
-                Some(selector) => {
+                Some(Payload::Template(selector)) => {
                     let item_ctx = ctx.with_map_item(index, item);
                     eval_template(selector, &effective, &item_ctx, self.env.entropy)?
+                }
+                Some(Payload::Jsonata(selector)) => {
+                    let item_ctx = ctx.with_map_item(index, item);
+                    let item_states = self.states(&frame.input, None, &item_ctx);
+                    jsonata::eval(selector, &item_states, now, self.env.entropy)?
                 }
                 None => item.clone(),
             });
@@ -109,6 +178,13 @@ impl Runner<'_, '_, '_> {
                     input,
                     self.env.now,
                 )
+                // A Distributed Map's children run as executions of their own and see
+                // none of the parent's variables; an inline Map's iterations read them.
+                .with_variables(if distributed {
+                    Map::new()
+                } else {
+                    frame.vars.clone()
+                })
             })
             .collect();
         Ok(Some(ChildrenRequest {

@@ -13,12 +13,14 @@ mod execution;
 mod frame;
 mod history;
 mod io;
+mod jsonata;
 mod map;
 mod retry;
 mod states;
 mod step;
 #[cfg(test)]
 mod tests;
+mod wait;
 
 pub use context::{iso8601, ExecutionInfo};
 pub use event::{

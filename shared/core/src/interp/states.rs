@@ -2,23 +2,24 @@
 
 use std::borrow::Cow;
 
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use super::choice;
+use super::context::Context;
 use super::event::{ChildrenKind, ChildrenRequest, Effect, Outcome, TaskRequest};
 use super::frame::{Frame, Phase};
 use super::history::{Details, HistoryEvent, TaskKind};
 use super::io::{
-    self, apply_input_path, apply_result_path, compact, effective_input, eval_template, select,
+    self, apply_input_path, apply_result_path, compact, effective_input, eval_template,
     select_or_fail,
 };
+use super::jsonata::{self, States};
 use super::step::{Flow, Runner};
 use crate::definition::{
-    ChoiceState, FailField, FailState, InputPath, ParallelState, ResultPath, Seconds, StateKind,
-    TaskState, WaitState,
+    ChoiceState, Condition, FailField, FailState, InputPath, ParallelState, QueryLanguage,
+    ResultPath, Seconds, StateKind, TaskState,
 };
 use crate::failure::Failure;
-use crate::jsonpath::Path;
 
 impl Runner<'_, '_, '_> {
     pub(super) fn execute(&mut self, frame: &mut Frame) -> Flow {
@@ -30,9 +31,15 @@ impl Runner<'_, '_, '_> {
             StateKind::Succeed => {
                 let raw = std::mem::take(&mut frame.input);
                 let ctx = self.context(frame);
-                let output = effective_input(&state.input_path, &raw, &ctx)
-                    .map(Cow::into_owned)
-                    .and_then(|v| apply_input_path(&state.output_path, v, &ctx));
+                let output = match &state.output {
+                    Some(output) => {
+                        let states = self.states(&raw, None, &ctx);
+                        jsonata::eval(output, &states, self.env.now, self.env.entropy)
+                    }
+                    None => effective_input(&state.input_path, &raw, &ctx)
+                        .map(Cow::into_owned)
+                        .and_then(|v| apply_input_path(&state.output_path, v, &ctx)),
+                };
                 match output {
                     Ok(output) => {
                         self.exited(frame, &output);
@@ -53,6 +60,28 @@ impl Runner<'_, '_, '_> {
         let state = self.state(frame);
         let raw = std::mem::take(&mut frame.input);
         let ctx = self.context(frame);
+        if state.query_language == QueryLanguage::Jsonata {
+            let states = States {
+                input: &raw,
+                result: None,
+                error_output: None,
+                ctx: &ctx,
+            };
+            let left = jsonata::leave(
+                state.assign.as_ref(),
+                state.output.as_ref(),
+                &states,
+                self.env.now,
+                self.env.entropy,
+            );
+            return match left {
+                Ok((output, assigned)) => {
+                    let output = output.unwrap_or(raw);
+                    exit_with(&mut frame.vars, assigned, output)
+                }
+                Err(f) => Flow::Fail(f),
+            };
+        }
         let produced = match (result, &state.parameters) {
             (Some(result), _) => Some(result.clone()),
             (None, Some(parameters)) => {
@@ -66,6 +95,25 @@ impl Runner<'_, '_, '_> {
                 }
             }
             (None, None) => None,
+        };
+        // `Assign` reads `$` as the state's result: Result, Parameters, or the input.
+        let assigned = match &state.assign {
+            None => Map::new(),
+            Some(assign) => {
+                let dollar = match &produced {
+                    Some(v) => Cow::Borrowed(v),
+                    None => match effective_input(&state.input_path, &raw, &ctx) {
+                        Ok(v) => v,
+                        Err(f) => return Flow::Fail(f),
+                    },
+                };
+                let states = self.states(&raw, None, &ctx);
+                match jsonata::assignments(assign, &dollar, &states, self.env.now, self.env.entropy)
+                {
+                    Ok(map) => map,
+                    Err(f) => return Flow::Fail(f),
+                }
+            }
         };
         let merged = match produced {
             Some(value) => apply_result_path(&state.result_path, raw, value),
@@ -82,8 +130,23 @@ impl Runner<'_, '_, '_> {
             },
         };
         match merged.and_then(|v| apply_input_path(&state.output_path, v, &ctx)) {
-            Ok(output) => Flow::Exit(output),
+            Ok(output) => exit_with(&mut frame.vars, assigned, output),
             Err(f) => Flow::Fail(f),
+        }
+    }
+
+    /// `$states` for a field of the current state.
+    pub(super) fn states<'a>(
+        &self,
+        input: &'a Value,
+        result: Option<&'a Value>,
+        ctx: &'a Context<'a>,
+    ) -> States<'a> {
+        States {
+            input,
+            result,
+            error_output: None,
+            ctx,
         }
     }
 
@@ -95,11 +158,27 @@ impl Runner<'_, '_, '_> {
             Ok(v) => v,
             Err(f) => return Flow::Fail(f),
         };
-        let mut next = None;
+        let states = self.states(&raw, None, &ctx);
+        let mut taken = None;
         for rule in &choice.choices {
-            match choice::evaluate(&rule.condition, &effective, &ctx) {
+            let matched = match &rule.condition {
+                Condition::Jsonata(condition) => {
+                    match jsonata::eval(condition, &states, self.env.now, self.env.entropy) {
+                        Ok(Value::Bool(b)) => Ok(b),
+                        Ok(other) => Err(jsonata::unexpected_type(
+                            condition,
+                            "boolean",
+                            &other,
+                            "Condition",
+                        )),
+                        Err(f) => Err(f),
+                    }
+                }
+                condition => choice::evaluate(condition, &effective, &ctx),
+            };
+            match matched {
                 Ok(true) => {
-                    next = Some(&rule.next);
+                    taken = Some((&rule.next, rule.assign.as_ref(), rule.output.as_ref()));
                     break;
                 }
                 Ok(false) => {}
@@ -108,60 +187,52 @@ impl Runner<'_, '_, '_> {
         }
         // The developer guide keeps `States.NoChoiceMatched` "reserved for future use":
         // no match without a Default is reported as `States.Runtime`.
-        let Some(next) = next.or(choice.default.as_ref()) else {
+        let Some((next, assign, rule_output)) = taken.or_else(|| {
+            choice
+                .default
+                .as_ref()
+                .map(|d| (d, state.assign.as_ref(), None))
+        }) else {
             return Flow::Fail(Failure::runtime(
                 "No Choice Rule matched and no Default state was specified.",
             ));
         };
-        let effective = effective.into_owned();
-        match apply_input_path(&state.output_path, effective, &ctx) {
-            Ok(output) => Flow::Goto(next.clone(), output),
-            Err(f) => Flow::Fail(f),
-        }
-    }
-
-    fn wait(&mut self, frame: &mut Frame, wait: &WaitState) -> Flow {
-        let state = self.state(frame);
-        let raw = std::mem::take(&mut frame.input);
-        let ctx = self.context(frame);
-        let effective = match effective_input(&state.input_path, &raw, &ctx) {
-            Ok(v) => v.into_owned(),
-            Err(f) => return Flow::Fail(f),
-        };
-        let until = match wait {
-            WaitState::Seconds(s) => frame.entered_at.saturating_add(secs_to_ms(*s)),
-            WaitState::Timestamp { epoch_millis, .. } => *epoch_millis,
-            WaitState::SecondsPath(path) => match select(path, &effective, &ctx) {
-                None => return Flow::Fail(no_input_value("SecondsPath", path)),
-                Some(v) => match wait_seconds(path, &v) {
-                    Ok(s) => frame.entered_at.saturating_add(secs_to_ms(s)),
-                    Err(f) => return Flow::Fail(f),
-                },
-            },
-            WaitState::TimestampPath(path) => match select(path, &effective, &ctx) {
-                None => return Flow::Fail(no_input_value("TimestampPath", path)),
-                Some(v) => match v.as_str().and_then(choice::parse_timestamp) {
-                    Some(nanos) => (nanos.div_euclid(1_000_000)) as i64,
-                    None => {
-                        return Flow::Fail(Failure::runtime(format!(
-                            "The TimestampPath parameter does not reference a valid ISO-8601 extended offset date-time format string: {} == {}",
-                            path.source(),
-                            plain(&v)
-                        )))
+        if state.query_language == QueryLanguage::Jsonata {
+            let left = jsonata::leave(
+                assign,
+                rule_output.or(state.output.as_ref()),
+                &states,
+                self.env.now,
+                self.env.entropy,
+            );
+            return match left {
+                Ok((output, assigned)) => {
+                    let output = output.unwrap_or_else(|| effective.into_owned());
+                    match jsonata::bind(&mut frame.vars, assigned) {
+                        Ok(()) => Flow::Goto(next.clone(), output),
+                        Err(f) => Flow::Fail(f),
                     }
-                },
-            },
-        };
-        if until <= self.env.now {
-            return match apply_input_path(&state.output_path, effective, &ctx) {
-                Ok(output) => Flow::Exit(output),
+                }
                 Err(f) => Flow::Fail(f),
             };
         }
-        frame.input = effective;
-        frame.phase = Phase::Waiting { until };
-        self.out.effects.push(Effect::Timer { until });
-        Flow::Suspend
+        let assigned = match assign {
+            Some(a) => {
+                match jsonata::assignments(a, &effective, &states, self.env.now, self.env.entropy) {
+                    Ok(map) => map,
+                    Err(f) => return Flow::Fail(f),
+                }
+            }
+            None => Map::new(),
+        };
+        let effective = effective.into_owned();
+        match apply_input_path(&state.output_path, effective, &ctx) {
+            Ok(output) => match jsonata::bind(&mut frame.vars, assigned) {
+                Ok(()) => Flow::Goto(next.clone(), output),
+                Err(f) => Flow::Fail(f),
+            },
+            Err(f) => Flow::Fail(f),
+        }
     }
 
     fn fail(&mut self, frame: &mut Frame, fail: &FailState) -> Flow {
@@ -182,10 +253,23 @@ impl Runner<'_, '_, '_> {
                         )))
                     }
                 },
+                Some(FailField::Jsonata(v)) => {
+                    let states = States {
+                        input: &frame.input,
+                        result: None,
+                        error_output: None,
+                        ctx: &ctx,
+                    };
+                    match jsonata::eval(v, &states, self.env.now, self.env.entropy)? {
+                        Value::String(s) => Some(s),
+                        other => return Err(jsonata::unexpected_type(v, "string", &other, name)),
+                    }
+                }
                 Some(FailField::Intrinsic(f)) => {
-                    match f.eval(
+                    match f.eval_with_variables(
                         &frame.input,
                         ctx.value_if(f.uses_context()),
+                        &ctx,
                         self.env.entropy,
                     )? {
                         Value::String(s) => Some(s),
@@ -218,10 +302,30 @@ impl Runner<'_, '_, '_> {
             Ok(p) => p,
             Err(f) => return Flow::Fail(f),
         };
-        let resolve = |s: &Option<Seconds>, field: &str| -> Result<Option<u64>, Failure> {
+        let now = self.env.now;
+        let entropy = &mut *self.env.entropy;
+        let mut resolve = |s: &Option<Seconds>, field: &str| -> Result<Option<u64>, Failure> {
             match s {
                 None => Ok(None),
                 Some(Seconds::Literal(n)) => Ok(Some(*n)),
+                Some(Seconds::Jsonata(v)) => {
+                    let states = States {
+                        input: &frame.input,
+                        result: None,
+                        error_output: None,
+                        ctx: &ctx,
+                    };
+                    let value = jsonata::eval(v, &states, now, entropy)?;
+                    match value.as_u64() {
+                        Some(n) if n > 0 => Ok(Some(n)),
+                        _ => Err(jsonata::unexpected_type(
+                            v,
+                            "positive integer",
+                            &value,
+                            field,
+                        )),
+                    }
+                }
                 Some(Seconds::Path(path)) => {
                     let v = select_or_fail(path, &frame.input, &ctx)?;
                     match v.as_u64() {
@@ -290,6 +394,7 @@ impl Runner<'_, '_, '_> {
                     input.clone(),
                     self.env.now,
                 )
+                .with_variables(frame.vars.clone())
             })
             .collect();
         self.emit(|| HistoryEvent::new("ParallelStateStarted", Details::Empty));
@@ -311,10 +416,20 @@ impl Runner<'_, '_, '_> {
         raw: &Value,
         ctx: &super::context::Context<'_>,
     ) -> Result<Value, Failure> {
-        let effective = effective_input(&state.input_path, raw, ctx)?;
-        let value = match &state.parameters {
-            Some(parameters) => eval_template(parameters, &effective, ctx, self.env.entropy)?,
-            None => effective.into_owned(),
+        let value = if state.query_language == QueryLanguage::Jsonata {
+            match &state.arguments {
+                Some(arguments) => {
+                    let states = self.states(raw, None, ctx);
+                    jsonata::eval(arguments, &states, self.env.now, self.env.entropy)?
+                }
+                None => raw.clone(),
+            }
+        } else {
+            let effective = effective_input(&state.input_path, raw, ctx)?;
+            match &state.parameters {
+                Some(parameters) => eval_template(parameters, &effective, ctx, self.env.entropy)?,
+                None => effective.into_owned(),
+            }
         };
         if io::exceeds_payload_limit(&value) {
             return Err(Failure::data_limit(format!(
@@ -326,48 +441,24 @@ impl Runner<'_, '_, '_> {
     }
 }
 
+/// Binds a state's assignments and leaves it with `output`.
+pub(super) fn exit_with(
+    vars: &mut Map<String, Value>,
+    assigned: Map<String, Value>,
+    output: Value,
+) -> Flow {
+    match jsonata::bind(vars, assigned) {
+        Ok(()) => Flow::Exit(output),
+        Err(f) => Flow::Fail(f),
+    }
+}
+
 /// 256 random bits, URL-safe: comfortably past the 128 bits a guess must beat.
 fn new_task_token(entropy: &mut dyn crate::entropy::Entropy) -> String {
     use base64::Engine as _;
     let mut bytes = [0u8; 32];
     entropy.fill_bytes(&mut bytes);
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
-}
-
-fn secs_to_ms(seconds: u64) -> i64 {
-    i64::try_from(seconds)
-        .unwrap_or(i64::MAX / 1000)
-        .saturating_mul(1000)
-}
-
-/// SecondsPath must name a non-negative integer, with AWS's two distinct messages.
-fn wait_seconds(path: &Path, value: &Value) -> Result<u64, Failure> {
-    if let Some(n) = value.as_u64() {
-        return Ok(n);
-    }
-    if value.as_i64().is_some() {
-        return Err(Failure::runtime(format!(
-            "The SecondsPath parameter references a negative value: {} == {}",
-            path.source(),
-            plain(value)
-        )));
-    }
-    Err(Failure::runtime(format!(
-        "The SecondsPath parameter cannot be parsed as a long value: {} == {}",
-        path.source(),
-        plain(value)
-    )))
-}
-
-/// SecondsPath/TimestampPath matching nothing. LocalStack's seconds_path.py (written
-/// against AWS snapshots) words it "The SecondsPath parameter does not reference an input
-/// value: $.x"; TimestampPath is worded alike by AWS (quoted in serverless-step-functions
-/// offline's wait handler).
-fn no_input_value(field: &str, path: &Path) -> Failure {
-    Failure::runtime(format!(
-        "The {field} parameter does not reference an input value: {}",
-        path.source()
-    ))
 }
 
 /// A value as AWS prints it after `==` in causes: strings bare, the rest as JSON.

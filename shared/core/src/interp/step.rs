@@ -7,15 +7,19 @@
 
 use std::cell::Cell;
 
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use super::context::{Context, ExecutionInfo};
 use super::event::{Effect, Event, Outcome, Step};
 use super::frame::{Frame, Phase};
 use super::history::{Details, HistoryEvent, TaskKind};
 use super::io::{self, apply_input_path, apply_result_path, eval_template};
+use super::jsonata::{self, States};
 use super::retry::{self, RetryDecision};
-use crate::definition::{Graph, ResultPath, State, StateKind, StateMachine, Transition};
+use super::states::exit_with;
+use crate::definition::{
+    Catcher, Graph, QueryLanguage, ResultPath, State, StateKind, StateMachine, Transition,
+};
 use crate::entropy::Entropy;
 use crate::failure::{names, Failure};
 
@@ -324,17 +328,59 @@ impl<'d, 'e, 'x> Runner<'d, 'e, 'x> {
             .iter()
             .find(|c| retry::error_matches(&c.error_equals, &failure))
         {
-            let raw = std::mem::take(&mut frame.input);
-            return match apply_result_path(&catcher.result_path, raw, failure.to_error_output()) {
+            return match self.catch(frame, catcher, &failure) {
                 Ok(output) => Flow::Goto(catcher.next.clone(), output),
                 Err(f) => {
                     frame.phase = Phase::Done;
-                    Flow::Finish(Outcome::Failed(f))
+                    Flow::Finish(Outcome::Failed(self.locate(frame, f)))
                 }
             };
         }
         frame.phase = Phase::Done;
         Flow::Finish(Outcome::Failed(failure))
+    }
+
+    /// A catcher's output (ResultPath, or JSONata `Output`) and its `Assign`, which reads
+    /// the error output as `$` / `$states.errorOutput`.
+    fn catch(
+        &mut self,
+        frame: &mut Frame,
+        catcher: &Catcher,
+        failure: &Failure,
+    ) -> Result<Value, Failure> {
+        let state = self.state(frame);
+        let error_output = failure.to_error_output();
+        let raw = std::mem::take(&mut frame.input);
+        let ctx = self.context(frame);
+        let states = States {
+            input: &raw,
+            result: None,
+            error_output: Some(&error_output),
+            ctx: &ctx,
+        };
+        let (output, assigned) = if state.query_language == QueryLanguage::Jsonata {
+            let (output, assigned) = jsonata::leave(
+                catcher.assign.as_ref(),
+                catcher.output.as_ref(),
+                &states,
+                self.env.now,
+                self.env.entropy,
+            )?;
+            (output.unwrap_or(error_output), assigned)
+        } else {
+            let assigned = match &catcher.assign {
+                Some(a) => {
+                    jsonata::assignments(a, &error_output, &states, self.env.now, self.env.entropy)?
+                }
+                None => Map::new(),
+            };
+            (
+                apply_result_path(&catcher.result_path, raw, error_output)?,
+                assigned,
+            )
+        };
+        jsonata::bind(&mut frame.vars, assigned)?;
+        Ok(output)
     }
 
     /// AWS prefixes runtime errors with the state and the id of its entered event.
@@ -366,12 +412,55 @@ impl<'d, 'e, 'x> Runner<'d, 'e, 'x> {
             )));
         }
         let ctx = self.context(frame);
+        if state.query_language == QueryLanguage::Jsonata {
+            let states = States {
+                input: &frame.input,
+                result: Some(&result),
+                error_output: None,
+                ctx: &ctx,
+            };
+            let left = jsonata::leave(
+                state.assign.as_ref(),
+                state.output.as_ref(),
+                &states,
+                self.env.now,
+                self.env.entropy,
+            );
+            return match left {
+                Ok((output, assigned)) => {
+                    exit_with(&mut frame.vars, assigned, output.unwrap_or(result))
+                }
+                Err(f) => Flow::Fail(f),
+            };
+        }
         let selected = match &state.result_selector {
             Some(selector) => match eval_template(selector, &result, &ctx, self.env.entropy) {
                 Ok(v) => v,
                 Err(f) => return Flow::Fail(f),
             },
             None => result,
+        };
+        // `Assign` reads `$` as the result after ResultSelector.
+        let assigned = match &state.assign {
+            Some(assign) => {
+                let states = States {
+                    input: &frame.input,
+                    result: None,
+                    error_output: None,
+                    ctx: &ctx,
+                };
+                match jsonata::assignments(
+                    assign,
+                    &selected,
+                    &states,
+                    self.env.now,
+                    self.env.entropy,
+                ) {
+                    Ok(map) => map,
+                    Err(f) => return Flow::Fail(f),
+                }
+            }
+            None => Map::new(),
         };
         // Keep the raw input until the merge succeeds: a catcher needs it. `ResultPath: $`
         // never reads it, so that case copies nothing.
@@ -382,7 +471,7 @@ impl<'d, 'e, 'x> Runner<'d, 'e, 'x> {
         let merged = apply_result_path(&state.result_path, raw, selected)
             .and_then(|v| apply_input_path(&state.output_path, v, &ctx));
         match merged {
-            Ok(output) => Flow::Exit(output),
+            Ok(output) => exit_with(&mut frame.vars, assigned, output),
             Err(f) => Flow::Fail(f),
         }
     }
@@ -405,12 +494,14 @@ impl<'d, 'e, 'x> Runner<'d, 'e, 'x> {
     where
         'x: 'f,
     {
-        Context::new(
+        let mut ctx = Context::new(
             self.env.execution,
             &frame.state,
             frame.entered_at,
             frame.retry_count(),
-        )
+        );
+        ctx.vars = Some(&frame.vars);
+        ctx
     }
 
     /// Counts an event and records it when history is on; returns its id.

@@ -157,27 +157,36 @@ fn eval_arg(arg: &Expr, env: &Env<'_>, entropy: &mut dyn Entropy) -> Result<Valu
         Expr::Call(c) => eval_call(c, env, entropy),
         Expr::Literal(v) => Ok(v.clone()),
         Expr::Str(s) => Ok(Value::String(s.value.clone())),
-        Expr::Path(p) => {
-            let root = match p.root() {
-                Root::Input => env.input,
-                Root::Context => env.context,
-            };
-            select(p, root)
-        }
+        Expr::Path(p) => match p.root() {
+            Root::Input => select(p, env.input),
+            Root::Context => select(p, env.context),
+            // The parser reads `$name` arguments as [`Expr::Var`]; kept for completeness.
+            Root::Variable => {
+                let name = p.variable().unwrap_or_default();
+                let value = env
+                    .variables
+                    .get(name)
+                    .ok_or_else(|| undefined_variable(name))?;
+                select(p, &value)
+            }
+        },
         Expr::Var(v) => {
-            let value = env.variables.get(&v.name).ok_or_else(|| {
-                Failure::runtime(format!(
-                    "The variable '${}' referenced by an intrinsic function argument is \
-                     not defined",
-                    v.name
-                ))
-            })?;
+            let value = env
+                .variables
+                .get(&v.name)
+                .ok_or_else(|| undefined_variable(&v.name))?;
             match &v.path {
                 Some(p) => select(p, &value),
                 None => Ok(value),
             }
         }
     }
+}
+
+fn undefined_variable(name: &str) -> Failure {
+    Failure::runtime(format!(
+        "The variable '${name}' referenced by an intrinsic function argument is not defined"
+    ))
 }
 
 /// A path argument that matches nothing is a runtime error, as for any `.$` field.

@@ -47,6 +47,8 @@ pub enum Root {
     Input,
     /// `$$`: the context object.
     Context,
+    /// `$name`: a workflow variable ([`Path::variable`] names it).
+    Variable,
 }
 
 /// A compiled JSONPath.
@@ -54,6 +56,8 @@ pub enum Root {
 pub struct Path {
     source: String,
     root: Root,
+    /// The variable of a [`Root::Variable`] path.
+    variable: Option<Box<str>>,
     segments: Box<[Segment]>,
     definite: bool,
     reference: bool,
@@ -113,6 +117,20 @@ enum Slice {
     Between(i32, i32),
 }
 
+/// `$name.rest` → (`name`, `.rest`) when the path starts with a variable name (a letter or
+/// `_` after the `$`); `$`, `$$`, `$.x` and `$[0]` are not variables.
+fn split_variable(source: &str) -> Option<(&str, &str)> {
+    let text = source.trim_matches(|c| matches!(c, ' ' | '\t' | '\n' | '\r'));
+    let body = text.strip_prefix('$')?;
+    if !body.starts_with(|c: char| c.is_alphabetic() || c == '_') {
+        return None;
+    }
+    let end = body
+        .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .unwrap_or(body.len());
+    Some((&body[..end], &body[end..]))
+}
+
 /// Jayway's `isPathDefinite`.
 fn segments_definite(segments: &[Segment]) -> bool {
     let last = segments.len().saturating_sub(1);
@@ -131,6 +149,15 @@ impl Path {
             path: source.to_owned(),
             reason,
         };
+        // `$name…` reads a workflow variable: the rest is a path into its value.
+        if let Some((name, rest)) = split_variable(source) {
+            let mut path = Path::parse(&format!("${rest}")).map_err(|e| error(e.reason))?;
+            path.source = source.to_owned();
+            path.root = Root::Variable;
+            path.variable = Some(name.into());
+            path.reference = false;
+            return Ok(path);
+        }
         let parsed = parse::parse(source, false).map_err(error)?;
         let root = match parsed.anchor {
             parse::Anchor::Input => Root::Input,
@@ -144,6 +171,7 @@ impl Path {
         Ok(Path {
             source: source.to_owned(),
             root,
+            variable: None,
             definite: segments_definite(&parsed.segments),
             reference,
             segments: parsed.segments.into(),
@@ -156,6 +184,11 @@ impl Path {
 
     pub fn root(&self) -> Root {
         self.root
+    }
+
+    /// The workflow variable a `$name…` path reads.
+    pub fn variable(&self) -> Option<&str> {
+        self.variable.as_deref()
     }
 
     /// `$` alone (or `$$` alone): selects the whole root.

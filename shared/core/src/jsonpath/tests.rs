@@ -68,7 +68,6 @@ fn rejects_invalid_syntax() {
         "a",
         "a.b",
         "@.a",
-        "$a",
         "$$a",
         "$.",
         "$..",
@@ -490,4 +489,16 @@ fn index_after_indefinite_step_stays_in_an_array() {
     assert_eq!(path("$.rows[*].c[0]").select(&d), Ok(json!([1, 3])));
     assert_eq!(path("$.rows[1:].c[0]").select(&d), Ok(json!([3])));
     assert_eq!(path("$.rows[*].c[-1]").select(&d), Ok(json!([2, 3])));
+}
+
+#[test]
+fn variable_paths_name_the_variable_and_select_into_it() {
+    let p = Path::parse("$myVar.items[0]").expect("a variable path");
+    assert_eq!(p.root(), Root::Variable);
+    assert_eq!(p.variable(), Some("myVar"));
+    assert_eq!(p.select(&json!({"items": [7, 8]})), Ok(json!(7)));
+    assert!(!p.is_reference());
+    let whole = Path::parse("$v").expect("a bare variable");
+    assert!(whole.is_root_only());
+    assert_eq!(Path::parse("$.a").map(|p| p.root()), Ok(Root::Input));
 }

@@ -4,8 +4,8 @@
 use serde_json::Value;
 
 use super::ctx::{type_name, Ctx, Obj};
-use super::{paths, timestamp_millis};
-use crate::definition::{fields, ChoiceRule, Comparison, Condition, Operand};
+use super::{jsonata, paths, timestamp_millis};
+use crate::definition::{fields, ChoiceRule, Comparison, Condition, JsonataValue, Operand};
 
 /// What a field of a Choice rule is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -42,9 +42,30 @@ pub(crate) fn choices(cx: &mut Ctx, state: &Obj<'_>) -> Option<Vec<ChoiceRule>> 
     let mut out = Vec::with_capacity(items.len());
     let mut complete = true;
     for (i, item) in items.iter().enumerate() {
-        let parsed = Obj::from_value(cx, item, at.index(i)).and_then(|o| rule(cx, &o, true));
-        match parsed {
-            Some((condition, Some(next))) => out.push(ChoiceRule { condition, next }),
+        let Some(obj) = Obj::from_value(cx, item, at.index(i)) else {
+            complete = false;
+            continue;
+        };
+        cx.field_prefix = format!("Choices[{i}]/");
+        let assign = jsonata::assign(cx, &obj);
+        let output = if cx.jsonata() {
+            jsonata::field(cx, &obj, "Output")
+        } else {
+            None
+        };
+        let parsed = if cx.jsonata() {
+            condition_rule(cx, &obj)
+        } else {
+            rule(cx, &obj, true)
+        };
+        cx.field_prefix.clear();
+        match (parsed, assign) {
+            (Some((condition, Some(next))), Some(assign)) => out.push(ChoiceRule {
+                condition,
+                next,
+                assign,
+                output,
+            }),
             _ => complete = false,
         }
     }
@@ -57,7 +78,7 @@ fn rule(cx: &mut Ctx, obj: &Obj<'_>, top: bool) -> Option<(Condition, Option<Str
     for key in obj.map.keys() {
         match key.as_str() {
             "Variable" | "Comment" => {}
-            "Next" if top => {}
+            "Next" | "Assign" if top => {}
             "Next" => cx.err(
                 &obj.at(key),
                 "a nested Choice rule (inside And, Or or Not) cannot have \"Next\"",
@@ -65,10 +86,8 @@ fn rule(cx: &mut Ctx, obj: &Obj<'_>, top: bool) -> Option<(Condition, Option<Str
             _ => match op_of(key) {
                 Some(op) => ops.push((key.as_str(), op)),
                 None => {
-                    let message = match fields::not_yet(key) {
-                        Some(feature) => {
-                            format!("field \"{key}\" is not supported yet ({feature})")
-                        }
+                    let message = match fields::wrong_language(key, false) {
+                        Some(message) => message,
                         None => format!("field \"{key}\" is not supported in a Choice rule"),
                     };
                     cx.err(&obj.at(key), message);
@@ -159,6 +178,50 @@ fn rule(cx: &mut Ctx, obj: &Obj<'_>, top: bool) -> Option<(Condition, Option<Str
         return None;
     }
     Some((condition, next))
+}
+
+/// A JSONata rule: `Condition` (a boolean or an expression), `Next`, `Assign`.
+fn condition_rule(cx: &mut Ctx, obj: &Obj<'_>) -> Option<(Condition, Option<String>)> {
+    for key in obj.map.keys() {
+        if !matches!(
+            key.as_str(),
+            "Condition" | "Next" | "Assign" | "Output" | "Comment"
+        ) {
+            let message = match fields::wrong_language(key, true) {
+                Some(message) => message,
+                None if op_of(key).is_some() || key == "Variable" => format!(
+                    "field \"{key}\" is not supported in JSONata states (use \"Condition\")"
+                ),
+                None => format!("field \"{key}\" is not supported in a Choice rule"),
+            };
+            cx.err(&obj.at(key), message);
+        }
+    }
+    let next = obj.req_string(cx, "Next").map(str::to_owned);
+    let condition = match obj.get("Condition") {
+        None => {
+            obj.missing(cx, "Condition");
+            None
+        }
+        Some(Value::Bool(b)) => Some(Condition::Jsonata(JsonataValue::Literal(Value::Bool(*b)))),
+        Some(Value::String(s)) if jsonata::expression_text(s).is_some() => {
+            let before = cx.diags.len();
+            let name = format!("{}Condition", cx.field_prefix);
+            let v = jsonata::value(cx, &obj.at("Condition"), &Value::String(s.clone()), &name);
+            (cx.diags.len() == before).then_some(Condition::Jsonata(v))
+        }
+        Some(other) => {
+            cx.err(
+                &obj.at("Condition"),
+                format!(
+                    "must be a boolean or a JSONata expression (\"{{% … %}}\"), not {}",
+                    type_name(other)
+                ),
+            );
+            None
+        }
+    };
+    Some((condition?, Some(next?)))
 }
 
 /// The right-hand side of a comparison, type-checked for the operator.

@@ -4,7 +4,7 @@
 use serde_json::{Map, Value};
 
 use crate::definition::validate::GraphInfo;
-use crate::definition::Diagnostic;
+use crate::definition::{Diagnostic, QueryLanguage};
 
 /// A JSON Pointer (RFC 6901) under construction.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -50,6 +50,26 @@ impl std::fmt::Display for Ptr {
 pub(crate) struct Ctx {
     pub(crate) diags: Vec<Diagnostic>,
     pub(crate) graphs: Vec<GraphInfo>,
+    /// The machine's `QueryLanguage`, which every state inherits.
+    pub(crate) query_language: QueryLanguage,
+    /// The language of the state being parsed.
+    pub(crate) state_language: QueryLanguage,
+    /// Variable names assigned in each enclosing graph, innermost last: a Parallel branch
+    /// or Map iteration may read outer variables but not assign them.
+    pub(crate) assigned: Vec<Vec<String>>,
+    /// Whether the field being parsed may read `$states.result` (Output and Assign of a
+    /// Task, Parallel or Map) and `$states.errorOutput` (a catcher's Output and Assign).
+    pub(crate) result_available: bool,
+    pub(crate) error_output_available: bool,
+    /// Put before field names in runtime errors inside a Choice rule or a catcher
+    /// (`Choices[0]/`, `Catch[1]/`), as AWS names them.
+    pub(crate) field_prefix: String,
+}
+
+impl Ctx {
+    pub(crate) fn jsonata(&self) -> bool {
+        self.state_language == QueryLanguage::Jsonata
+    }
 }
 
 impl Ctx {
@@ -260,8 +280,8 @@ impl<'a> Obj<'a> {
             if allowed.contains(&key.as_str()) {
                 continue;
             }
-            let message = match crate::definition::fields::not_yet(key) {
-                Some(feature) => format!("field \"{key}\" is not supported yet ({feature})"),
+            let message = match crate::definition::fields::wrong_language(key, cx.jsonata()) {
+                Some(message) => message,
                 None => format!("field \"{key}\" is not supported in {what}"),
             };
             cx.err(&self.at(key), message);

@@ -8,6 +8,8 @@
 
 mod choice;
 pub(crate) mod ctx;
+mod jsonata;
+mod jsonata_states;
 mod paths;
 mod retry;
 mod states;
@@ -18,7 +20,7 @@ use serde_json::Value;
 
 use crate::definition::fields;
 use crate::definition::validate::GraphInfo;
-use crate::definition::{Graph, StateHasher, StateMachine};
+use crate::definition::{Graph, QueryLanguage, StateHasher, StateMachine};
 use ctx::{type_name, Ctx, Obj, Ptr};
 
 /// AWS's limit on the length of a state name, in characters.
@@ -26,8 +28,6 @@ pub(crate) const MAX_STATE_NAME_CHARS: usize = 80;
 
 /// Upper bound AWS puts on most second counts (`TimeoutSeconds`, `Seconds`, …).
 pub(crate) const MAX_SECONDS: u64 = 99_999_999;
-
-pub(crate) const JSONATA_NOT_SUPPORTED: &str = "the JSONata query language is not supported yet";
 
 /// Parses a whole definition. Graph checks are left to the caller.
 pub(crate) fn machine(cx: &mut Ctx, v: &Value) -> Option<StateMachine> {
@@ -44,10 +44,8 @@ pub(crate) fn machine(cx: &mut Ctx, v: &Value) -> Option<StateMachine> {
             return None;
         }
     };
-    if query_language_is_jsonata(cx, &root) {
-        // Everything else in a JSONata definition would only produce noise.
-        return None;
-    }
+    cx.query_language = query_language(cx, &root).unwrap_or_default();
+    cx.state_language = cx.query_language;
     root.check_fields(cx, fields::MACHINE, "a state machine definition");
     let comment = root.string(cx, "Comment").map(str::to_owned);
     let version = root.string(cx, "Version").map(str::to_owned);
@@ -61,20 +59,17 @@ pub(crate) fn machine(cx: &mut Ctx, v: &Value) -> Option<StateMachine> {
     })
 }
 
-/// Checks `QueryLanguage` (top level or one state); `true` if it asks for JSONata.
-pub(crate) fn query_language_is_jsonata(cx: &mut Ctx, obj: &Obj<'_>) -> bool {
-    match obj.string(cx, "QueryLanguage") {
-        None | Some("JSONPath") => false,
-        Some("JSONata") => {
-            cx.err(&obj.at("QueryLanguage"), JSONATA_NOT_SUPPORTED);
-            true
-        }
-        Some(other) => {
+/// `QueryLanguage` of the machine or a state (`None` when absent or invalid).
+pub(crate) fn query_language(cx: &mut Ctx, obj: &Obj<'_>) -> Option<QueryLanguage> {
+    match obj.string(cx, "QueryLanguage")? {
+        "JSONPath" => Some(QueryLanguage::JsonPath),
+        "JSONata" => Some(QueryLanguage::Jsonata),
+        other => {
             cx.err(
                 &obj.at("QueryLanguage"),
                 format!("must be \"JSONPath\" or \"JSONata\", not \"{other}\""),
             );
-            false
+            None
         }
     }
 }
@@ -82,6 +77,14 @@ pub(crate) fn query_language_is_jsonata(cx: &mut Ctx, obj: &Obj<'_>) -> bool {
 /// `StartAt` + `States` of the top level, a branch or a Map processor. The caller has
 /// checked the object's other fields.
 pub(crate) fn graph(cx: &mut Ctx, obj: &Obj<'_>) -> Option<Graph> {
+    // Each state sets the language it is parsed in; the enclosing state's comes back after.
+    let language = cx.state_language;
+    let graph = graph_states(cx, obj);
+    cx.state_language = language;
+    graph
+}
+
+fn graph_states(cx: &mut Ctx, obj: &Obj<'_>) -> Option<Graph> {
     let start_at = obj.req_string(cx, "StartAt");
     let states_obj = if obj.has("States") {
         obj.object(cx, "States")
@@ -96,6 +99,7 @@ pub(crate) fn graph(cx: &mut Ctx, obj: &Obj<'_>) -> Option<Graph> {
     cx.graphs
         .push(GraphInfo::collect(obj.ptr.clone(), start_at, &states_obj));
 
+    cx.assigned.push(jsonata::assigned_names(states_obj.map));
     let mut states =
         IndexMap::with_capacity_and_hasher(states_obj.map.len(), StateHasher::default());
     let mut complete = true;
@@ -119,6 +123,7 @@ pub(crate) fn graph(cx: &mut Ctx, obj: &Obj<'_>) -> Option<Graph> {
             None => complete = false,
         }
     }
+    cx.assigned.pop();
     if !complete || states.is_empty() {
         return None;
     }

@@ -49,14 +49,37 @@ pub(crate) fn retry(cx: &mut Ctx, state: &Obj<'_>) -> Option<Vec<Retrier>> {
 /// The `Catch` list of a state (absent → empty).
 pub(crate) fn catch(cx: &mut Ctx, state: &Obj<'_>) -> Option<Vec<Catcher>> {
     list(cx, state, "Catch", |cx, obj, is_last| {
-        obj.check_fields(cx, fields::CATCHER, "a catcher");
+        let allowed = if cx.jsonata() {
+            fields::CATCHER_JSONATA
+        } else {
+            fields::CATCHER
+        };
+        obj.check_fields(cx, allowed, "a catcher");
         let error_equals = error_equals(cx, obj, is_last, "catcher");
         let next = obj.req_string(cx, "Next");
-        let result_path = paths::result_path(cx, obj);
+        let result_path = if cx.jsonata() {
+            Some(crate::definition::ResultPath::Whole)
+        } else {
+            paths::result_path(cx, obj)
+        };
+        cx.error_output_available = true;
+        // AWS names a catcher's fields by its index: `Catch[1]/Output`.
+        let index = obj.ptr.as_str().rsplit('/').next().unwrap_or("0");
+        cx.field_prefix = format!("Catch[{index}]/");
+        let assign = super::jsonata::assign(cx, obj);
+        let output = if cx.jsonata() {
+            super::jsonata::field(cx, obj, "Output")
+        } else {
+            None
+        };
+        cx.error_output_available = false;
+        cx.field_prefix.clear();
         Some(Catcher {
             error_equals: error_equals?,
             next: next?.to_owned(),
             result_path: result_path?,
+            assign: assign?,
+            output,
         })
     })
 }

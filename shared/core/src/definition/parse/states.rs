@@ -5,12 +5,12 @@ use serde_json::{Map, Value};
 use crate::jsonpath::Path;
 
 use super::ctx::{Ctx, Obj};
-use super::{choice, graph, paths, query_language_is_jsonata, retry, template};
+use super::{choice, graph, jsonata, jsonata_states, paths, query_language, retry, template};
 use super::{timestamp_millis, MAX_SECONDS};
 use crate::definition::{
     fields, ChoiceState, Count, FailState, InputPath, ItemBatcher, MapState, MaxConcurrency,
-    ParallelState, PassState, ProcessorMode, ResultPath, Seconds, State, StateKind, TaskState,
-    Tolerance, Transition, WaitState,
+    ParallelState, PassState, Payload, ProcessorMode, QueryLanguage, ResultPath, Seconds, State,
+    StateKind, TaskState, Tolerance, Transition, WaitState,
 };
 
 /// Parses the state `name`; `None` if anything about it is invalid.
@@ -26,13 +26,28 @@ pub(crate) fn state(cx: &mut Ctx, name: &str, obj: &Obj<'_>) -> Option<State> {
         );
         return None;
     }
-    if query_language_is_jsonata(cx, obj) {
-        return None;
-    }
-    obj.check_fields(cx, &fields::all_for(ty), &format!("a {ty} state"));
+    let language = match query_language(cx, obj) {
+        Some(QueryLanguage::JsonPath) if cx.query_language == QueryLanguage::Jsonata => {
+            cx.err(
+                &obj.at("QueryLanguage"),
+                "a state of a JSONata state machine cannot use JSONPath",
+            );
+            return None;
+        }
+        Some(language) => language,
+        None => cx.query_language,
+    };
+    cx.state_language = language;
+    let jsonata = language == QueryLanguage::Jsonata;
+    let what = if jsonata {
+        format!("a JSONata {ty} state")
+    } else {
+        format!("a {ty} state")
+    };
+    obj.check_fields(cx, &fields::all_for(ty, jsonata), &what);
     let before = cx.diags.len();
 
-    let has = |key: &str| fields::allowed(ty, key) && obj.has(key);
+    let has = |key: &str| fields::allowed(ty, key, jsonata) && obj.has(key);
     let comment = obj.string(cx, "Comment").map(str::to_owned);
     let input_path = if has("InputPath") {
         paths::input_path(cx, obj, "InputPath")
@@ -59,7 +74,7 @@ pub(crate) fn state(cx: &mut Ctx, name: &str, obj: &Obj<'_>) -> Option<State> {
     } else {
         Some(ResultPath::Whole)
     };
-    let transition = if fields::allowed(ty, "Next") {
+    let transition = if fields::allowed(ty, "Next", jsonata) {
         next_or_end(cx, obj)
     } else {
         Some(Transition::None)
@@ -74,14 +89,38 @@ pub(crate) fn state(cx: &mut Ctx, name: &str, obj: &Obj<'_>) -> Option<State> {
     } else {
         Some(Vec::new())
     };
+    let arguments = if has("Arguments") {
+        jsonata::field(cx, obj, "Arguments")
+    } else {
+        None
+    };
+    // Only a Task, Parallel or Map has a result for Output and Assign to read.
+    cx.result_available = matches!(ty, "Task" | "Parallel" | "Map");
+    let assign = if has("Assign") {
+        jsonata::assign(cx, obj)
+    } else {
+        Some(None)
+    };
+    let output = if has("Output") {
+        jsonata::field(cx, obj, "Output")
+    } else {
+        None
+    };
+    cx.result_available = false;
     let kind = match ty {
         "Pass" => Some(StateKind::Pass(PassState {
-            result: obj.get("Result").cloned(),
+            result: if jsonata {
+                None
+            } else {
+                obj.get("Result").cloned()
+            },
         })),
         "Task" => task(cx, obj).map(StateKind::Task),
         "Choice" => choice_state(cx, obj).map(StateKind::Choice),
+        "Wait" if jsonata => jsonata_states::wait(cx, obj).map(StateKind::Wait),
         "Wait" => wait(cx, obj).map(StateKind::Wait),
         "Succeed" => Some(StateKind::Succeed),
+        "Fail" if jsonata => jsonata_states::fail(cx, obj).map(StateKind::Fail),
         "Fail" => fail(cx, obj).map(StateKind::Fail),
         "Parallel" => parallel(cx, obj).map(StateKind::Parallel),
         _ => map(cx, obj).map(StateKind::Map),
@@ -92,6 +131,7 @@ pub(crate) fn state(cx: &mut Ctx, name: &str, obj: &Obj<'_>) -> Option<State> {
     Some(State {
         name: name.to_owned(),
         comment,
+        query_language: language,
         kind: kind?,
         input_path: input_path?,
         output_path: output_path?,
@@ -101,6 +141,9 @@ pub(crate) fn state(cx: &mut Ctx, name: &str, obj: &Obj<'_>) -> Option<State> {
         transition: transition?,
         retry: retry?,
         catch: catch?,
+        assign: assign?,
+        arguments,
+        output,
     })
 }
 
@@ -127,6 +170,19 @@ fn next_or_end(cx: &mut Ctx, obj: &Obj<'_>) -> Option<Transition> {
 
 /// Literal seconds or the `…Path` twin; at most one of the two.
 fn seconds(cx: &mut Ctx, obj: &Obj<'_>, key: &str) -> Option<Option<Seconds>> {
+    if cx.jsonata() {
+        return match obj.get(key) {
+            None => Some(None),
+            Some(_) => jsonata::expr_or(
+                cx,
+                obj,
+                key,
+                |cx, obj, key| obj.integer(cx, key, 1, MAX_SECONDS).map(Seconds::Literal),
+                Seconds::Jsonata,
+            )
+            .map(Some),
+        };
+    }
     literal_or_path(
         cx,
         obj,
@@ -300,14 +356,48 @@ fn map(cx: &mut Ctx, obj: &Obj<'_>) -> Option<MapState> {
         None
     };
 
-    let items_path = paths::items_path(cx, obj);
-    let item_selector = if obj.at_most_one(cx, &["ItemSelector", "Parameters"]) {
-        template::field(cx, obj, "ItemSelector").or_else(|| template::field(cx, obj, "Parameters"))
+    if cx.jsonata() {
+        // The processor's states may have switched the language being parsed.
+        cx.state_language = QueryLanguage::Jsonata;
+    }
+    let items_path = if cx.jsonata() {
+        Some(InputPath::Whole)
+    } else {
+        paths::items_path(cx, obj)
+    };
+    let items = if cx.jsonata() {
+        jsonata::field(cx, obj, "Items")
+    } else {
+        None
+    };
+    if let Some(crate::definition::JsonataValue::Literal(v)) = &items {
+        if !v.is_array() {
+            cx.err(&obj.at("Items"), "must be an array or a JSONata expression");
+        }
+    }
+    let item_selector = if cx.jsonata() {
+        jsonata::field(cx, obj, "ItemSelector").map(Payload::Jsonata)
+    } else if obj.at_most_one(cx, &["ItemSelector", "Parameters"]) {
+        template::field(cx, obj, "ItemSelector")
+            .or_else(|| template::field(cx, obj, "Parameters"))
+            .map(Payload::Template)
     } else {
         None
     };
 
-    let max_concurrency = if !obj.at_most_one(cx, &["MaxConcurrency", "MaxConcurrencyPath"]) {
+    let max_concurrency = if cx.jsonata() {
+        jsonata::expr_or(
+            cx,
+            obj,
+            "MaxConcurrency",
+            |cx, obj, key| {
+                obj.integer(cx, key, 0, u64::MAX)
+                    .map(MaxConcurrency::Literal)
+            },
+            MaxConcurrency::Jsonata,
+        )
+        .or_else(|| (!obj.has("MaxConcurrency")).then_some(MaxConcurrency::Literal(0)))
+    } else if !obj.at_most_one(cx, &["MaxConcurrency", "MaxConcurrencyPath"]) {
         None
     } else if obj.has("MaxConcurrencyPath") {
         paths::path_field(cx, obj, "MaxConcurrencyPath").map(MaxConcurrency::Path)
@@ -352,6 +442,7 @@ fn map(cx: &mut Ctx, obj: &Obj<'_>) -> Option<MapState> {
     }
     Some(MapState {
         items_path: items_path?,
+        items,
         item_selector,
         processor: processor?,
         mode,
@@ -411,6 +502,19 @@ fn tolerance(
     key: &str,
     literal: impl FnOnce(&mut Ctx, &Obj<'_>, &str) -> Option<f64>,
 ) -> Option<Option<Tolerance>> {
+    if cx.jsonata() {
+        if !obj.has(key) {
+            return Some(None);
+        }
+        return jsonata::expr_or(
+            cx,
+            obj,
+            key,
+            |cx, obj, key| literal(cx, obj, key).map(Tolerance::Literal),
+            Tolerance::Jsonata,
+        )
+        .map(Some);
+    }
     literal_or_path(
         cx,
         obj,

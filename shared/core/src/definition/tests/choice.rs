@@ -195,14 +195,14 @@ fn rule_structure_errors() {
             "cannot be used with \"And\"",
         ),
         (
-            rule(json!({"Variable": "$.a", "IsNull": true, "Assign": {}})),
-            "/States/C/Choices/0/Assign",
-            "not supported yet (workflow variables)",
+            rule(json!({"Variable": "$.a", "IsNull": true, "Assign": {"1x": 1}})),
+            "/States/C/Choices/0/Assign/1x",
+            "not a valid variable name",
         ),
         (
             rule(json!({"Condition": "{% true %}"})),
             "/States/C/Choices/0/Condition",
-            "not supported yet (JSONata)",
+            "only supported in JSONata states",
         ),
         (
             choice(json!([{"Variable": "$.v", "IsNull": true, "Next": "Nowhere"}])),

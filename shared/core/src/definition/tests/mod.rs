@@ -1,6 +1,7 @@
 //! Tests of the definition parser and validator, from AWS's documented rules.
 
 mod choice;
+mod jsonata;
 mod machine;
 mod nested;
 mod retry;

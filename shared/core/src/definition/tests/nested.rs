@@ -215,7 +215,7 @@ fn map_state_errors() {
         (
             json!({"Type": "Map", "End": true, "ItemProcessor": processor(), "Items": [1]}),
             "/States/S/Items",
-            "not supported yet (JSONata)",
+            "only supported in JSONata states",
         ),
     ];
     for (state, path, needle) in bad {

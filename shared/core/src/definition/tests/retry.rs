@@ -58,7 +58,9 @@ fn retrier_defaults_and_values() {
         vec![Catcher {
             error_equals: vec!["States.ALL".into()],
             next: "Handler".into(),
-            result_path: ResultPath::Whole
+            result_path: ResultPath::Whole,
+            assign: None,
+            output: None,
         }]
     );
 }
@@ -200,9 +202,9 @@ fn retry_and_catch_errors() {
             "not supported in a catcher",
         ),
         (
-            json!({"Catch": [{"ErrorEquals": ["E"], "Next": "Handler", "Assign": {}}]}),
-            "/States/T/Catch/0/Assign",
-            "not supported yet",
+            json!({"Catch": [{"ErrorEquals": ["E"], "Next": "Handler", "Output": {}}]}),
+            "/States/T/Catch/0/Output",
+            "only supported in JSONata states",
         ),
     ];
     for (extra, path, needle) in cases {

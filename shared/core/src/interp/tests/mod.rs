@@ -5,6 +5,9 @@ mod distributed;
 mod errors;
 mod flow;
 mod io;
+mod jsonata;
+mod variables;
+
 mod tasks;
 
 use std::collections::VecDeque;
