@@ -1,0 +1,387 @@
+//! A commit as DynamoDB writes: which items, under which conditions.
+//!
+//! Kept apart from the client calls so the shape of every transaction is unit-tested
+//! without a server.
+
+use std::collections::{BTreeMap, HashMap};
+
+use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem, Update};
+use stepwise_core::interp::Outcome;
+use stepwise_engine::store::{self, Commit};
+use stepwise_engine::{ExecutionRecord, ExecutionStatus};
+
+use super::errors::from_build;
+use super::items::{self, Item};
+use super::keys;
+
+/// One conditional write, independent of whether it goes out alone or in a transaction.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Write {
+    Put(PutWrite),
+    Update {
+        key: Item,
+        expression: String,
+        names: HashMap<String, String>,
+        values: HashMap<String, AttributeValue>,
+    },
+}
+
+/// A put, which may also go out alone as a `PutItem`.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct PutWrite {
+    pub(crate) item: Item,
+    pub(crate) condition: Option<Condition>,
+}
+
+impl PutWrite {
+    pub(crate) fn new(item: Item, condition: Option<Condition>) -> Self {
+        Self { item, condition }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Condition {
+    pub(crate) expression: &'static str,
+    pub(crate) names: HashMap<String, String>,
+    pub(crate) values: HashMap<String, AttributeValue>,
+}
+
+impl Condition {
+    /// The item must not exist yet.
+    pub(crate) fn absent() -> Self {
+        Self {
+            expression: "attribute_not_exists(#pk)",
+            names: HashMap::from([("#pk".to_owned(), keys::PK.to_owned())]),
+            values: HashMap::new(),
+        }
+    }
+
+    /// The stored frame is at the version the step read.
+    pub(crate) fn version(expected: u64) -> Self {
+        Self {
+            expression: "#version = :expected",
+            names: HashMap::from([("#version".to_owned(), items::VERSION.to_owned())]),
+            values: HashMap::from([(":expected".to_owned(), items::n(expected))]),
+        }
+    }
+
+    /// The execution header says it is still running (`status` is a reserved word).
+    pub(crate) fn running() -> Self {
+        Self {
+            expression: "#status = :running",
+            names: HashMap::from([("#status".to_owned(), items::STATUS.to_owned())]),
+            values: HashMap::from([(
+                ":running".to_owned(),
+                items::s(ExecutionStatus::Running.as_str()),
+            )]),
+        }
+    }
+}
+
+/// How the commit's frame write is guarded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum FrameGuard {
+    /// `version = expected`: every commit after the first.
+    Version(u64),
+    /// The root's first version, written with the header that guards it.
+    Creation,
+}
+
+/// The writes of one commit, in this order: frame, history, child result, join update(s),
+/// execution header.
+pub(crate) fn commit_writes(commit: &Commit, guard: FrameGuard) -> Vec<Write> {
+    let execution = commit.execution.as_str();
+    let frame_condition = match guard {
+        FrameGuard::Version(expected) => Some(Condition::version(expected)),
+        FrameGuard::Creation => None,
+    };
+    let mut writes = vec![Write::Put(PutWrite::new(
+        items::frame_item(execution, &commit.frame),
+        frame_condition,
+    ))];
+    if let Some(history) = &commit.history {
+        writes.push(Write::Put(PutWrite::new(
+            items::history_item(execution, history),
+            None,
+        )));
+    }
+    // A transaction may touch an item once, so a join's counter bump and its closing
+    // are merged when a commit does both to the same join. Keyed by sort key.
+    let mut joins: BTreeMap<String, JoinUpdate> = BTreeMap::new();
+    if let Some(outcome) = &commit.child_result {
+        writes.push(Write::Put(PutWrite::new(
+            items::result_item(execution, &outcome.join, &outcome.result),
+            None,
+        )));
+        let update = joins.entry(keys::join_sk(&outcome.join)).or_default();
+        match outcome.result.outcome {
+            Outcome::Succeeded(_) => update.succeeded = true,
+            Outcome::Failed(_) => update.failed_items = Some(outcome.items),
+        }
+    }
+    if let Some(join) = &commit.close_join {
+        joins.entry(keys::join_sk(join)).or_default().close = true;
+    }
+    for (sk, update) in joins {
+        writes.push(update.write(items::key(keys::execution_pk(execution), sk)));
+    }
+    if let Some(finish) = &commit.finish {
+        writes.push(finish_write(finish));
+    }
+    writes
+}
+
+/// Ends the execution: the header's new content, only while it is running.
+pub(crate) fn finish_write(record: &ExecutionRecord) -> Write {
+    Write::Put(PutWrite::new(
+        items::execution_item(record),
+        Some(Condition::running()),
+    ))
+}
+
+/// What one commit does to one join. No condition: a join that was never opened gets
+/// counters but no `record`, and reads back as absent, as in the in-memory store.
+#[derive(Debug, Default)]
+struct JoinUpdate {
+    succeeded: bool,
+    /// A failed child, carrying this many items.
+    failed_items: Option<u64>,
+    close: bool,
+}
+
+impl JoinUpdate {
+    fn write(self, key: Item) -> Write {
+        let mut names = HashMap::new();
+        let mut values = HashMap::new();
+        let mut add = Vec::new();
+        if self.succeeded {
+            add.push("#succeeded :one");
+            names.insert("#succeeded".to_owned(), items::SUCCEEDED.to_owned());
+            values.insert(":one".to_owned(), items::n(1));
+        }
+        if let Some(failed_items) = self.failed_items {
+            add.push("#failed :one, #failed_items :items");
+            names.insert("#failed".to_owned(), items::FAILED.to_owned());
+            names.insert("#failed_items".to_owned(), items::FAILED_ITEMS.to_owned());
+            values.insert(":one".to_owned(), items::n(1));
+            values.insert(":items".to_owned(), items::n(failed_items));
+        }
+        let mut expression = String::new();
+        if !add.is_empty() {
+            expression = format!("ADD {}", add.join(", "));
+        }
+        if self.close {
+            if !expression.is_empty() {
+                expression.push(' ');
+            }
+            expression.push_str("SET #closed = :true");
+            names.insert("#closed".to_owned(), items::CLOSED.to_owned());
+            values.insert(":true".to_owned(), AttributeValue::Bool(true));
+        }
+        Write::Update {
+            key,
+            expression,
+            names,
+            values,
+        }
+    }
+}
+
+/// DynamoDB rejects empty expression maps: absent instead.
+pub(crate) fn non_empty<K, V>(map: HashMap<K, V>) -> Option<HashMap<K, V>> {
+    (!map.is_empty()).then_some(map)
+}
+
+impl Write {
+    pub(crate) fn to_transact(&self, table: &str) -> store::Result<TransactWriteItem> {
+        let item = match self.clone() {
+            Write::Put(PutWrite { item, condition }) => {
+                let mut put = Put::builder().table_name(table).set_item(Some(item));
+                if let Some(condition) = condition {
+                    put = put
+                        .condition_expression(condition.expression)
+                        .set_expression_attribute_names(non_empty(condition.names))
+                        .set_expression_attribute_values(non_empty(condition.values));
+                }
+                TransactWriteItem::builder()
+                    .put(put.build().map_err(from_build)?)
+                    .build()
+            }
+            Write::Update {
+                key,
+                expression,
+                names,
+                values,
+            } => {
+                let update = Update::builder()
+                    .table_name(table)
+                    .set_key(Some(key))
+                    .update_expression(expression)
+                    .set_expression_attribute_names(non_empty(names))
+                    .set_expression_attribute_values(non_empty(values))
+                    .build()
+                    .map_err(from_build)?;
+                TransactWriteItem::builder().update(update).build()
+            }
+        };
+        Ok(item)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+    use stepwise_engine::store::ChildOutcome;
+    use stepwise_engine::{ChildResult, FrameId, HistoryItem, JoinKey};
+
+    use super::*;
+    use crate::dynamo::testing::{execution, frame};
+
+    fn commit() -> Commit {
+        Commit {
+            execution: "arn:x".to_owned(),
+            frame: frame(FrameId::child(&FrameId::root(), 1, 2), 5),
+            expected_version: 4,
+            history: None,
+            child_result: None,
+            finish: None,
+            close_join: None,
+        }
+    }
+
+    fn sk(write: &Write) -> String {
+        let item = match write {
+            Write::Put(put) => &put.item,
+            Write::Update { key, .. } => key,
+        };
+        items::describe(item)
+    }
+
+    fn result(index: u32, outcome: serde_json::Value) -> ChildResult {
+        serde_json::from_value(json!({"index": index, "outcome": outcome})).unwrap()
+    }
+
+    #[test]
+    fn a_plain_commit_is_one_conditional_put() {
+        let writes = commit_writes(&commit(), FrameGuard::Version(4));
+        assert_eq!(writes.len(), 1);
+        let Write::Put(PutWrite { item, condition }) = &writes[0] else {
+            panic!("{writes:?}")
+        };
+        assert_eq!(items::describe(item), "EX#arn:x/F#0/1/2");
+        assert_eq!(item[items::VERSION], items::n(5));
+        let condition = condition.clone().unwrap();
+        assert_eq!(condition.expression, "#version = :expected");
+        assert_eq!(condition.values[":expected"], items::n(4));
+    }
+
+    #[test]
+    fn a_child_result_bumps_its_join() {
+        let join = JoinKey {
+            parent: FrameId::root(),
+            version: 1,
+        };
+        let mut failed = commit();
+        failed.history = Some(HistoryItem {
+            frame: failed.frame.id.clone(),
+            version: 5,
+            events: vec![json!({"type": "PassStateExited"})],
+        });
+        failed.child_result = Some(ChildOutcome {
+            join: join.clone(),
+            result: result(2, json!({"Failed": {"error": "E", "cause": "C"}})),
+            items: 3,
+        });
+        let writes = commit_writes(&failed, FrameGuard::Version(4));
+        let keys: Vec<String> = writes.iter().map(sk).collect();
+        assert_eq!(
+            keys,
+            [
+                "EX#arn:x/F#0/1/2",
+                "EX#arn:x/H#0/1/2#00000000000000000005",
+                "EX#arn:x/R#0#1#0000000002",
+                "EX#arn:x/J#0#1",
+            ]
+        );
+        let Write::Update {
+            expression, values, ..
+        } = &writes[3]
+        else {
+            panic!("{writes:?}")
+        };
+        assert_eq!(expression, "ADD #failed :one, #failed_items :items");
+        assert_eq!(values[":items"], items::n(3));
+
+        let mut succeeded = commit();
+        succeeded.child_result = Some(ChildOutcome {
+            join,
+            result: result(2, json!({"Succeeded": {"a": 1}})),
+            items: 1,
+        });
+        let writes = commit_writes(&succeeded, FrameGuard::Version(4));
+        let Write::Update { expression, .. } = &writes[2] else {
+            panic!("{writes:?}")
+        };
+        assert_eq!(expression, "ADD #succeeded :one");
+    }
+
+    #[test]
+    fn one_join_is_updated_once_per_transaction() {
+        let join = JoinKey {
+            parent: FrameId::root(),
+            version: 1,
+        };
+        let mut both = commit();
+        both.child_result = Some(ChildOutcome {
+            join: join.clone(),
+            result: result(0, json!({"Succeeded": null})),
+            items: 1,
+        });
+        both.close_join = Some(join);
+        let writes = commit_writes(&both, FrameGuard::Version(4));
+        let updates: Vec<&Write> = writes
+            .iter()
+            .filter(|w| matches!(w, Write::Update { .. }))
+            .collect();
+        assert_eq!(updates.len(), 1);
+        let Write::Update { expression, .. } = updates[0] else {
+            unreachable!()
+        };
+        assert_eq!(expression, "ADD #succeeded :one SET #closed = :true");
+    }
+
+    #[test]
+    fn closing_and_finishing_are_guarded() {
+        let mut ending = commit();
+        ending.close_join = Some(JoinKey {
+            parent: ending.frame.id.clone(),
+            version: 4,
+        });
+        ending.finish = Some(execution("arn:x", ExecutionStatus::Failed));
+        let writes = commit_writes(&ending, FrameGuard::Version(4));
+        assert_eq!(writes.len(), 3);
+        let Write::Update { expression, .. } = &writes[1] else {
+            panic!("{writes:?}")
+        };
+        assert_eq!(expression, "SET #closed = :true");
+        let Write::Put(PutWrite { item, condition }) = &writes[2] else {
+            panic!("{writes:?}")
+        };
+        assert_eq!(items::describe(item), "EX#arn:x/META");
+        assert_eq!(item[items::STATUS], items::s("FAILED"));
+        assert_eq!(condition.clone().unwrap().expression, "#status = :running");
+    }
+
+    #[test]
+    fn the_first_root_commit_has_no_frame_condition() {
+        let writes = commit_writes(&commit(), FrameGuard::Creation);
+        assert!(matches!(
+            &writes[0],
+            Write::Put(PutWrite {
+                condition: None,
+                ..
+            })
+        ));
+        assert!(writes[0].to_transact("t").is_ok());
+    }
+}
