@@ -350,6 +350,14 @@ impl<S: Store, Q: Queue, T: TaskInvoker, C: Clock> Engine<S, Q, T, C> {
                     Decision::Closed => return Ok(Handled::Ignored("join closed")),
                     Decision::Fail(failure) => (Event::ChildFailed { failure }, Some(join.key)),
                     Decision::Collect => {
+                        let claimant = message.key();
+                        let claim = self
+                            .store
+                            .claim_join(&message.execution, &join.key, &claimant)
+                            .await?;
+                        if claim == Written::Conflict {
+                            return Ok(Handled::Ignored("join collected by another message"));
+                        }
                         let results = self
                             .store
                             .child_results(&message.execution, &join.key)

@@ -79,6 +79,7 @@ mod tests {
             failed,
             failed_items: u64::from(failed),
             closed: false,
+            collector: None,
         }
     }
 

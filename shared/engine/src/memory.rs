@@ -180,6 +180,25 @@ impl Store for MemoryStore {
         Ok(Written::Done)
     }
 
+    async fn claim_join(
+        &self,
+        execution: &str,
+        join: &JoinKey,
+        claimant: &str,
+    ) -> store::Result<Written> {
+        let mut data = self.data();
+        let Some(join) = data.joins.get_mut(&(execution.to_owned(), join.clone())) else {
+            return Ok(Written::Conflict);
+        };
+        match &join.collector {
+            Some(collector) if collector != claimant => Ok(Written::Conflict),
+            _ => {
+                join.collector = Some(claimant.to_owned());
+                Ok(Written::Done)
+            }
+        }
+    }
+
     async fn child_results(
         &self,
         execution: &str,

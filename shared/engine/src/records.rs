@@ -138,6 +138,9 @@ pub struct JoinRecord {
     /// running stand down.
     #[serde(default)]
     pub closed: bool,
+    /// The message that claimed the finished join to collect it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub collector: Option<String>,
 }
 
 impl JoinRecord {

@@ -129,6 +129,16 @@ pub trait Store: Send + Sync {
         history: HistoryItem,
     ) -> impl Future<Output = Result<Written>> + Send;
 
+    /// Claims a finished join for the message that collects it (`claimant`: its key), so
+    /// that of several late `ChildDone` messages only one reads every result and
+    /// commits. `Done` again for the same claimant (a redelivery), `Conflict` for others.
+    fn claim_join(
+        &self,
+        execution: &str,
+        join: &JoinKey,
+        claimant: &str,
+    ) -> impl Future<Output = Result<Written>> + Send;
+
     /// The results of a join's children, by index.
     fn child_results(
         &self,

@@ -288,6 +288,7 @@ fn open_join(
         failed: 0,
         failed_items: 0,
         closed: false,
+        collector: None,
     };
     ((join, records), runs)
 }

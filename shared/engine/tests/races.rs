@@ -45,6 +45,15 @@ impl Store for Interleaving {
         tokio::task::yield_now().await;
         self.0.end(record, history).await
     }
+    async fn claim_join(
+        &self,
+        execution: &str,
+        join: &JoinKey,
+        claimant: &str,
+    ) -> store::Result<Written> {
+        tokio::task::yield_now().await;
+        self.0.claim_join(execution, join, claimant).await
+    }
     async fn child_results(
         &self,
         execution: &str,

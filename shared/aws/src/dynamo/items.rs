@@ -31,10 +31,11 @@ pub(crate) const SUCCEEDED: &str = "succeeded";
 pub(crate) const FAILED: &str = "failed";
 pub(crate) const FAILED_ITEMS: &str = "failed_items";
 pub(crate) const CLOSED: &str = "closed";
+pub(crate) const COLLECTOR: &str = "collector";
 
 /// The counters a join's `record` JSON leaves out: they live in their own attributes so
 /// that finishing children can `ADD` to them without reading the item.
-const COUNTERS: [&str; 4] = [SUCCEEDED, FAILED, FAILED_ITEMS, CLOSED];
+const COUNTERS: [&str; 5] = [SUCCEEDED, FAILED, FAILED_ITEMS, CLOSED, COLLECTOR];
 
 pub(crate) fn s(text: impl Into<String>) -> AttributeValue {
     AttributeValue::S(text.into())
@@ -189,6 +190,11 @@ pub(crate) fn join_record(item: &Item) -> store::Result<Option<JoinRecord>> {
         None => false,
         Some(_) => return Err(corrupt(item, "attribute closed is not a boolean")),
     };
+    record.collector = match item.get(COLLECTOR) {
+        Some(AttributeValue::S(collector)) => Some(collector.clone()),
+        None => None,
+        Some(_) => return Err(corrupt(item, "attribute collector is not a string")),
+    };
     Ok(Some(record))
 }
 
@@ -258,6 +264,7 @@ mod tests {
             failed: 0,
             failed_items: 0,
             closed: false,
+            collector: None,
         };
         let mut item = join_item("arn:x", &record);
         assert!(!string(&item, RECORD).unwrap().contains("succeeded"));

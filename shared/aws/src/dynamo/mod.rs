@@ -386,6 +386,39 @@ impl Store for DynamoStore {
         })
     }
 
+    async fn claim_join(
+        &self,
+        execution: &str,
+        join: &JoinKey,
+        claimant: &str,
+    ) -> store::Result<Written> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key(keys::PK, items::s(keys::execution_pk(execution)))
+            .key(keys::SK, items::s(keys::join_sk(join)))
+            .update_expression("SET #collector = :claimant")
+            .condition_expression(
+                "attribute_exists(#record) AND (attribute_not_exists(#collector) OR #collector = :claimant)",
+            )
+            .expression_attribute_names("#collector", items::COLLECTOR)
+            .expression_attribute_names("#record", items::RECORD)
+            .expression_attribute_values(":claimant", items::s(claimant))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(Written::Done),
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
+            {
+                Ok(Written::Conflict)
+            }
+            Err(e) => Err(from_sdk("UpdateItem", e)),
+        }
+    }
+
     async fn child_results(
         &self,
         execution: &str,

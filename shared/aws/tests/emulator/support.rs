@@ -213,6 +213,7 @@ pub fn join(parent: FrameId, version: u64, total: u32) -> JoinRecord {
         failed: 0,
         failed_items: 0,
         closed: false,
+        collector: None,
     }
 }
 
