@@ -145,6 +145,15 @@ impl Config {
         let url = self.settings.steps_queue_url()?;
         Ok(SqsQueue::new(self.sqs_client(counter), url))
     }
+
+    /// The engine the functions run: the store, the steps queue and the ARN parts.
+    pub fn engine(&self) -> Result<stepwise_engine::Engine<DynamoStore, SqsQueue>> {
+        Ok(stepwise_engine::Engine::new(
+            self.store(None),
+            self.queue(None)?,
+            self.engine_config()?,
+        ))
+    }
 }
 
 #[cfg(test)]
