@@ -166,10 +166,10 @@ pub(crate) fn leave(
     states: &States<'_>,
     now: i64,
     entropy: &mut dyn Entropy,
-) -> Result<(Option<Value>, Map<String, Value>), Failure> {
+) -> Result<(Option<Value>, Assigned), Failure> {
     let assigned = match assign {
-        Some(p) => assignments(p, &Value::Null, states, now, entropy)?,
-        None => Map::new(),
+        Some(p) => Some(assignments(p, &Value::Null, states, now, entropy)?),
+        None => None,
     };
     let output = match output {
         Some(o) => Some(eval(o, states, now, entropy)?),
@@ -182,14 +182,14 @@ fn size(v: &Value) -> usize {
     serde_json::to_string(v).map_or(0, |s| s.len())
 }
 
+/// A state's evaluated `Assign`; `None` when it has none (the common case costs nothing).
+pub(crate) type Assigned = Option<Map<String, Value>>;
+
 /// Binds evaluated assignments into the frame's variables, within AWS's size limits.
-pub(crate) fn bind(
-    vars: &mut Map<String, Value>,
-    assigned: Map<String, Value>,
-) -> Result<(), Failure> {
-    if assigned.is_empty() {
+pub(crate) fn bind(vars: &mut Map<String, Value>, assigned: Assigned) -> Result<(), Failure> {
+    let Some(assigned) = assigned.filter(|a| !a.is_empty()) else {
         return Ok(());
-    }
+    };
     let mut total = 0;
     for (name, value) in &assigned {
         if !io::exceeds_payload_limit(value) && size(value) <= MAX_VARIABLE_BYTES {

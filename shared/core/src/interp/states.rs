@@ -98,7 +98,7 @@ impl Runner<'_, '_, '_> {
         };
         // `Assign` reads `$` as the state's result: Result, Parameters, or the input.
         let assigned = match &state.assign {
-            None => Map::new(),
+            None => None,
             Some(assign) => {
                 let dollar = match &produced {
                     Some(v) => Cow::Borrowed(v),
@@ -110,7 +110,7 @@ impl Runner<'_, '_, '_> {
                 let states = self.states(&raw, None, &ctx);
                 match jsonata::assignments(assign, &dollar, &states, self.env.now, self.env.entropy)
                 {
-                    Ok(map) => map,
+                    Ok(map) => Some(map),
                     Err(f) => return Flow::Fail(f),
                 }
             }
@@ -219,11 +219,11 @@ impl Runner<'_, '_, '_> {
         let assigned = match assign {
             Some(a) => {
                 match jsonata::assignments(a, &effective, &states, self.env.now, self.env.entropy) {
-                    Ok(map) => map,
+                    Ok(map) => Some(map),
                     Err(f) => return Flow::Fail(f),
                 }
             }
-            None => Map::new(),
+            None => None,
         };
         let effective = effective.into_owned();
         match apply_input_path(&state.output_path, effective, &ctx) {
@@ -444,7 +444,7 @@ impl Runner<'_, '_, '_> {
 /// Binds a state's assignments and leaves it with `output`.
 pub(super) fn exit_with(
     vars: &mut Map<String, Value>,
-    assigned: Map<String, Value>,
+    assigned: jsonata::Assigned,
     output: Value,
 ) -> Flow {
     match jsonata::bind(vars, assigned) {

@@ -7,7 +7,7 @@
 
 use std::cell::Cell;
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use super::context::{Context, ExecutionInfo};
 use super::event::{Effect, Event, Outcome, Step};
@@ -369,10 +369,14 @@ impl<'d, 'e, 'x> Runner<'d, 'e, 'x> {
             (output.unwrap_or(error_output), assigned)
         } else {
             let assigned = match &catcher.assign {
-                Some(a) => {
-                    jsonata::assignments(a, &error_output, &states, self.env.now, self.env.entropy)?
-                }
-                None => Map::new(),
+                Some(a) => Some(jsonata::assignments(
+                    a,
+                    &error_output,
+                    &states,
+                    self.env.now,
+                    self.env.entropy,
+                )?),
+                None => None,
             };
             (
                 apply_result_path(&catcher.result_path, raw, error_output)?,
@@ -456,11 +460,11 @@ impl<'d, 'e, 'x> Runner<'d, 'e, 'x> {
                     self.env.now,
                     self.env.entropy,
                 ) {
-                    Ok(map) => map,
+                    Ok(map) => Some(map),
                     Err(f) => return Flow::Fail(f),
                 }
             }
-            None => Map::new(),
+            None => None,
         };
         // Keep the raw input until the merge succeeds: a catcher needs it. `ResultPath: $`
         // never reads it, so that case copies nothing.

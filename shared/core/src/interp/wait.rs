@@ -1,7 +1,7 @@
 //! The Wait state: a delay in seconds or until a timestamp, given literally, through a
 //! path, or (JSONata) by an expression.
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use super::choice;
 use super::event::Effect;
@@ -93,10 +93,10 @@ impl Runner<'_, '_, '_> {
                     self.env.now,
                     self.env.entropy,
                 ) {
-                    Ok(map) => map,
+                    Ok(map) => Some(map),
                     Err(f) => return Flow::Fail(f),
                 },
-                None => Map::new(),
+                None => None,
             };
             let output = if until <= self.env.now {
                 apply_input_path(&state.output_path, effective, &ctx)

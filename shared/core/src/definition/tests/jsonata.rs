@@ -145,3 +145,10 @@ fn states_result_and_error_output_are_available_only_where_aws_documents_them() 
                    "Output": "{% $states.errorOutput %}", "Assign": {"e": "{% $states.errorOutput.Error %}"}}]}),
     ));
 }
+
+#[test]
+fn compiled_definitions_can_be_shared_across_threads() {
+    // The engine shares one parsed definition between its workers.
+    fn shareable<T: Send + Sync>() {}
+    shareable::<crate::definition::StateMachine>();
+}

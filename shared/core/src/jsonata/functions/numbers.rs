@@ -263,7 +263,7 @@ fn format_sub_picture(n: f64, picture: &str) -> R<String> {
             let chars: Vec<char> = int_digits.chars().collect();
             let mut grouped = String::new();
             for (i, c) in chars.iter().enumerate() {
-                if i > 0 && (chars.len() - i) % g == 0 {
+                if i > 0 && (chars.len() - i).is_multiple_of(g) {
                     grouped.push(',');
                 }
                 grouped.push(*c);
