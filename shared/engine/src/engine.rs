@@ -21,7 +21,7 @@ use crate::join::{self, Decision};
 use crate::message::{Message, MessageKind};
 use crate::queue::{Outgoing, Queue, MAX_DELAY_SECONDS};
 use crate::records::{ExecutionRecord, ExecutionStatus, FrameRecord, HistoryItem};
-use crate::store::{Commit, Created, Creation, LoadRequest, Store, Written};
+use crate::store::{self, Commit, Created, Creation, LoadRequest, Store, Written};
 use crate::tasks::{NoTasks, TaskInvoker};
 use crate::transition::{self, Plan, Start};
 
@@ -398,12 +398,24 @@ impl<S: Store, Q: Queue, T: TaskInvoker, C: Clock> Engine<S, Q, T, C> {
                 .await?;
         }
         let outbox = commit.frame.outbox.clone();
-        match self.store.commit(commit).await? {
-            Written::Conflict => Ok(Handled::Conflict),
-            Written::Done => {
+        match self.store.commit(commit).await {
+            Ok(Written::Conflict) => Ok(Handled::Conflict),
+            Ok(Written::Done) => {
                 self.send(outbox, now).await?;
                 Ok(Handled::Advanced { transitions })
             }
+            // Retrying cannot make the write fit: fail the execution, as Step Functions
+            // fails one whose data outgrows its limits, instead of leaving it running.
+            Err(store::Error::TooLarge(what)) => {
+                warn!(execution_id = %message.execution, frame = %message.frame, %what, "state too large to store");
+                let failure = Failure::data_limit(format!(
+                    "The state of the execution exceeds the storage limit: {what}"
+                ));
+                self.end(&message.execution, ExecutionStatus::Failed, failure)
+                    .await?;
+                Ok(Handled::Advanced { transitions: 0 })
+            }
+            Err(e) => Err(e.into()),
         }
     }
 
@@ -470,6 +482,9 @@ impl<S: Store, Q: Queue, T: TaskInvoker, C: Clock> Engine<S, Q, T, C> {
                 "ExecutionTimedOut",
                 Details::ExecutionTimedOut(failure.clone()),
             ),
+            ExecutionStatus::Failed => {
+                ("ExecutionFailed", Details::ExecutionFailed(failure.clone()))
+            }
             _ => (
                 "ExecutionAborted",
                 Details::ExecutionAborted(failure.clone()),

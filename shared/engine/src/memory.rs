@@ -26,9 +26,39 @@ struct Data {
 #[derive(Debug, Default)]
 pub struct MemoryStore {
     data: Mutex<Data>,
+    /// The largest record a commit may write, in JSON bytes (`None`: no limit), so tests
+    /// can meet a backend's item limit (DynamoDB's 400 KB) without one.
+    item_limit: Option<usize>,
 }
 
 impl MemoryStore {
+    /// A store that refuses records over `bytes` of JSON with `Error::TooLarge`.
+    pub fn with_item_limit(bytes: usize) -> Self {
+        Self {
+            item_limit: Some(bytes),
+            ..Self::default()
+        }
+    }
+
+    fn check_size(&self, commit: &Commit) -> store::Result<()> {
+        let Some(limit) = self.item_limit else {
+            return Ok(());
+        };
+        let frame = serde_json::to_string(&commit.frame).map_or(usize::MAX, |s| s.len());
+        let history = commit.history.as_ref().map_or(0, |h| {
+            serde_json::to_string(&h.events).map_or(usize::MAX, |s| s.len())
+        });
+        if frame.max(history) > limit {
+            return Err(store::Error::TooLarge(format!(
+                "frame {} version {}: {} bytes over the {limit}-byte limit",
+                commit.frame.id,
+                commit.frame.version,
+                frame.max(history)
+            )));
+        }
+        Ok(())
+    }
+
     fn data(&self) -> std::sync::MutexGuard<'_, Data> {
         self.data.lock().unwrap_or_else(|e| e.into_inner())
     }
@@ -161,6 +191,7 @@ impl Store for MemoryStore {
     }
 
     async fn commit(&self, commit: Commit) -> store::Result<Written> {
+        self.check_size(&commit)?;
         Ok(apply(&mut self.data(), commit))
     }
 

@@ -226,3 +226,37 @@ async fn thirty_thousand_transitions_past_the_step_functions_cap() {
     let history = engine.history(&arn).await.unwrap();
     assert!(history.len() > 25_000 * 2, "{} events", history.len());
 }
+
+#[tokio::test]
+async fn a_state_too_large_to_store_fails_the_execution() {
+    let engine = Engine::with(
+        MemoryStore::with_item_limit(20_000),
+        stepwise_engine::memory::MemoryQueue::default(),
+        NoTasks,
+        ManualClock::at(T0),
+        Config::local(),
+    );
+    // Each turn doubles the payload; a Wait makes every turn its own commit.
+    let definition = json!({"StartAt": "Grow", "States": {
+        "Grow": {"Type": "Pass", "Parameters": {"s.$": "States.Format('{}{}', $.s, $.s)"}, "Next": "Nap"},
+        "Nap": {"Type": "Wait", "Seconds": 1, "Next": "More"},
+        "More": {"Type": "Choice", "Choices": [{"Variable": "$.stop", "IsPresent": true, "Next": "Done"}], "Default": "Grow"},
+        "Done": {"Type": "Succeed"}}});
+    let started = engine
+        .start(StartRequest::new(
+            "big",
+            &definition.to_string(),
+            json!({"s": "x".repeat(100)}),
+        ))
+        .await
+        .unwrap();
+    let handled = drain(&engine).await;
+    assert!(handled.len() < 20, "{handled:?}");
+    let record = engine.describe(&started.execution_arn).await.unwrap();
+    assert_eq!(record.status, ExecutionStatus::Failed);
+    let failure = record.failure.unwrap();
+    assert_eq!(failure.error.as_deref(), Some("States.DataLimitExceeded"));
+    assert!(failure.cause.unwrap().contains("storage limit"));
+    let history = engine.history(&started.execution_arn).await.unwrap();
+    assert_eq!(history.last().unwrap()["type"], "ExecutionFailed");
+}
