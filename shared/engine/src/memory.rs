@@ -26,8 +26,8 @@ struct Data {
 #[derive(Debug, Default)]
 pub struct MemoryStore {
     data: Mutex<Data>,
-    /// The largest record a commit may write, in JSON bytes (`None`: no limit), so tests
-    /// can meet a backend's item limit (DynamoDB's 400 KB) without one.
+    /// The largest frame or history record a commit may write, in JSON bytes (`None`: no
+    /// limit), so tests can meet a backend's size limit without the backend.
     item_limit: Option<usize>,
 }
 

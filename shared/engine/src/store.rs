@@ -157,6 +157,8 @@ pub trait Store: Send + Sync {
     fn definition(&self, hash: &str) -> impl Future<Output = Result<Option<String>>> + Send;
 
     /// History items in key order, a page at a time (`page`: the previous page's `next`).
+    /// A large commit may come back as several consecutive items with the same frame and
+    /// version (a page can end inside it).
     fn history(
         &self,
         execution: &str,

@@ -73,23 +73,39 @@ pub(crate) fn plan(start: Start<'_>, entropy: &mut dyn Entropy) -> Result<Plan, 
     let mut outcome = None;
     let mut transitions = 0;
     let mut next = Some(event);
+    // The largest history one state has produced so far; it sizes the next run of
+    // states so one commit's events stay within HISTORY_BUDGET.
+    let mut per_state = 0;
     while let Some(event) = next.take() {
+        // The first run of states is short, to measure them before trusting the budget.
+        let room = match per_state {
+            0 => FIRST_RUN,
+            bytes => HISTORY_BUDGET.saturating_sub(history.bytes) / bytes,
+        };
         let mut env = Env {
             now,
             execution: &execution.info,
             entropy: &mut *entropy,
             first_event_id: history.next_id,
             record_history: true,
-            max_transitions: max_transitions.saturating_sub(transitions).max(1),
+            max_transitions: max_transitions
+                .saturating_sub(transitions)
+                .min(room as u64)
+                .max(1),
         };
         let step = interp::step(definition, &mut frame, event, &mut env)?;
         transitions += step.transitions;
+        let before = history.bytes;
         for event in step.history {
             history.push(event);
         }
+        per_state = per_state.max((history.bytes - before) / step.transitions.max(1) as usize);
+        let within_budget = history.bytes < HISTORY_BUDGET;
         for effect in step.effects {
             match effect {
-                Effect::Continue if transitions < max_transitions => next = Some(Event::Run),
+                Effect::Continue if transitions < max_transitions && within_budget => {
+                    next = Some(Event::Run)
+                }
                 Effect::Continue => outbox.push(Message::new(
                     arn,
                     record.id.clone(),
@@ -303,11 +319,21 @@ fn iteration_event(kind: &str, link: &ParentLink) -> HistoryEvent {
     )
 }
 
+/// Bytes of history events one commit may carry before the frame yields and commits
+/// (a store writes a commit's events in one transaction; DynamoDB's is at most 4 MB).
+const HISTORY_BUDGET: usize = 2 * 1024 * 1024;
+
+/// States run before their history size is known.
+const FIRST_RUN: usize = 16;
+
 /// A commit's events with their ids and times.
 struct History {
     next_id: u64,
     timestamp: String,
     events: Vec<Value>,
+    /// Roughly the events' JSON size: their string values (inputs and outputs are JSON
+    /// strings inside the events) plus a fixed overhead each.
+    bytes: usize,
 }
 
 impl History {
@@ -316,13 +342,31 @@ impl History {
             next_id,
             timestamp: iso8601(now),
             events: Vec::new(),
+            bytes: 0,
         }
     }
 
     fn push(&mut self, event: HistoryEvent) {
         let id = self.next_id;
-        self.events
-            .push(event.to_aws_json(id, id.saturating_sub(1), &self.timestamp));
+        let event = event.to_aws_json(id, id.saturating_sub(1), &self.timestamp);
+        self.bytes += approximate_size(&event);
+        self.events.push(event);
         self.next_id += 1;
+    }
+}
+
+/// Strings dominate an event's size (inputs and outputs are serialised into them), so
+/// summing them is close enough and far cheaper than serialising the event.
+fn approximate_size(value: &Value) -> usize {
+    match value {
+        Value::String(s) => s.len() + 2,
+        Value::Array(items) => items.iter().map(approximate_size).sum::<usize>() + 2,
+        Value::Object(map) => {
+            map.iter()
+                .map(|(k, v)| k.len() + 3 + approximate_size(v))
+                .sum::<usize>()
+                + 2
+        }
+        _ => 8,
     }
 }

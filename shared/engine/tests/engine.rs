@@ -127,3 +127,34 @@ async fn oversize_input_fails_the_execution() {
         Some("States.DataLimitExceeded")
     );
 }
+
+#[tokio::test]
+async fn a_commit_carries_at_most_a_budget_of_history() {
+    use stepwise_engine::Store;
+    let engine = engine();
+    // 600 states carrying 10 KB each: about 12 MB of events, far over one commit's budget.
+    let definition = json!({"StartAt": "Check", "States": {
+        "Check": {"Type": "Choice", "Choices": [{"Variable": "$.n", "NumericGreaterThanEquals": 300, "Next": "Done"}], "Default": "Inc"},
+        "Inc": {"Type": "Pass", "Parameters": {"n.$": "States.MathAdd($.n, 1)", "pad.$": "$.pad"}, "Next": "Check"},
+        "Done": {"Type": "Succeed"}}});
+    let (arn, handled) = run(
+        &engine,
+        &definition.to_string(),
+        json!({"n": 0, "pad": "p".repeat(10_000)}),
+    )
+    .await;
+    assert_eq!(
+        engine.describe(&arn).await.unwrap().status,
+        ExecutionStatus::Succeeded
+    );
+    assert!(
+        handled.len() >= 4,
+        "the frame yielded {} times",
+        handled.len()
+    );
+    let page = engine.store().history(&arn, None).await.unwrap();
+    for item in page.items {
+        let size = serde_json::to_string(&item.events).unwrap().len();
+        assert!(size < 2_200_000, "a commit of {size} bytes of history");
+    }
+}

@@ -4,6 +4,9 @@
 //! 38 digits and nests 32 levels, while JSON text keeps AWS's values exactly. The few
 //! attributes outside the JSON are the ones a condition or an atomic update needs to
 //! touch (`status`, `version`, a join's counters).
+//!
+//! A JSON attribute over [`large::PLAIN_MAX`] is stored compressed under `<name>_z`
+//! (binary) instead, and a commit's history may span several items: see [`large`].
 
 use std::collections::HashMap;
 
@@ -16,6 +19,7 @@ use stepwise_engine::{
 };
 
 use super::keys::{self, PK, SK};
+use super::large;
 
 pub(crate) type Item = HashMap<String, AttributeValue>;
 
@@ -65,7 +69,7 @@ fn json<T: Serialize>(value: &T) -> String {
 
 pub(crate) fn execution_item(record: &ExecutionRecord) -> Item {
     let mut item = key(keys::execution_pk(record.arn()), keys::META.to_owned());
-    item.insert(RECORD.to_owned(), s(json(record)));
+    large::put_json(&mut item, RECORD, json(record));
     item.insert(STATUS.to_owned(), s(record.status.as_str()));
     item.insert(
         STATE_MACHINE.to_owned(),
@@ -77,7 +81,7 @@ pub(crate) fn execution_item(record: &ExecutionRecord) -> Item {
 
 pub(crate) fn frame_item(execution: &str, record: &FrameRecord) -> Item {
     let mut item = key(keys::execution_pk(execution), keys::frame_sk(&record.id));
-    item.insert(RECORD.to_owned(), s(json(record)));
+    large::put_json(&mut item, RECORD, json(record));
     item.insert(VERSION.to_owned(), n(record.version));
     item
 }
@@ -104,22 +108,31 @@ pub(crate) fn result_item(execution: &str, join: &JoinKey, result: &ChildResult)
         keys::execution_pk(execution),
         keys::result_sk(join, result.index),
     );
-    item.insert(RESULT.to_owned(), s(json(result)));
+    large::put_json(&mut item, RESULT, json(result));
     item
 }
 
-pub(crate) fn history_item(execution: &str, history: &HistoryItem) -> Item {
-    let mut item = key(
-        keys::execution_pk(execution),
-        keys::history_sk(&history.frame, history.version),
-    );
-    item.insert(EVENTS.to_owned(), s(json(&history.events)));
-    item
+/// A commit's history: one item, or consecutive parts when its events are over
+/// [`large::PLAIN_MAX`] of JSON.
+pub(crate) fn history_items(execution: &str, history: &HistoryItem) -> Vec<Item> {
+    large::split_events(&history.events, large::PLAIN_MAX)
+        .into_iter()
+        .enumerate()
+        .map(|(part, events)| {
+            let mut item = key(
+                keys::execution_pk(execution),
+                keys::history_part_sk(&history.frame, history.version, part),
+            );
+            large::put_json(&mut item, EVENTS, events);
+            item
+        })
+        .collect()
 }
 
 pub(crate) fn definition_item(hash: &str, definition: &str) -> Item {
     let mut item = key(keys::definition_pk(hash), keys::DEFINITION.to_owned());
-    item.insert(DEFINITION.to_owned(), s(definition));
+    // Step Functions takes definitions up to 1 MB.
+    large::put_json(&mut item, DEFINITION, definition.to_owned());
     item
 }
 
@@ -150,9 +163,14 @@ fn number<T: std::str::FromStr>(item: &Item, name: &str) -> store::Result<Option
     }
 }
 
+/// A JSON attribute, plain or compressed.
+fn json_text(item: &Item, name: &str) -> store::Result<String> {
+    large::get_json(item, name).map_err(|e| corrupt(item, format!("attribute {name} {e}")))
+}
+
 fn parse<T: DeserializeOwned>(item: &Item, name: &str) -> store::Result<T> {
-    let text = string(item, name)?;
-    serde_json::from_str(text).map_err(|e| corrupt(item, format!("attribute {name}: {e}")))
+    let text = json_text(item, name)?;
+    serde_json::from_str(&text).map_err(|e| corrupt(item, format!("attribute {name}: {e}")))
 }
 
 pub(crate) fn execution_record(item: &Item) -> store::Result<ExecutionRecord> {
@@ -175,7 +193,8 @@ pub(crate) fn frame_record(item: &Item) -> store::Result<FrameRecord> {
 
 /// A join from its static JSON and its counter attributes. `None` when the item has no
 /// `record`: a child's commit bumped the counters of a join that was never opened (the
-/// in-memory store has no join there either).
+/// in-memory store has no join there either). A join's JSON is a few names and numbers:
+/// it is never compressed, so `claim_join` can test `attribute_exists(record)`.
 pub(crate) fn join_record(item: &Item) -> store::Result<Option<JoinRecord>> {
     if !item.contains_key(RECORD) {
         return Ok(None);
@@ -202,6 +221,7 @@ pub(crate) fn child_result(item: &Item) -> store::Result<ChildResult> {
     parse(item, RESULT)
 }
 
+/// One history item: a whole commit's events, or one part of them.
 pub(crate) fn history(item: &Item) -> store::Result<HistoryItem> {
     let sk = string(item, SK)?;
     let (frame, version) =
@@ -214,7 +234,7 @@ pub(crate) fn history(item: &Item) -> store::Result<HistoryItem> {
 }
 
 pub(crate) fn definition(item: &Item) -> store::Result<String> {
-    string(item, DEFINITION).map(str::to_owned)
+    json_text(item, DEFINITION)
 }
 
 #[cfg(test)]
@@ -308,12 +328,117 @@ mod tests {
             version: u64::MAX,
             events: vec![json!({"type": "ExecutionAborted", "big": 12345678901234567890u64})],
         };
-        let item = history_item("arn:x", &history_record);
-        assert_eq!(history(&item).unwrap(), history_record);
+        let items = history_items("arn:x", &history_record);
+        assert_eq!(items.len(), 1);
+        assert_eq!(history(&items[0]).unwrap(), history_record);
 
         let item = definition_item("abc", "{}");
         assert_eq!(describe(&item), "DEF#abc/DEF");
         assert_eq!(definition(&item).unwrap(), "{}");
+    }
+
+    /// Text that compresses about as well as base64 or hex payloads do (2:1), not as a
+    /// repeated letter does.
+    fn noise(bytes: usize) -> String {
+        let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
+        (0..bytes)
+            .map(|_| {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                char::from(b"0123456789abcdef"[(state % 16) as usize])
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_large_execution_header_is_compressed_with_its_attributes_kept() {
+        let mut record = execution("arn:x", ExecutionStatus::Succeeded);
+        record.info.input = json!({"blob": noise(250 * 1024)});
+        record.output = Some(json!({"blob": noise(250 * 1024)}));
+        let item = execution_item(&record);
+        assert!(!item.contains_key(RECORD));
+        assert!(matches!(&item["record_z"], AttributeValue::B(b) if b.as_ref().len() < 300 * 1024));
+        assert_eq!(item[STATUS], s("SUCCEEDED"));
+        assert_eq!(item[START_TIME], n(1_700_000_000_000_i64));
+        assert_eq!(execution_record(&item).unwrap(), record);
+        // A small header stays readable JSON.
+        let small = execution_item(&execution("arn:x", ExecutionStatus::Running));
+        assert!(matches!(&small[RECORD], AttributeValue::S(_)));
+    }
+
+    #[test]
+    fn a_large_frame_is_compressed_with_its_version_kept() {
+        let mut record = frame(FrameId::root(), 3);
+        record.frame = stepwise_core::interp::Frame::root(
+            &stepwise_core::definition::parse(
+                r#"{"StartAt":"T","States":{"T":{"Type":"Pass","End":true}}}"#,
+            )
+            .unwrap(),
+            json!({"blob": noise(250 * 1024)}),
+            0,
+        );
+        record.task = Some(stepwise_core::interp::TaskRequest {
+            state: "T".to_owned(),
+            resource: "arn:aws:lambda:us-east-1:000000000000:function:f".to_owned(),
+            parameters: json!({"blob": noise(250 * 1024)}),
+            timeout_seconds: None,
+            heartbeat_seconds: None,
+            credentials: None,
+            attempt: 0,
+            task_token: None,
+        });
+        let item = frame_item("arn:x", &record);
+        assert!(item.contains_key("record_z") && !item.contains_key(RECORD));
+        assert_eq!(item[VERSION], n(3));
+        assert_eq!(frame_record(&item).unwrap(), record);
+    }
+
+    #[test]
+    fn a_large_commit_is_split_into_ordered_parts() {
+        let events: Vec<serde_json::Value> = (0..1000)
+            .map(|n| json!({"type": "PassStateEntered", "n": n, "pad": "p".repeat(1024)}))
+            .collect();
+        let record = HistoryItem {
+            frame: FrameId::root(),
+            version: 7,
+            events: events.clone(),
+        };
+        let items = history_items("arn:x", &record);
+        assert!(items.len() >= 3, "{}", items.len());
+        let sks: Vec<String> = items.iter().map(describe).collect();
+        assert_eq!(sks[0], "EX#arn:x/H#0#00000000000000000007");
+        assert_eq!(sks[1], "EX#arn:x/H#0#00000000000000000007#0001");
+        let mut sorted = sks.clone();
+        sorted.sort();
+        assert_eq!(sorted, sks);
+        let mut read = Vec::new();
+        for item in &items {
+            assert!(matches!(&item[EVENTS], AttributeValue::S(t) if t.len() <= large::PLAIN_MAX));
+            let part = history(item).unwrap();
+            assert_eq!((part.frame.clone(), part.version), (FrameId::root(), 7));
+            read.extend(part.events);
+        }
+        assert_eq!(read, events);
+    }
+
+    #[test]
+    fn a_lone_oversize_event_is_compressed() {
+        let event = json!({"type": "PassStateExited", "output": "\"".repeat(300 * 1024)});
+        let record = HistoryItem {
+            frame: FrameId::root(),
+            version: 2,
+            events: vec![json!({"type": "PassStateEntered"}), event],
+        };
+        let items = history_items("arn:x", &record);
+        assert_eq!(items.len(), 2);
+        assert!(items[0].contains_key(EVENTS));
+        assert!(items[1].contains_key("events_z"));
+        let events: Vec<_> = items
+            .iter()
+            .flat_map(|i| history(i).unwrap().events)
+            .collect();
+        assert_eq!(events, record.events);
     }
 
     #[test]

@@ -47,12 +47,35 @@ pub(crate) fn history_sk(frame: &FrameId, version: u64) -> String {
     format!("{HISTORY_PREFIX}{frame}#{version:020}")
 }
 
-/// The frame and version a history sort key names; `None` if it is not one.
+/// Part `part` (from 1) of a commit whose events are split over several items: right
+/// after part 0 (`history_sk`, which is a prefix of it) and before the frame's next
+/// version, so key order stays event order. Four digits: a transaction holds at most 100
+/// items.
+pub(crate) fn history_part_sk(frame: &FrameId, version: u64, part: usize) -> String {
+    if part == 0 {
+        history_sk(frame, version)
+    } else {
+        format!("{}#{part:04}", history_sk(frame, version))
+    }
+}
+
+/// The frame and version a history sort key names (of any of the commit's parts);
+/// `None` if it is not one.
 pub(crate) fn parse_history_sk(sk: &str) -> Option<(FrameId, u64)> {
     let rest = sk.strip_prefix(HISTORY_PREFIX)?;
-    let (frame, version) = rest.rsplit_once('#')?;
+    // A frame id holds no `#`: frame, version and an optional part.
+    let mut fields = rest.split('#');
+    let (frame, version, part) = (fields.next()?, fields.next()?, fields.next());
+    if fields.next().is_some() {
+        return None;
+    }
     if version.len() != 20 || !version.bytes().all(|b| b.is_ascii_digit()) {
         return None;
+    }
+    if let Some(part) = part {
+        if part.len() != 4 || !part.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
     }
     Some((FrameId::parse(frame)?, version.parse().ok()?))
 }
@@ -112,6 +135,35 @@ mod tests {
     }
 
     #[test]
+    fn history_parts_sort_between_their_commit_and_the_next() {
+        let root = FrameId::root();
+        let child = FrameId::child(&root, 1, 1);
+        let keys = [
+            history_part_sk(&root, 9, 0),
+            history_part_sk(&root, 9, 1),
+            history_part_sk(&root, 9, 2),
+            history_part_sk(&root, 9, 10),
+            history_part_sk(&root, 10, 0),
+            history_part_sk(&root, 10, 1),
+            history_part_sk(&root, u64::MAX, 0),
+            history_part_sk(&child, 1, 0),
+            history_part_sk(&child, 1, 3),
+        ];
+        let mut sorted = keys.clone();
+        sorted.sort();
+        assert_eq!(sorted, keys);
+        assert_eq!(history_part_sk(&root, 9, 0), history_sk(&root, 9));
+        assert_eq!(
+            history_part_sk(&child, 1, 3),
+            "H#0/1/1#00000000000000000001#0003"
+        );
+        for (sk, part) in keys.iter().zip([0, 1, 2, 10, 0, 1, 0, 0, 3]) {
+            let (frame, version) = parse_history_sk(sk).unwrap();
+            assert_eq!(history_part_sk(&frame, version, part), *sk);
+        }
+    }
+
+    #[test]
     fn history_keys_parse_back() {
         let child = FrameId::child(&FrameId::root(), 3, 7);
         assert_eq!(parse_history_sk(&history_sk(&child, 12)), Some((child, 12)));
@@ -125,6 +177,9 @@ mod tests {
             "H#0#12",
             "F#0#00000000000000000001",
             "H#x#00000000000000000001",
+            "H#0#00000000000000000001#1",
+            "H#0#00000000000000000001#0001#0001",
+            "H#0#00000000000000000001#",
         ] {
             assert_eq!(parse_history_sk(bad), None, "{bad}");
         }

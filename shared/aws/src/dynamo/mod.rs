@@ -4,21 +4,32 @@
 //!
 //! | pk | sk | attributes |
 //! |---|---|---|
-//! | `EX#<arn>` | `META` | `record` (JSON [`ExecutionRecord`]), `status`, `state_machine`, `start_time` |
-//! | `EX#<arn>` | `F#<frame>` | `record` (JSON [`FrameRecord`]), `version` |
+//! | `EX#<arn>` | `META` | `record` (JSON [`ExecutionRecord`]) or `record_z`, `status`, `state_machine`, `start_time` |
+//! | `EX#<arn>` | `F#<frame>` | `record` (JSON [`FrameRecord`]) or `record_z`, `version` |
 //! | `EX#<arn>` | `J#<parent>#<version>` | `record` (JSON of the join's static fields), `succeeded`, `failed`, `failed_items`, `closed` |
-//! | `EX#<arn>` | `R#<parent>#<version>#<index:010>` | `result` (JSON [`ChildResult`]) |
-//! | `EX#<arn>` | `H#<frame>#<version:020>` | `events` (JSON array) |
-//! | `DEF#<sha256>` | `DEF` | `definition` |
+//! | `EX#<arn>` | `R#<parent>#<version>#<index:010>` | `result` (JSON [`ChildResult`]) or `result_z` |
+//! | `EX#<arn>` | `H#<frame>#<version:020>` | `events` (JSON array) or `events_z` |
+//! | `EX#<arn>` | `H#<frame>#<version:020>#<part:04>` | `events`: parts 1… of a large commit |
+//! | `DEF#<sha256>` | `DEF` | `definition` or `definition_z` |
+//!
+//! Large records (see [`large`]): a JSON attribute over 350 KiB is stored zlib-compressed
+//! in the binary attribute `<name>_z` instead (readers take either), and a commit whose
+//! events are over 350 KiB of JSON is split into parts, each its own item in the same
+//! transaction; parts sort right after the commit's first item, so key order is event
+//! order. A transaction over DynamoDB's 100 items or 4 MB, or an item still over 400 KB
+//! compressed, is `TooLarge`.
 //!
 //! Requests per method: `load` one `BatchGetItem`; `commit` one conditional `PutItem`
-//! when it writes only the frame, else one `TransactWriteItems`; `create` and `end` one
-//! `TransactWriteItems` (plus, for `create`, one `PutItem` of the definition the first
-//! time this process sees it); `open_join` one conditional `PutItem` per item.
+//! when it writes only the frame, else one `TransactWriteItems` (however many history
+//! parts it holds); `create` and `end` one `TransactWriteItems` (plus, for `create`, one
+//! `PutItem` of the definition the first time this process sees it); `open_join` one
+//! conditional `PutItem` per item; `history` one `Query` per page (DynamoDB returns at
+//! most 1 MB per page, so a large commit spans pages).
 
 mod errors;
 mod items;
 mod keys;
+mod large;
 #[cfg(test)]
 mod testing;
 mod write;
@@ -40,7 +51,10 @@ use tracing::debug;
 
 use errors::{cancellation_codes, cancelled_too_large, classify, from_build, from_sdk, Cancelled};
 use items::Item;
-use write::{commit_writes, finish_write, non_empty, Condition, FrameGuard, PutWrite, Write};
+use write::{
+    check_transaction, commit_writes, finish_write, history_writes, non_empty, Condition,
+    FrameGuard, PutWrite, Write,
+};
 
 /// Child frames written at once by [`Store::open_join`]: enough to write a 1,000-item Map
 /// in well under a second, few enough not to trip a new on-demand table's throttling.
@@ -208,6 +222,7 @@ impl DynamoStore {
     /// cancelled only because another one held an item was not applied: it is sent again
     /// after a short, jittered pause.
     async fn transact(&self, writes: &[Write]) -> store::Result<Result<(), Vec<String>>> {
+        check_transaction(writes)?;
         let items = writes
             .iter()
             .map(|w| w.to_transact(&self.table))
@@ -373,13 +388,8 @@ impl Store for DynamoStore {
     }
 
     async fn end(&self, record: ExecutionRecord, history: HistoryItem) -> store::Result<Written> {
-        let writes = [
-            finish_write(&record),
-            Write::Put(PutWrite::new(
-                items::history_item(record.arn(), &history),
-                None,
-            )),
-        ];
+        let mut writes = vec![finish_write(&record)];
+        writes.extend(history_writes(record.arn(), &history));
         Ok(match self.transact(&writes).await? {
             Ok(()) => Written::Done,
             Err(_) => Written::Conflict,
@@ -487,10 +497,22 @@ impl Store for DynamoStore {
         let (items, next) = self
             .query_page(execution, keys::HISTORY_PREFIX, page, Some(HISTORY_PAGE))
             .await?;
-        let items = items
-            .iter()
-            .map(items::history)
-            .collect::<store::Result<Vec<_>>>()?;
-        Ok(HistoryPage { items, next })
+        // The parts of one commit are consecutive keys: joined again here, so a commit
+        // comes back as one item unless a page ends inside it (the next page then starts
+        // with its remaining parts, as another item of the same frame and version).
+        let mut merged: Vec<HistoryItem> = Vec::with_capacity(items.len());
+        for item in &items {
+            let part = items::history(item)?;
+            match merged.last_mut() {
+                Some(last) if last.frame == part.frame && last.version == part.version => {
+                    last.events.extend(part.events);
+                }
+                _ => merged.push(part),
+            }
+        }
+        Ok(HistoryPage {
+            items: merged,
+            next,
+        })
     }
 }

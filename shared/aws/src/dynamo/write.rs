@@ -8,11 +8,12 @@ use std::collections::{BTreeMap, HashMap};
 use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem, Update};
 use stepwise_core::interp::Outcome;
 use stepwise_engine::store::{self, Commit};
-use stepwise_engine::{ExecutionRecord, ExecutionStatus};
+use stepwise_engine::{ExecutionRecord, ExecutionStatus, HistoryItem};
 
 use super::errors::from_build;
 use super::items::{self, Item};
 use super::keys;
+use super::large;
 
 /// One conditional write, independent of whether it goes out alone or in a transaction.
 #[derive(Debug, Clone, PartialEq)]
@@ -87,8 +88,8 @@ pub(crate) enum FrameGuard {
     Creation,
 }
 
-/// The writes of one commit, in this order: frame, history, child result, join update(s),
-/// execution header.
+/// The writes of one commit, in this order: frame, history (one put per part), child
+/// result, join update(s), execution header.
 pub(crate) fn commit_writes(commit: &Commit, guard: FrameGuard) -> Vec<Write> {
     let execution = commit.execution.as_str();
     let frame_condition = match guard {
@@ -100,10 +101,7 @@ pub(crate) fn commit_writes(commit: &Commit, guard: FrameGuard) -> Vec<Write> {
         frame_condition,
     ))];
     if let Some(history) = &commit.history {
-        writes.push(Write::Put(PutWrite::new(
-            items::history_item(execution, history),
-            None,
-        )));
+        writes.extend(history_writes(execution, history));
     }
     // A transaction may touch an item once, so a join's counter bump and its closing
     // are merged when a commit does both to the same join. Keyed by sort key.
@@ -129,6 +127,37 @@ pub(crate) fn commit_writes(commit: &Commit, guard: FrameGuard) -> Vec<Write> {
         writes.push(finish_write(finish));
     }
     writes
+}
+
+/// A commit's history items. Unconditional: a commit's (frame, version) is written once,
+/// by the transaction whose frame condition holds.
+pub(crate) fn history_writes(execution: &str, history: &HistoryItem) -> Vec<Write> {
+    items::history_items(execution, history)
+        .into_iter()
+        .map(|item| Write::Put(PutWrite::new(item, None)))
+        .collect()
+}
+
+/// Refuses, as `TooLarge`, a transaction over DynamoDB's limits (100 items, 4 MB): it
+/// answers those with a validation error that no retry would fix. Oversize single items
+/// are left for DynamoDB to judge: it alone knows its exact accounting.
+pub(crate) fn check_transaction(writes: &[Write]) -> store::Result<()> {
+    if writes.len() > large::TRANSACTION_ITEMS_MAX {
+        return Err(store::Error::TooLarge(format!(
+            "a transaction of {} items (DynamoDB takes {})",
+            writes.len(),
+            large::TRANSACTION_ITEMS_MAX
+        )));
+    }
+    let bytes: usize = writes.iter().map(Write::size).sum();
+    if bytes > large::TRANSACTION_BYTES_MAX {
+        return Err(store::Error::TooLarge(format!(
+            "a transaction of {bytes} bytes in {} items (DynamoDB takes {})",
+            writes.len(),
+            large::TRANSACTION_BYTES_MAX
+        )));
+    }
+    Ok(())
 }
 
 /// Ends the execution: the header's new content, only while it is running.
@@ -193,6 +222,14 @@ pub(crate) fn non_empty<K, V>(map: HashMap<K, V>) -> Option<HashMap<K, V>> {
 }
 
 impl Write {
+    /// About what DynamoDB counts of this write towards a transaction's 4 MB.
+    fn size(&self) -> usize {
+        match self {
+            Write::Put(put) => large::item_size(&put.item),
+            Write::Update { key, values, .. } => large::item_size(key) + large::item_size(values),
+        }
+    }
+
     pub(crate) fn to_transact(&self, table: &str) -> store::Result<TransactWriteItem> {
         let item = match self.clone() {
             Write::Put(PutWrite { item, condition }) => {
@@ -232,7 +269,7 @@ impl Write {
 mod tests {
     use serde_json::json;
     use stepwise_engine::store::ChildOutcome;
-    use stepwise_engine::{ChildResult, FrameId, HistoryItem, JoinKey};
+    use stepwise_engine::{ChildResult, FrameId, JoinKey};
 
     use super::*;
     use crate::dynamo::testing::{execution, frame};
@@ -370,6 +407,58 @@ mod tests {
         assert_eq!(items::describe(item), "EX#arn:x/META");
         assert_eq!(item[items::STATUS], items::s("FAILED"));
         assert_eq!(condition.clone().unwrap().expression, "#status = :running");
+    }
+
+    #[test]
+    fn a_large_history_is_several_puts_in_the_commit() {
+        let mut large = commit();
+        large.history = Some(HistoryItem {
+            frame: large.frame.id.clone(),
+            version: 5,
+            events: (0..1000)
+                .map(|n| json!({"type": "PassStateEntered", "n": n, "pad": "p".repeat(1024)}))
+                .collect(),
+        });
+        let writes = commit_writes(&large, FrameGuard::Version(4));
+        let keys: Vec<String> = writes.iter().map(sk).collect();
+        assert_eq!(
+            keys[..4],
+            [
+                "EX#arn:x/F#0/1/2",
+                "EX#arn:x/H#0/1/2#00000000000000000005",
+                "EX#arn:x/H#0/1/2#00000000000000000005#0001",
+                "EX#arn:x/H#0/1/2#00000000000000000005#0002",
+            ]
+        );
+        assert!(writes[1..].iter().all(|w| matches!(
+            w,
+            Write::Put(PutWrite {
+                condition: None,
+                ..
+            })
+        )));
+        assert!(check_transaction(&writes).is_ok());
+    }
+
+    #[test]
+    fn transactions_over_dynamodb_limits_are_too_large() {
+        let put = |bytes: usize| {
+            let mut item = items::key("EX#arn:x".to_owned(), "H#0#1".to_owned());
+            item.insert("events".to_owned(), items::s("e".repeat(bytes)));
+            Write::Put(PutWrite::new(item, None))
+        };
+        let hundred: Vec<Write> = (0..100).map(|_| put(10)).collect();
+        assert!(check_transaction(&hundred).is_ok());
+        let more: Vec<Write> = (0..101).map(|_| put(10)).collect();
+        assert!(matches!(
+            check_transaction(&more),
+            Err(store::Error::TooLarge(_))
+        ));
+        let heavy: Vec<Write> = (0..12).map(|_| put(350 * 1024)).collect();
+        assert!(matches!(
+            check_transaction(&heavy),
+            Err(store::Error::TooLarge(_))
+        ));
     }
 
     #[test]

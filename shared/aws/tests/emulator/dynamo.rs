@@ -15,7 +15,9 @@ async fn items_over_400_kb_are_too_large() {
     let store = fixture.store();
     let arn = arn("large");
     store.create(creation(&arn, json!({}))).await.unwrap();
-    let big = json!({"blob": "x".repeat(450 * 1024)});
+    // Random base64-like text: compressed it still takes 6 of every 8 bits, so 600 KB
+    // stays over 400 KB (a repeated letter would compress to a few KB and fit).
+    let big = json!({"blob": incompressible(600 * 1024)});
     // Alone (PutItem) and in a transaction (TransactWriteItems).
     let alone = commit(&arn, frame(FrameId::root(), 2, big.clone()));
     let result = store.commit(alone).await;
@@ -32,6 +34,13 @@ async fn items_over_400_kb_are_too_large() {
     let root = store.frame(&arn, &FrameId::root()).await.unwrap().unwrap();
     assert_eq!(root.version, 1);
     fixture.clean_up().await;
+}
+
+fn incompressible(bytes: usize) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    (0..bytes)
+        .map(|_| char::from(ALPHABET[rand::random_range(0..64)]))
+        .collect()
 }
 
 #[tokio::test]

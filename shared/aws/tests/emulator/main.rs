@@ -9,6 +9,7 @@
 
 mod dynamo;
 mod execution;
+mod large;
 mod queue;
 mod store;
 mod support;
