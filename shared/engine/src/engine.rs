@@ -351,6 +351,10 @@ impl<S: Store, Q: Queue, T: TaskInvoker, C: Clock> Engine<S, Q, T, C> {
                     Decision::Fail(failure) => (Event::ChildFailed { failure }, Some(join.key)),
                     Decision::Collect => {
                         let claimant = message.key();
+                        // Claimed by another message already: skip the write that would fail.
+                        if join.collector.as_ref().is_some_and(|c| *c != claimant) {
+                            return Ok(Handled::Ignored("join collected by another message"));
+                        }
                         let claim = self
                             .store
                             .claim_join(&message.execution, &join.key, &claimant)

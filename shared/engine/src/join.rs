@@ -26,6 +26,9 @@ pub(crate) fn decide(join: &JoinRecord, failure: Option<&Failure>) -> Decision {
     }
     match (&join.tolerance, failure) {
         (None, Some(failure)) => return Decision::Fail(failure.clone()),
+        // A sibling failed but its own message has not been handled yet: that message
+        // fails the state. Collecting now would pass its error off as an output.
+        (None, None) if join.failed > 0 => return Decision::Wait,
         (Some(tolerance), _) if tolerance.exceeded(join.failed_items) => {
             return Decision::Fail(FailureTolerance::exceeded_failure())
         }
@@ -140,6 +143,13 @@ mod tests {
             decide(&j, None),
             Decision::Fail(FailureTolerance::exceeded_failure())
         );
+    }
+
+    #[test]
+    fn a_sibling_failure_is_never_collected_as_an_output() {
+        // Regression: the failed child's commit was counted before the message of a
+        // succeeding sibling was handled, and the join collected the error as an output.
+        assert_eq!(decide(&join(3, 2, 1), None), Decision::Wait);
     }
 
     #[test]
