@@ -3,7 +3,7 @@
 //! (`ReportBatchItemFailures`). A message that keeps failing reaches the dead-letter
 //! queue after the queue's `maxReceiveCount`.
 
-use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent, SqsMessage};
+use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
 use futures::future::join_all;
 use stepwise_engine::{Clock, Engine, Message, Queue, Store, TaskInvoker};
 use tracing::{debug, error, warn};
@@ -22,15 +22,11 @@ where
         (id, handle_record(engine, record).await)
     }))
     .await;
-    let mut response = SqsBatchResponse::default();
-    for (id, ok) in results {
-        if !ok {
-            let mut failure = BatchItemFailure::default();
-            failure.item_identifier = id;
-            response.batch_item_failures.push(failure);
-        }
-    }
-    response
+    stepwise_aws::lambda::batch_response(
+        results
+            .into_iter()
+            .filter_map(|(id, ok)| (!ok).then_some(id)),
+    )
 }
 
 async fn handle_record<S, Q, T, C>(engine: &Engine<S, Q, T, C>, record: SqsMessage) -> bool

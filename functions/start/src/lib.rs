@@ -6,7 +6,7 @@
 //!
 //! Starting is idempotent by name, so a redelivered start message does no harm.
 
-use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent};
+use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
 use futures::future::join_all;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -133,13 +133,9 @@ where
         (id, ok)
     }))
     .await;
-    let mut response = SqsBatchResponse::default();
-    for (id, ok) in results {
-        if !ok {
-            let mut failure = BatchItemFailure::default();
-            failure.item_identifier = id;
-            response.batch_item_failures.push(failure);
-        }
-    }
-    response
+    stepwise_aws::lambda::batch_response(
+        results
+            .into_iter()
+            .filter_map(|(id, ok)| (!ok).then_some(id)),
+    )
 }

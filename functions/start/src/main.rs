@@ -6,11 +6,7 @@ use serde_json::Value;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    tracing_subscriber::fmt()
-        .json()
-        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
-        .without_time()
-        .init();
+    stepwise_aws::lambda::init_logging();
     let engine = stepwise_aws::config::Config::from_env().await?.engine()?;
     let engine = &engine;
     run(service_fn(move |event: LambdaEvent<Value>| async move {

@@ -35,6 +35,7 @@
 pub mod bootstrap;
 pub mod config;
 mod dynamo;
+pub mod lambda;
 pub mod metrics;
 mod sqs;
 
