@@ -158,3 +158,19 @@ async fn a_commit_carries_at_most_a_budget_of_history() {
         assert!(size < 2_200_000, "a commit of {size} bytes of history");
     }
 }
+
+#[tokio::test]
+async fn a_one_year_wait_is_re_sent_every_fifteen_minutes() {
+    let engine = engine();
+    let year = 365 * 24 * 3600;
+    let definition = json!({"StartAt": "W", "States": {
+        "W": {"Type": "Wait", "Seconds": year, "End": true}}});
+    let (arn, handled) = run(&engine, &definition.to_string(), json!({"k": 1})).await;
+    let record = engine.describe(&arn).await.unwrap();
+    assert_eq!(record.output, Some(json!({"k": 1})));
+    assert_eq!(record.stop_time, Some(T0 + year * 1000));
+    // Each early delivery reads nothing and writes nothing: it is sent again.
+    let delayed = handled.iter().filter(|h| **h == Handled::Delayed).count();
+    assert_eq!(delayed, (year / 900 - 1) as usize);
+    assert_eq!(handled.last(), Some(&Handled::Advanced { transitions: 0 }));
+}
