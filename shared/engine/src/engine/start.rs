@@ -1,0 +1,268 @@
+//! Starting an execution: validation, the root frame's first step, and the idempotent
+//! create.
+
+use std::sync::Arc;
+
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+use stepwise_core::definition;
+use stepwise_core::entropy::SplitMix64;
+use stepwise_core::failure::Failure;
+use stepwise_core::interp::{
+    Details, Event, ExecutionInfo, Frame, HistoryEvent, Outcome, MAX_PAYLOAD_BYTES,
+};
+use tracing::info;
+
+use super::{step_error, Engine};
+use crate::clock::Clock;
+use crate::error::{Error, Result};
+use crate::ids::FrameId;
+use crate::message::{Message, MessageKind};
+use crate::queue::Queue;
+use crate::records::{ExecutionRecord, ExecutionStatus, FrameRecord, HistoryItem};
+use crate::store::{Commit, Created, Creation, Store};
+use crate::tasks::TaskInvoker;
+use crate::transition::{self, Start};
+
+/// `StartExecution`'s arguments.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StartRequest {
+    pub state_machine: String,
+    /// The ASL definition text.
+    pub definition: String,
+    /// The execution name; a random UUID when absent.
+    pub name: Option<String>,
+    pub input: Value,
+}
+
+impl StartRequest {
+    pub fn new(state_machine: &str, definition: &str, input: Value) -> Self {
+        Self {
+            state_machine: state_machine.to_owned(),
+            definition: definition.to_owned(),
+            name: None,
+            input,
+        }
+    }
+
+    pub fn named(mut self, name: &str) -> Self {
+        self.name = Some(name.to_owned());
+        self
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Started {
+    pub execution_arn: String,
+    pub start_date: i64,
+    /// The same name and input were started before: this is that execution.
+    pub existing: bool,
+}
+
+impl<S: Store, Q: Queue, T: TaskInvoker, C: Clock> Engine<S, Q, T, C> {
+    /// Starts an execution and runs it as far as it goes without waiting (a workflow of
+    /// Pass and Choice states ends here). Idempotent by name: the same name and input
+    /// while running return the same execution.
+    pub async fn start(&self, request: StartRequest) -> Result<Started> {
+        let definition = Arc::new(definition::parse(&request.definition)?);
+        let hash = definition_hash(&request.definition);
+        let mut entropy = SplitMix64::new(rand::random());
+        let name = match request.name {
+            Some(name) => validate_name(name)?,
+            None => uuid_v4(&mut entropy),
+        };
+        let now = self.clock.now();
+        let arn = self.config.execution_arn(&request.state_machine, &name);
+        let info = ExecutionInfo {
+            id: arn.clone(),
+            name,
+            input: request.input.clone(),
+            start_time: now,
+            role_arn: format!("arn:aws:iam::{}:role/stepwise", self.config.account),
+            state_machine_id: self.config.state_machine_arn(&request.state_machine),
+            state_machine_name: request.state_machine.clone(),
+            redrive_count: 0,
+        };
+        let execution = ExecutionRecord {
+            info,
+            definition_hash: hash.clone(),
+            status: ExecutionStatus::Running,
+            output: None,
+            failure: None,
+            stop_time: None,
+        };
+        let root = FrameRecord {
+            id: FrameId::root(),
+            version: 0,
+            frame: Frame::root(&definition, request.input.clone(), now),
+            next_event_id: 1,
+            outbox: Vec::new(),
+            cause: None,
+            task: None,
+            parent: None,
+        };
+        let started = HistoryEvent::new(
+            "ExecutionStarted",
+            Details::ExecutionStarted {
+                input: request.input.clone(),
+            },
+        );
+        let (root, join) = if payload_size(&request.input) > MAX_PAYLOAD_BYTES {
+            (oversize_input(&execution, root, started, now), None)
+        } else {
+            let plan = transition::plan(
+                Start {
+                    definition: &definition,
+                    execution: &execution,
+                    record: &root,
+                    event: Event::Run,
+                    cause: format!("start:{arn}"),
+                    lead: vec![started],
+                    close_join: None,
+                    now,
+                    max_transitions: self.config.max_transitions_per_message,
+                },
+                &mut entropy,
+            )
+            .map_err(|source| step_error(&arn, &root.id, source))?;
+            let mut commit = plan.commit;
+            if let Some(seconds) = definition.timeout_seconds {
+                let due = now.saturating_add((seconds as i64).saturating_mul(1000));
+                let timeout = Message::new(&arn, FrameId::root(), 0, MessageKind::Timeout);
+                commit.frame.outbox.push(timeout.due(due));
+            }
+            (commit, plan.join)
+        };
+        if let Some((join, children)) = join {
+            self.store.open_join(&arn, join, children).await?;
+        }
+        let outbox = root.frame.outbox.clone();
+        let creation = Creation {
+            execution,
+            definition: request.definition,
+            root,
+        };
+        match self.store.create(creation).await? {
+            Created::Done => {
+                self.remember(&hash, definition);
+                info!(execution_id = %arn, "execution started");
+                self.send(outbox, now).await?;
+                Ok(Started {
+                    execution_arn: arn,
+                    start_date: now,
+                    existing: false,
+                })
+            }
+            Created::Exists(existing) => {
+                if !existing.is_running() || existing.info.input != request.input {
+                    return Err(Error::ExecutionAlreadyExists(arn));
+                }
+                // The first start may have died between its commit and its sends.
+                if let Some(root) = self.store.frame(&arn, &FrameId::root()).await? {
+                    if root.version == 1 {
+                        self.send(root.outbox, now).await?;
+                    }
+                }
+                Ok(Started {
+                    execution_arn: arn,
+                    start_date: existing.info.start_time,
+                    existing: true,
+                })
+            }
+        }
+    }
+}
+
+/// An execution whose input is over the payload limit fails at once, as in Step
+/// Functions.
+fn oversize_input(
+    execution: &ExecutionRecord,
+    root: FrameRecord,
+    started: HistoryEvent,
+    now: i64,
+) -> Commit {
+    let failure = Failure::data_limit(
+        "The execution input exceeds the maximum number of bytes service limit.",
+    );
+    let timestamp = stepwise_core::interp::iso8601(now);
+    let events = vec![
+        started.to_aws_json(1, 0, &timestamp),
+        HistoryEvent::new("ExecutionFailed", Details::ExecutionFailed(failure.clone()))
+            .to_aws_json(2, 1, &timestamp),
+    ];
+    Commit {
+        execution: execution.arn().to_owned(),
+        history: Some(HistoryItem {
+            frame: root.id.clone(),
+            version: 1,
+            events,
+        }),
+        frame: FrameRecord {
+            version: 1,
+            next_event_id: 3,
+            ..root
+        },
+        expected_version: 0,
+        child_result: None,
+        finish: Some(execution.ended(
+            ExecutionStatus::Failed,
+            Some(&Outcome::Failed(failure)),
+            now,
+        )),
+        close_join: None,
+    }
+}
+
+fn payload_size(value: &Value) -> usize {
+    serde_json::to_string(value).map_or(usize::MAX, |s| s.len())
+}
+
+pub(crate) fn definition_hash(text: &str) -> String {
+    let digest = Sha256::digest(text.as_bytes());
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Step Functions' execution name rules.
+fn validate_name(name: String) -> Result<String> {
+    const FORBIDDEN: &str = "<>{}[]?*\"#%\\^|~`$&,;:/";
+    let valid = !name.is_empty()
+        && name.chars().count() <= 80
+        && !name
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || FORBIDDEN.contains(c));
+    if valid {
+        Ok(name)
+    } else {
+        Err(Error::InvalidName(name))
+    }
+}
+
+fn uuid_v4(entropy: &mut SplitMix64) -> String {
+    use stepwise_core::entropy::Entropy;
+    let mut bytes = [0u8; 16];
+    entropy.fill_bytes(&mut bytes);
+    bytes[6] = (bytes[6] & 0x0f) | 0x40;
+    bytes[8] = (bytes[8] & 0x3f) | 0x80;
+    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    format!(
+        "{}-{}-{}-{}-{}",
+        &hex[0..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..32]
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_follow_step_functions_rules() {
+        assert!(validate_name("order-42_a.b".into()).is_ok());
+        for bad in ["", "a b", "a/b", "a:b", "x\u{7}", &"n".repeat(81)] {
+            assert!(validate_name(bad.to_owned()).is_err(), "{bad:?}");
+        }
+    }
+}
