@@ -132,10 +132,14 @@ impl Store for MemoryStore {
         let data = self.data();
         Ok(Loaded {
             execution: data.executions.get(&request.execution).cloned(),
-            frame: data
-                .frames
-                .get(&(request.execution.clone(), request.frame.clone()))
-                .cloned(),
+            frame: request
+                .with_frame
+                .then(|| {
+                    data.frames
+                        .get(&(request.execution.clone(), request.frame.clone()))
+                        .cloned()
+                })
+                .flatten(),
             joins: request
                 .joins
                 .iter()

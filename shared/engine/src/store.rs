@@ -33,6 +33,9 @@ pub struct LoadRequest {
     /// Joins to read with it: the parent's (a child checks it was not closed) and the
     /// frame's own (a `ChildDone` message decides the join).
     pub joins: Vec<JoinKey>,
+    /// Read the frame too. A `ChildDone` first reads only the join: most of them just
+    /// find it still waiting, and a parent frame can be large (a Map's whole input).
+    pub with_frame: bool,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]

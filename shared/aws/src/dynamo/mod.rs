@@ -295,7 +295,10 @@ impl DynamoStore {
 impl Store for DynamoStore {
     async fn load(&self, request: &LoadRequest) -> store::Result<Loaded> {
         let pk = keys::execution_pk(&request.execution);
-        let mut sks = vec![keys::META.to_owned(), keys::frame_sk(&request.frame)];
+        let mut sks = vec![keys::META.to_owned()];
+        if request.with_frame {
+            sks.push(keys::frame_sk(&request.frame));
+        }
         for join in &request.joins {
             let sk = keys::join_sk(join);
             // BatchGetItem rejects a request that names one key twice.
@@ -312,10 +315,13 @@ impl Store for DynamoStore {
             .get(keys::META)
             .map(items::execution_record)
             .transpose()?;
-        let frame = found
-            .get(&keys::frame_sk(&request.frame))
-            .map(items::frame_record)
-            .transpose()?;
+        let frame = match request.with_frame {
+            true => found
+                .get(&keys::frame_sk(&request.frame))
+                .map(items::frame_record)
+                .transpose()?,
+            false => None,
+        };
         let mut joins = Vec::with_capacity(request.joins.len());
         for join in &request.joins {
             joins.push(match found.get(&keys::join_sk(join)) {

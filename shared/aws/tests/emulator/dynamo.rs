@@ -167,6 +167,7 @@ async fn racing_writers_commit_once_and_count_every_child() {
             execution: arn.clone(),
             frame: root.clone(),
             joins: vec![key.clone()],
+            with_frame: true,
         })
         .await
         .unwrap();

@@ -223,6 +223,7 @@ async fn an_execution_with_large_input_and_output_is_compressed() {
             execution: arn.clone(),
             frame: FrameId::root(),
             joins: vec![],
+            with_frame: true,
         })
         .await
         .unwrap();
@@ -286,6 +287,7 @@ async fn a_frame_with_large_input_and_task_is_compressed() {
             execution: arn.clone(),
             frame: FrameId::root(),
             joins: vec![],
+            with_frame: true,
         })
         .await
         .unwrap();

@@ -36,6 +36,7 @@ async fn create_twice<S: Store>(store: &S, arn: &str) -> Vec<String> {
             execution: arn.to_owned(),
             frame: FrameId::root(),
             joins: vec![],
+            with_frame: true,
         })
         .await
         .unwrap();
@@ -154,6 +155,7 @@ async fn joins_count_and_close<S: Store>(store: &S, arn: &str) -> Vec<String> {
                 execution: arn.to_owned(),
                 frame: FrameId::child(&root, 1, 0),
                 joins: vec![key.clone(), key.clone()],
+                with_frame: true,
             })
             .await
             .unwrap()
@@ -246,6 +248,7 @@ async fn joins_count_and_close<S: Store>(store: &S, arn: &str) -> Vec<String> {
             execution: arn.to_owned(),
             frame: root.clone(),
             joins: vec![orphan_key.clone()],
+            with_frame: true,
         })
         .await
         .unwrap();
@@ -331,6 +334,7 @@ async fn unknown_execution<S: Store>(store: &S, arn: &str) -> Vec<String> {
             execution: arn.to_owned(),
             frame: FrameId::root(),
             joins: vec![key.clone()],
+            with_frame: true,
         })
         .await
         .unwrap();

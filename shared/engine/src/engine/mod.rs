@@ -150,6 +150,7 @@ impl<S: Store, Q: Queue, T: TaskInvoker, C: Clock> Engine<S, Q, T, C> {
                 execution: message.execution.clone(),
                 frame: message.frame.clone(),
                 joins,
+                with_frame: own_join.is_none(),
             })
             .await?;
         let Some(execution) = loaded.execution else {
@@ -159,14 +160,41 @@ impl<S: Store, Q: Queue, T: TaskInvoker, C: Clock> Engine<S, Q, T, C> {
         if !execution.is_running() {
             return Ok(Handled::Ignored("execution ended"));
         }
-        let Some(mut record) = loaded.frame else {
-            warn!(execution_id = %message.execution, frame = %message.frame, "message for an unknown frame");
-            return Ok(Handled::Ignored("unknown frame"));
-        };
         let mut joins = loaded.joins.into_iter();
         if parent_join.is_some() && joins.next().flatten().is_none_or(|join| join.closed) {
             return Ok(Handled::Ignored("join closed"));
         }
+        // A child's end is decided on the join alone; the parent frame is read only when
+        // the join is decided (most `ChildDone` messages find it still waiting).
+        let decided = match &message.kind {
+            MessageKind::ChildDone { failure, .. } => {
+                let Some(join) = joins.next().flatten() else {
+                    return Ok(Handled::Ignored("unknown join"));
+                };
+                match join::decide(&join, failure.as_ref()) {
+                    Decision::Wait => return Ok(Handled::Waiting),
+                    Decision::Closed => return Ok(Handled::Ignored("join closed")),
+                    Decision::Collect
+                        if join.collector.as_ref().is_some_and(|c| *c != message.key()) =>
+                    {
+                        return Ok(Handled::Ignored("join collected by another message"));
+                    }
+                    decision => Some((decision, join)),
+                }
+            }
+            _ => None,
+        };
+        let frame = match loaded.frame {
+            Some(frame) => Some(frame),
+            None if decided.is_some() => {
+                self.store.frame(&message.execution, &message.frame).await?
+            }
+            None => None,
+        };
+        let Some(mut record) = frame else {
+            warn!(execution_id = %message.execution, frame = %message.frame, "message for an unknown frame");
+            return Ok(Handled::Ignored("unknown frame"));
+        };
         if record.version != message.version {
             let redelivered = record.version == message.version + 1
                 && record.cause.as_deref() == Some(message.key().as_str());
@@ -195,20 +223,15 @@ impl<S: Store, Q: Queue, T: TaskInvoker, C: Clock> Engine<S, Q, T, C> {
                 };
                 (event, None)
             }
-            MessageKind::ChildDone { failure, .. } => {
-                let Some(join) = joins.next().flatten() else {
+            MessageKind::ChildDone { .. } => {
+                let Some((decision, join)) = decided else {
                     return Ok(Handled::Ignored("unknown join"));
                 };
-                match join::decide(&join, failure.as_ref()) {
-                    Decision::Wait => return Ok(Handled::Waiting),
-                    Decision::Closed => return Ok(Handled::Ignored("join closed")),
+                match decision {
+                    Decision::Wait | Decision::Closed => return Ok(Handled::Waiting),
                     Decision::Fail(failure) => (Event::ChildFailed { failure }, Some(join.key)),
                     Decision::Collect => {
                         let claimant = message.key();
-                        // Claimed by another message already: skip the write that would fail.
-                        if join.collector.as_ref().is_some_and(|c| *c != claimant) {
-                            return Ok(Handled::Ignored("join collected by another message"));
-                        }
                         let claim = self
                             .store
                             .claim_join(&message.execution, &join.key, &claimant)
