@@ -4,7 +4,6 @@
 //! queue after the queue's `maxReceiveCount`.
 
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
-use futures::future::join_all;
 use stepwise_engine::{Clock, Engine, Message, Queue, Store, TaskInvoker};
 use tracing::{debug, error, warn};
 
@@ -17,16 +16,7 @@ where
     T: TaskInvoker,
     C: Clock,
 {
-    let results = join_all(event.records.into_iter().map(|record| async move {
-        let id = record.message_id.clone().unwrap_or_default();
-        (id, handle_record(engine, record).await)
-    }))
-    .await;
-    stepwise_aws::lambda::batch_response(
-        results
-            .into_iter()
-            .filter_map(|(id, ok)| (!ok).then_some(id)),
-    )
+    stepwise_aws::lambda::handle_records(event, |record| handle_record(engine, record)).await
 }
 
 async fn handle_record<S, Q, T, C>(engine: &Engine<S, Q, T, C>, record: SqsMessage) -> bool

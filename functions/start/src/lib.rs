@@ -7,7 +7,6 @@
 //! Starting is idempotent by name, so a redelivered start message does no harm.
 
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
-use futures::future::join_all;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use stepwise_engine::{Clock, Engine, Queue, StartRequest, Store, TaskInvoker};
@@ -107,14 +106,14 @@ where
     T: TaskInvoker,
     C: Clock,
 {
-    let results = join_all(event.records.into_iter().map(|record| async move {
+    stepwise_aws::lambda::handle_records(event, |record| async move {
         let id = record.message_id.clone().unwrap_or_default();
         let body = record.body.as_deref().unwrap_or_default();
         let outcome = match serde_json::from_str::<StartPayload>(body) {
             Ok(payload) => start(engine, payload).await.map(drop),
             Err(e) => Err(Error::Payload(e)),
         };
-        let ok = match outcome {
+        match outcome {
             Ok(()) => true,
             // Same name, different input: the message can never succeed; the DLQ keeps it.
             Err(e @ Error::Engine(stepwise_engine::Error::ExecutionAlreadyExists(_))) => {
@@ -129,13 +128,7 @@ where
                 error!(message_id = %id, error = %e, "cannot start");
                 false
             }
-        };
-        (id, ok)
-    }))
-    .await;
-    stepwise_aws::lambda::batch_response(
-        results
-            .into_iter()
-            .filter_map(|(id, ok)| (!ok).then_some(id)),
-    )
+        }
+    })
+    .await
 }

@@ -1,6 +1,30 @@
 //! What the Lambda functions share around their handlers.
 
-use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse};
+use std::future::Future;
+
+use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent, SqsMessage};
+use futures::future::join_all;
+
+/// Handles every record of an SQS batch concurrently with `handle` (`true`: done) and
+/// answers with the records to deliver again (`ReportBatchItemFailures`), so one bad
+/// message never fails its batch.
+pub async fn handle_records<F, Fut>(event: SqsEvent, handle: F) -> SqsBatchResponse
+where
+    F: Fn(SqsMessage) -> Fut,
+    Fut: Future<Output = bool>,
+{
+    let results = join_all(event.records.into_iter().map(|record| {
+        let id = record.message_id.clone().unwrap_or_default();
+        let handled = handle(record);
+        async move { (id, handled.await) }
+    }))
+    .await;
+    batch_response(
+        results
+            .into_iter()
+            .filter_map(|(id, ok)| (!ok).then_some(id)),
+    )
+}
 
 /// The answer to an SQS batch (`ReportBatchItemFailures`): the message ids to deliver
 /// again; the others are deleted from the queue.
