@@ -221,7 +221,7 @@ pub(crate) fn compact(value: &Value) -> String {
 /// Runs on every state output, so it first bounds the size from above without formatting
 /// anything (every string byte may escape to six, every number takes at most 24); only a
 /// value whose bound passes the limit is serialised, and that stops counting early.
-pub(crate) fn exceeds_payload_limit(value: &Value) -> bool {
+pub fn exceeds_payload_limit(value: &Value) -> bool {
     if size_upper_bound(value, 0) <= MAX_PAYLOAD_BYTES {
         return false;
     }

@@ -9,7 +9,7 @@ use stepwise_core::definition;
 use stepwise_core::entropy::SplitMix64;
 use stepwise_core::failure::Failure;
 use stepwise_core::interp::{
-    Details, Event, ExecutionInfo, Frame, HistoryEvent, Outcome, MAX_PAYLOAD_BYTES,
+    exceeds_payload_limit, Details, Event, ExecutionInfo, Frame, HistoryEvent, Outcome,
 };
 use tracing::info;
 
@@ -107,7 +107,7 @@ impl<S: Store, Q: Queue, T: TaskInvoker, C: Clock> Engine<S, Q, T, C> {
                 input: request.input.clone(),
             },
         );
-        let (root, join) = if payload_size(&request.input) > MAX_PAYLOAD_BYTES {
+        let (root, join) = if exceeds_payload_limit(&request.input) {
             (oversize_input(&execution, root, started, now), None)
         } else {
             let plan = transition::plan(
@@ -211,10 +211,6 @@ fn oversize_input(
         )),
         close_join: None,
     }
-}
-
-fn payload_size(value: &Value) -> usize {
-    serde_json::to_string(value).map_or(usize::MAX, |s| s.len())
 }
 
 pub(crate) fn definition_hash(text: &str) -> String {
