@@ -21,7 +21,7 @@ use crate::ids::{FrameId, JoinKey};
 use crate::join::{self, Decision};
 use crate::message::{Message, MessageKind};
 use crate::queue::{Outgoing, Queue, MAX_DELAY_SECONDS};
-use crate::records::{ExecutionRecord, ExecutionStatus, HistoryItem};
+use crate::records::{ExecutionRecord, ExecutionStatus, HistoryItem, JoinRecord};
 use crate::store::{self, LoadRequest, Store, Written};
 use crate::tasks::{NoTasks, TaskInvoker};
 use crate::transition::{self, Plan, Start};
@@ -179,7 +179,8 @@ impl<S: Store, Q: Queue, T: TaskInvoker, C: Clock> Engine<S, Q, T, C> {
                     {
                         return Ok(Handled::Ignored("join collected by another message"));
                     }
-                    decision => Some((decision, join)),
+                    Decision::Collect => Some(Decided::Collect(join)),
+                    Decision::Fail(failure) => Some(Decided::Fail(failure, join.key)),
                 }
             }
             _ => None,
@@ -210,10 +211,30 @@ impl<S: Store, Q: Queue, T: TaskInvoker, C: Clock> Engine<S, Q, T, C> {
             return Ok(Handled::Ignored("stale version"));
         }
         let definition = self.definition(&execution.definition_hash).await?;
-        let (event, close_join) = match &message.kind {
-            MessageKind::Run => (Event::Run, None),
-            MessageKind::Timer => (Event::Timer, None),
-            MessageKind::Task => {
+        let (event, close_join) = match (decided, &message.kind) {
+            (Some(Decided::Fail(failure, join)), _) => (Event::ChildFailed { failure }, Some(join)),
+            (Some(Decided::Collect(join)), _) => {
+                let claimant = message.key();
+                let claim = self
+                    .store
+                    .claim_join(&message.execution, &join.key, &claimant)
+                    .await?;
+                if claim == Written::Conflict {
+                    return Ok(Handled::Ignored("join collected by another message"));
+                }
+                let results = self
+                    .store
+                    .child_results(&message.execution, &join.key)
+                    .await?;
+                let Some((outputs, next_event_id)) = join::outputs(&join, results) else {
+                    return Ok(Handled::Waiting);
+                };
+                record.next_event_id = record.next_event_id.max(next_event_id);
+                (Event::ChildrenSucceeded { outputs }, None)
+            }
+            (None, MessageKind::Run) => (Event::Run, None),
+            (None, MessageKind::Timer) => (Event::Timer, None),
+            (None, MessageKind::Task) => {
                 let Some(request) = &record.task else {
                     return Ok(Handled::Ignored("no pending task"));
                 };
@@ -223,35 +244,10 @@ impl<S: Store, Q: Queue, T: TaskInvoker, C: Clock> Engine<S, Q, T, C> {
                 };
                 (event, None)
             }
-            MessageKind::ChildDone { .. } => {
-                let Some((decision, join)) = decided else {
-                    return Ok(Handled::Ignored("unknown join"));
-                };
-                match decision {
-                    Decision::Wait | Decision::Closed => return Ok(Handled::Waiting),
-                    Decision::Fail(failure) => (Event::ChildFailed { failure }, Some(join.key)),
-                    Decision::Collect => {
-                        let claimant = message.key();
-                        let claim = self
-                            .store
-                            .claim_join(&message.execution, &join.key, &claimant)
-                            .await?;
-                        if claim == Written::Conflict {
-                            return Ok(Handled::Ignored("join collected by another message"));
-                        }
-                        let results = self
-                            .store
-                            .child_results(&message.execution, &join.key)
-                            .await?;
-                        let Some((outputs, next_event_id)) = join::outputs(&join, results) else {
-                            return Ok(Handled::Waiting);
-                        };
-                        record.next_event_id = record.next_event_id.max(next_event_id);
-                        (Event::ChildrenSucceeded { outputs }, None)
-                    }
-                }
+            // A ChildDone is decided (or answered) above, a Timeout at the top.
+            (None, MessageKind::ChildDone { .. } | MessageKind::Timeout) => {
+                return Ok(Handled::Ignored("nothing to do"))
             }
-            MessageKind::Timeout => return self.time_out(&message.execution).await,
         };
         let mut entropy = SplitMix64::new(rand::random());
         let Plan {
@@ -431,6 +427,14 @@ impl<S: Store, Q: Queue, T: TaskInvoker, C: Clock> Engine<S, Q, T, C> {
         self.queue.send(outgoing).await?;
         Ok(())
     }
+}
+
+/// A join a `ChildDone` message has decided, before the parent frame is read.
+enum Decided {
+    /// Fail the Parallel or Map state with this error and close the join.
+    Fail(Failure, JoinKey),
+    /// Every child ended: claim the join and collect the results.
+    Collect(JoinRecord),
 }
 
 /// The queue delay for a message due at `due`: whole seconds, rounded up, at most 15
