@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 
 use serde_json::Value;
 use stepwise_core::definition::{self, StateMachine};
-use stepwise_core::entropy::SplitMix64;
+use stepwise_core::entropy::{Entropy, SplitMix64};
 use stepwise_core::failure::{names, Failure};
 use stepwise_core::interp::{Details, Event, HistoryEvent, Outcome};
 use tracing::{debug, info, warn};
@@ -87,6 +87,9 @@ pub struct Engine<S, Q, T = NoTasks, C = SystemClock> {
     clock: C,
     config: Config,
     definitions: Mutex<HashMap<String, Arc<StateMachine>>>,
+    /// Seeds each step's entropy (task tokens, `States.UUID`, `MathRandom`): from the OS
+    /// unless [`Engine::with_seed`] made the engine replayable.
+    seeds: Mutex<Option<SplitMix64>>,
 }
 
 impl<S: Store, Q: Queue> Engine<S, Q> {
@@ -104,7 +107,27 @@ impl<S: Store, Q: Queue, T: TaskInvoker, C: Clock> Engine<S, Q, T, C> {
             clock,
             config,
             definitions: Mutex::new(HashMap::new()),
+            seeds: Mutex::new(None),
         }
+    }
+
+    /// Draws every step's entropy from `seed`, so a run that handles the same messages
+    /// in the same order makes the same tokens and ids (deterministic simulation).
+    pub fn with_seed(self, seed: u64) -> Self {
+        Self {
+            seeds: Mutex::new(Some(SplitMix64::new(seed))),
+            ..self
+        }
+    }
+
+    /// A fresh entropy source for one step.
+    fn entropy(&self) -> SplitMix64 {
+        let mut seeds = self.seeds.lock().unwrap_or_else(|e| e.into_inner());
+        let seed = match seeds.as_mut() {
+            Some(seeds) => seeds.next_u64(),
+            None => rand::random(),
+        };
+        SplitMix64::new(seed)
     }
 
     pub fn store(&self) -> &S {
@@ -249,7 +272,7 @@ impl<S: Store, Q: Queue, T: TaskInvoker, C: Clock> Engine<S, Q, T, C> {
                 return Ok(Handled::Ignored("nothing to do"))
             }
         };
-        let mut entropy = SplitMix64::new(rand::random());
+        let mut entropy = self.entropy();
         let Plan {
             commit,
             join,

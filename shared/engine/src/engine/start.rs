@@ -66,7 +66,7 @@ impl<S: Store, Q: Queue, T: TaskInvoker, C: Clock> Engine<S, Q, T, C> {
     pub async fn start(&self, request: StartRequest) -> Result<Started> {
         let definition = Arc::new(definition::parse(&request.definition)?);
         let hash = definition_hash(&request.definition);
-        let mut entropy = SplitMix64::new(rand::random());
+        let mut entropy = self.entropy();
         let name = match request.name {
             Some(name) => validate_name(name)?,
             None => uuid_v4(&mut entropy),
