@@ -6,6 +6,11 @@
 
 use serde::{Deserialize, Serialize};
 
+/// The cause of a `States.Timeout` raised because no heartbeat came within
+/// `HeartbeatSeconds` (it tells that timeout from an overrun of `TimeoutSeconds`).
+pub const HEARTBEAT_TIMEOUT_CAUSE: &str =
+    "The task did not send a heartbeat within HeartbeatSeconds.";
+
 /// The `States.*` error names AWS defines, spelt as AWS spells them.
 pub mod names {
     pub const ALL: &str = "States.ALL";

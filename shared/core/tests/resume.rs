@@ -72,6 +72,7 @@ fn run_from_storage(definition: &StateMachine, input: Value) -> Result<Value, Fa
             first_event_id: event_id,
             record_history: false,
             max_transitions: 7,
+            task_token_prefix: None,
         };
         let result = step(definition, &mut frame, event, &mut env).expect("no engine error");
         event_id += result.event_count;

@@ -25,6 +25,14 @@ pub enum Error {
     },
     #[error("stored definition {0} is missing")]
     MissingDefinition(String),
+    /// A task token Stepwise did not make (AWS's `InvalidToken`). Errors never echo a
+    /// token: it is a credential.
+    #[error("Invalid Token: {0}")]
+    InvalidToken(&'static str),
+    /// The token's task has ended: completed, timed out, or its execution stopped (AWS's
+    /// `TaskTimedOut`, which SendTask* calls return for a closed task).
+    #[error("Task Timed Out: {0}")]
+    TaskTimedOut(&'static str),
 }
 
 impl Error {

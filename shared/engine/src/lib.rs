@@ -47,16 +47,18 @@ pub mod queue;
 mod records;
 pub mod store;
 mod tasks;
+pub mod tokens;
 mod transition;
 
 pub use clock::{Clock, SystemClock};
-pub use engine::{Config, Engine, Handled, StartRequest, Started};
+pub use engine::{Completion, Config, Engine, Handled, StartRequest, Started};
 pub use error::{Error, Result};
 pub use ids::{FrameId, JoinKey};
 pub use message::{Message, MessageKind};
 pub use queue::Queue;
 pub use records::{
-    ChildResult, ExecutionRecord, ExecutionStatus, FrameRecord, HistoryItem, JoinRecord, ParentLink,
+    ChildResult, ExecutionRecord, ExecutionStatus, FrameRecord, HistoryItem, JoinRecord,
+    ParentLink, Submission, TaskNote, TaskProgress,
 };
 pub use store::Store;
 pub use tasks::{NoTasks, TaskInvoker};

@@ -6,7 +6,9 @@ use std::sync::Mutex;
 
 use crate::ids::{FrameId, JoinKey};
 use crate::queue::{self, Outgoing, Queue};
-use crate::records::{ChildResult, ExecutionRecord, FrameRecord, HistoryItem, JoinRecord};
+use crate::records::{
+    ChildResult, ExecutionRecord, FrameRecord, HistoryItem, JoinRecord, TaskNote,
+};
 use crate::store::{
     self, Commit, Created, Creation, HistoryPage, LoadRequest, Loaded, Store, Written,
 };
@@ -128,6 +130,27 @@ fn apply(data: &mut Data, commit: Commit) -> Written {
 }
 
 impl Store for MemoryStore {
+    async fn note_task(
+        &self,
+        execution: &str,
+        frame: &FrameId,
+        version: u64,
+        note: TaskNote,
+    ) -> store::Result<Written> {
+        let mut data = self.data();
+        match data
+            .frames
+            .get_mut(&(execution.to_owned(), frame.clone()))
+            .filter(|record| record.version == version)
+        {
+            Some(record) => {
+                record.progress.apply(note);
+                Ok(Written::Done)
+            }
+            None => Ok(Written::Conflict),
+        }
+    }
+
     async fn load(&self, request: &LoadRequest) -> store::Result<Loaded> {
         let data = self.data();
         Ok(Loaded {

@@ -46,6 +46,10 @@ pub enum MessageKind {
     },
     /// The execution's `TimeoutSeconds` is due (frame: the root).
     Timeout,
+    /// The pending task's `TimeoutSeconds` is due.
+    TaskTimeout,
+    /// The pending task's `HeartbeatSeconds` since its last heartbeat may be due.
+    Heartbeat,
 }
 
 impl Message {
@@ -74,6 +78,8 @@ impl Message {
             MessageKind::Task => "task".to_owned(),
             MessageKind::ChildDone { index, .. } => format!("child:{index}"),
             MessageKind::Timeout => "timeout".to_owned(),
+            MessageKind::TaskTimeout => "task_timeout".to_owned(),
+            MessageKind::Heartbeat => "heartbeat".to_owned(),
         };
         format!("{}@{}:{kind}", self.frame, self.version)
     }

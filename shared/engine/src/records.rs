@@ -92,6 +92,51 @@ pub struct FrameRecord {
     /// For a child frame: what it needs to report to its parent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parent: Option<ParentLink>,
+    /// What the pending task has reported so far. Kept beside the version (a heartbeat
+    /// is not a transition); the next commit starts it afresh.
+    #[serde(default, skip_serializing_if = "TaskProgress::is_empty")]
+    pub progress: TaskProgress,
+}
+
+/// A pending task's reports that do not end it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct TaskProgress {
+    /// The last `SendTaskHeartbeat` (epoch ms).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub beat: Option<i64>,
+    /// A callback task's call went through: history shows it as `TaskSubmitted`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub submitted: Option<Submission>,
+}
+
+impl TaskProgress {
+    pub fn is_empty(&self) -> bool {
+        self.beat.is_none() && self.submitted.is_none()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Submission {
+    /// Epoch ms.
+    pub at: i64,
+    /// What the call returned.
+    pub output: Value,
+}
+
+/// One report for [`crate::Store::note_task`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum TaskNote {
+    Beat(i64),
+    Submitted(Submission),
+}
+
+impl TaskProgress {
+    pub fn apply(&mut self, note: TaskNote) {
+        match note {
+            TaskNote::Beat(at) => self.beat = Some(at),
+            TaskNote::Submitted(submission) => self.submitted = Some(submission),
+        }
+    }
 }
 
 /// A child frame's place in its parent's join.

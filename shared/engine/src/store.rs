@@ -9,7 +9,9 @@
 use std::future::Future;
 
 use crate::ids::{FrameId, JoinKey};
-use crate::records::{ChildResult, ExecutionRecord, FrameRecord, HistoryItem, JoinRecord};
+use crate::records::{
+    ChildResult, ExecutionRecord, FrameRecord, HistoryItem, JoinRecord, TaskNote,
+};
 
 /// Faults of the store itself; never a workflow error. `Unavailable` is worth retrying
 /// (throttling, network); `Corrupt` is not (an item that does not parse).
@@ -123,6 +125,16 @@ pub trait Store: Send + Sync {
     ) -> impl Future<Output = Result<()>> + Send;
 
     fn commit(&self, commit: Commit) -> impl Future<Output = Result<Written>> + Send;
+
+    /// Records a report of the task frame `frame` waits on at `version`, beside the frame
+    /// and without a new version; `Conflict` when the frame has moved on (the task ended).
+    fn note_task(
+        &self,
+        execution: &str,
+        frame: &FrameId,
+        version: u64,
+        note: TaskNote,
+    ) -> impl Future<Output = Result<Written>> + Send;
 
     /// Ends a running execution from outside its frames (stop, timeout); `Conflict` when
     /// it had ended already.

@@ -12,7 +12,8 @@ use stepwise_core::interp::{
 use crate::ids::{FrameId, JoinKey};
 use crate::message::{Message, MessageKind};
 use crate::records::{
-    ChildResult, ExecutionRecord, ExecutionStatus, FrameRecord, HistoryItem, JoinRecord, ParentLink,
+    ChildResult, ExecutionRecord, ExecutionStatus, FrameRecord, HistoryItem, JoinRecord,
+    ParentLink, TaskProgress,
 };
 use crate::store::{ChildOutcome, Commit};
 
@@ -24,8 +25,9 @@ pub(crate) struct Start<'a> {
     pub event: Event,
     /// The key of the message being handled.
     pub cause: String,
-    /// Events recorded before the step's own (`ExecutionStarted`).
-    pub lead: Vec<HistoryEvent>,
+    /// Events recorded before the step's own, with their times (`ExecutionStarted`, a
+    /// callback task's `TaskSubmitted`).
+    pub lead: Vec<(HistoryEvent, i64)>,
     /// The frame's join to close in the same commit.
     pub close_join: Option<JoinKey>,
     pub now: i64,
@@ -59,9 +61,10 @@ pub(crate) fn plan(start: Start<'_>, entropy: &mut dyn Entropy) -> Result<Plan, 
     let arn = execution.arn();
     let mut frame = record.frame.clone();
     let mut history = History::new(record.next_event_id, now);
-    for event in lead {
-        history.push(event);
+    for (event, at) in lead {
+        history.push_at(event, at);
     }
+    let token_prefix = crate::tokens::locator(arn, &record.id);
     if let Some(link) = record.parent.as_ref().filter(|_| record.version == 0) {
         if link.kind == ChildrenKind::Map {
             history.push(iteration_event("MapIterationStarted", link));
@@ -92,6 +95,7 @@ pub(crate) fn plan(start: Start<'_>, entropy: &mut dyn Entropy) -> Result<Plan, 
                 .saturating_sub(transitions)
                 .min(room as u64)
                 .max(1),
+            task_token_prefix: Some(&token_prefix),
         };
         let step = interp::step(definition, &mut frame, event, &mut env)?;
         transitions += step.transitions;
@@ -117,13 +121,23 @@ pub(crate) fn plan(start: Start<'_>, entropy: &mut dyn Entropy) -> Result<Plan, 
                     Message::new(arn, record.id.clone(), version, MessageKind::Timer).due(until),
                 ),
                 Effect::InvokeTask(request) => {
-                    task = Some(request);
+                    let check = |kind, seconds: u64| {
+                        let due = now.saturating_add(seconds.saturating_mul(1000) as i64);
+                        Message::new(arn, record.id.clone(), version, kind).due(due)
+                    };
                     outbox.push(Message::new(
                         arn,
                         record.id.clone(),
                         version,
                         MessageKind::Task,
                     ));
+                    if let Some(seconds) = request.timeout_seconds {
+                        outbox.push(check(MessageKind::TaskTimeout, seconds));
+                    }
+                    if let Some(seconds) = request.heartbeat_seconds {
+                        outbox.push(check(MessageKind::Heartbeat, seconds));
+                    }
+                    task = Some(request);
                 }
                 Effect::RunChildren(request) => {
                     let (opened, runs) =
@@ -215,6 +229,7 @@ pub(crate) fn plan(start: Start<'_>, entropy: &mut dyn Entropy) -> Result<Plan, 
             cause: Some(cause),
             task,
             parent: record.parent.clone(),
+            progress: TaskProgress::default(),
         },
         expected_version: record.version,
         history: (!events.is_empty()).then(|| HistoryItem {
@@ -276,6 +291,7 @@ fn open_join(
                 outbox: Vec::new(),
                 cause: None,
                 task: None,
+                progress: TaskProgress::default(),
                 parent: Some(ParentLink {
                     join: key.clone(),
                     index,
@@ -349,6 +365,17 @@ impl History {
     fn push(&mut self, event: HistoryEvent) {
         let id = self.next_id;
         let event = event.to_aws_json(id, id.saturating_sub(1), &self.timestamp);
+        self.add(event);
+    }
+
+    /// An event that happened before this commit, at `at`.
+    fn push_at(&mut self, event: HistoryEvent, at: i64) {
+        let id = self.next_id;
+        let event = event.to_aws_json(id, id.saturating_sub(1), &iso8601(at));
+        self.add(event);
+    }
+
+    fn add(&mut self, event: Value) {
         self.bytes += approximate_size(&event);
         self.events.push(event);
         self.next_id += 1;

@@ -10,7 +10,7 @@ use stepwise_engine::store::{
 use stepwise_engine::Clock;
 use stepwise_engine::{
     ChildResult, Config, Engine, ExecutionRecord, ExecutionStatus, FrameId, FrameRecord, Handled,
-    HistoryItem, JoinKey, JoinRecord, NoTasks, StartRequest,
+    HistoryItem, JoinKey, JoinRecord, NoTasks, StartRequest, TaskNote,
 };
 use support::{ManualClock, T0};
 
@@ -40,6 +40,16 @@ impl Store for Interleaving {
     async fn commit(&self, commit: Commit) -> store::Result<Written> {
         tokio::task::yield_now().await;
         self.0.commit(commit).await
+    }
+    async fn note_task(
+        &self,
+        execution: &str,
+        frame: &FrameId,
+        version: u64,
+        note: TaskNote,
+    ) -> store::Result<Written> {
+        tokio::task::yield_now().await;
+        self.0.note_task(execution, frame, version, note).await
     }
     async fn end(&self, record: ExecutionRecord, history: HistoryItem) -> store::Result<Written> {
         tokio::task::yield_now().await;

@@ -36,6 +36,10 @@ pub(crate) const FAILED: &str = "failed";
 pub(crate) const FAILED_ITEMS: &str = "failed_items";
 pub(crate) const CLOSED: &str = "closed";
 pub(crate) const COLLECTOR: &str = "collector";
+/// A pending task's last heartbeat (epoch ms), beside the frame record.
+pub(crate) const BEAT: &str = "beat";
+/// A callback task's submission (JSON), beside the frame record.
+pub(crate) const SUBMITTED: &str = "submitted";
 
 /// The counters a join's `record` JSON leaves out: they live in their own attributes so
 /// that finishing children can `ADD` to them without reading the item.
@@ -178,7 +182,11 @@ pub(crate) fn execution_record(item: &Item) -> store::Result<ExecutionRecord> {
 }
 
 pub(crate) fn frame_record(item: &Item) -> store::Result<FrameRecord> {
-    let record: FrameRecord = parse(item, RECORD)?;
+    let mut record: FrameRecord = parse(item, RECORD)?;
+    record.progress.beat = number(item, BEAT)?;
+    if item.contains_key(SUBMITTED) {
+        record.progress.submitted = Some(parse(item, SUBMITTED)?);
+    }
     // The condition tests the attribute, the engine reads the JSON: they must agree.
     let version: u64 =
         number(item, VERSION)?.ok_or_else(|| corrupt(item, "attribute version is missing"))?;

@@ -45,7 +45,7 @@ use stepwise_engine::store::{
     self, Commit, Created, Creation, Error, HistoryPage, LoadRequest, Loaded, Store, Written,
 };
 use stepwise_engine::{
-    ChildResult, ExecutionRecord, FrameId, FrameRecord, HistoryItem, JoinKey, JoinRecord,
+    ChildResult, ExecutionRecord, FrameId, FrameRecord, HistoryItem, JoinKey, JoinRecord, TaskNote,
 };
 use tracing::debug;
 
@@ -400,6 +400,48 @@ impl Store for DynamoStore {
             Ok(()) => Written::Done,
             Err(_) => Written::Conflict,
         })
+    }
+
+    async fn note_task(
+        &self,
+        execution: &str,
+        frame: &FrameId,
+        version: u64,
+        note: TaskNote,
+    ) -> store::Result<Written> {
+        let (name, value) = match note {
+            TaskNote::Beat(at) => (items::BEAT, items::n(at)),
+            TaskNote::Submitted(submission) => (
+                items::SUBMITTED,
+                items::s(serde_json::to_string(&submission).unwrap_or_default()),
+            ),
+        };
+        // Beside the record, not in it: the frame's version (and its outbox, which a
+        // redelivered message may still need) stays as the last commit left it.
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key(keys::PK, items::s(keys::execution_pk(execution)))
+            .key(keys::SK, items::s(keys::frame_sk(frame)))
+            .update_expression("SET #note = :note")
+            .condition_expression("#version = :version")
+            .expression_attribute_names("#note", name)
+            .expression_attribute_names("#version", items::VERSION)
+            .expression_attribute_values(":note", value)
+            .expression_attribute_values(":version", items::n(version))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(Written::Done),
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
+            {
+                Ok(Written::Conflict)
+            }
+            Err(e) => Err(from_sdk("UpdateItem", e)),
+        }
     }
 
     async fn claim_join(

@@ -38,5 +38,6 @@ pub(crate) fn frame(id: FrameId, version: u64) -> FrameRecord {
         cause: None,
         task: None,
         parent: None,
+        progress: Default::default(),
     }
 }

@@ -153,6 +153,7 @@ pub fn frame(id: FrameId, version: u64, input: Value) -> FrameRecord {
         cause: None,
         task: None,
         parent: None,
+        progress: Default::default(),
     }
 }
 

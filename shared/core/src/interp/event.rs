@@ -22,6 +22,10 @@ pub enum Event {
     TaskFailed {
         failure: Failure,
     },
+    /// The task outlived its `TimeoutSeconds` or missed a heartbeat (`States.Timeout`).
+    TaskTimedOut {
+        failure: Failure,
+    },
     /// Every child of a Parallel or Map succeeded; outputs in branch/item order.
     ChildrenSucceeded {
         outputs: Vec<Value>,

@@ -273,6 +273,7 @@ impl<'d> Execution<'d> {
             first_event_id: self.next_event_id,
             record_history: self.record_history,
             max_transitions: MAX_TRANSITIONS_PER_STEP,
+            task_token_prefix: None,
         };
         let result = step(definition, &mut node.frame, event, &mut env)?;
         let generation = node.generation;

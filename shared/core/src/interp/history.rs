@@ -44,11 +44,24 @@ pub enum Details {
         timeout_seconds: Option<u64>,
         heartbeat_seconds: Option<u64>,
     },
+    /// The resource was called (`TaskStarted`, `LambdaFunctionStarted`).
+    TaskStarted {
+        resource: String,
+    },
+    /// A callback or job task was handed over; `output` is what the call returned.
+    TaskSubmitted {
+        resource: String,
+        output: Value,
+    },
     TaskSucceeded {
         resource: String,
         output: Value,
     },
     TaskFailed {
+        resource: String,
+        failure: Failure,
+    },
+    TaskTimedOut {
         resource: String,
         failure: Failure,
     },
@@ -129,6 +142,30 @@ impl HistoryEvent {
                 }
                 (self.details_key("ScheduledEventDetails"), d)
             }
+            Details::TaskStarted { resource } => match TaskKind::of(resource) {
+                // AWS gives `LambdaFunctionStarted` no details at all.
+                TaskKind::Lambda | TaskKind::Activity => return event,
+                TaskKind::Service { .. } => {
+                    let mut d = json!({});
+                    task_resource(&mut d, resource);
+                    (self.details_key("StartedEventDetails"), d)
+                }
+            },
+            Details::TaskSubmitted { resource, output } => {
+                let mut d = json!({});
+                task_resource(&mut d, resource);
+                d["output"] = output.to_string().into();
+                d["outputDetails"] = json!({"truncated": false});
+                (self.details_key("SubmittedEventDetails"), d)
+            }
+            Details::TaskTimedOut { resource, failure } => {
+                let mut d = json!({});
+                task_resource(&mut d, resource);
+                if let (Some(map), Value::Object(f)) = (d.as_object_mut(), failure_json(failure)) {
+                    map.extend(f);
+                }
+                (self.details_key("TimedOutEventDetails"), d)
+            }
             Details::TaskSucceeded { resource, output } => {
                 let mut d =
                     json!({"output": output.to_string(), "outputDetails": {"truncated": false}});
@@ -175,11 +212,16 @@ impl HistoryEvent {
             ("LambdaFunctionScheduled", _) => "lambdaFunctionScheduledEventDetails",
             ("LambdaFunctionSucceeded", _) => "lambdaFunctionSucceededEventDetails",
             ("LambdaFunctionFailed", _) => "lambdaFunctionFailedEventDetails",
+            ("LambdaFunctionTimedOut", _) => "lambdaFunctionTimedOutEventDetails",
             ("ActivityScheduled", _) => "activityScheduledEventDetails",
             ("ActivitySucceeded", _) => "activitySucceededEventDetails",
             ("ActivityFailed", _) => "activityFailedEventDetails",
+            ("ActivityTimedOut", _) => "activityTimedOutEventDetails",
             (_, "ScheduledEventDetails") => "taskScheduledEventDetails",
+            (_, "StartedEventDetails") => "taskStartedEventDetails",
+            (_, "SubmittedEventDetails") => "taskSubmittedEventDetails",
             (_, "SucceededEventDetails") => "taskSucceededEventDetails",
+            (_, "TimedOutEventDetails") => "taskTimedOutEventDetails",
             _ => "taskFailedEventDetails",
         }
     }
@@ -187,7 +229,7 @@ impl HistoryEvent {
 
 /// How Step Functions names a task resource in history.
 #[derive(Debug, PartialEq)]
-pub(crate) enum TaskKind<'a> {
+pub enum TaskKind<'a> {
     /// `arn:aws:states:::lambda:invoke` → resourceType `lambda`, resource `invoke`.
     Service { service: &'a str, api: &'a str },
     /// A bare Lambda function ARN: `LambdaFunction…` events.
@@ -197,7 +239,7 @@ pub(crate) enum TaskKind<'a> {
 }
 
 impl<'a> TaskKind<'a> {
-    pub(crate) fn of(resource: &'a str) -> Self {
+    pub fn of(resource: &'a str) -> Self {
         let parts: Vec<&str> = resource.splitn(6, ':').collect();
         match parts.as_slice() {
             [_, _, "lambda", ..] => TaskKind::Lambda,
@@ -216,18 +258,42 @@ impl<'a> TaskKind<'a> {
         }
     }
 
-    /// The event type names for this kind: (scheduled, succeeded, failed).
-    pub(crate) fn event_types(&self) -> (&'static str, &'static str, &'static str) {
-        match self {
-            TaskKind::Service { .. } => ("TaskScheduled", "TaskSucceeded", "TaskFailed"),
-            TaskKind::Lambda => (
-                "LambdaFunctionScheduled",
-                "LambdaFunctionSucceeded",
-                "LambdaFunctionFailed",
-            ),
-            TaskKind::Activity => ("ActivityScheduled", "ActivitySucceeded", "ActivityFailed"),
+    /// The history event type for `event` on a resource of this kind.
+    pub fn event_type(&self, event: TaskEvent) -> &'static str {
+        use TaskEvent::*;
+        match (self, event) {
+            (TaskKind::Service { .. }, Scheduled) => "TaskScheduled",
+            (TaskKind::Service { .. }, Started) => "TaskStarted",
+            (TaskKind::Service { .. }, Submitted) => "TaskSubmitted",
+            (TaskKind::Service { .. }, Succeeded) => "TaskSucceeded",
+            (TaskKind::Service { .. }, Failed) => "TaskFailed",
+            (TaskKind::Service { .. }, TimedOut) => "TaskTimedOut",
+            (TaskKind::Lambda, Scheduled) => "LambdaFunctionScheduled",
+            (TaskKind::Lambda, Started) => "LambdaFunctionStarted",
+            // A bare Lambda ARN has no callback pattern; the name is never used.
+            (TaskKind::Lambda, Submitted) => "TaskSubmitted",
+            (TaskKind::Lambda, Succeeded) => "LambdaFunctionSucceeded",
+            (TaskKind::Lambda, Failed) => "LambdaFunctionFailed",
+            (TaskKind::Lambda, TimedOut) => "LambdaFunctionTimedOut",
+            (TaskKind::Activity, Scheduled) => "ActivityScheduled",
+            (TaskKind::Activity, Started) => "ActivityStarted",
+            (TaskKind::Activity, Submitted) => "TaskSubmitted",
+            (TaskKind::Activity, Succeeded) => "ActivitySucceeded",
+            (TaskKind::Activity, Failed) => "ActivityFailed",
+            (TaskKind::Activity, TimedOut) => "ActivityTimedOut",
         }
     }
+}
+
+/// The steps of a task's life that history records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TaskEvent {
+    Scheduled,
+    Started,
+    Submitted,
+    Succeeded,
+    Failed,
+    TimedOut,
 }
 
 /// Service integrations name their resource in two parts; Lambda and activities don't.
@@ -252,6 +318,63 @@ fn failure_json(failure: &Failure) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn task_life_events_carry_aws_details() {
+        let resource = "arn:aws:states:::sqs:sendMessage.waitForTaskToken";
+        let at = "2024-01-01T00:00:00.000Z";
+        let started = HistoryEvent::new(
+            "TaskStarted",
+            Details::TaskStarted {
+                resource: resource.to_owned(),
+            },
+        );
+        assert_eq!(
+            started.to_aws_json(3, 2, at)["taskStartedEventDetails"],
+            json!({"resourceType": "sqs", "resource": "sendMessage.waitForTaskToken"})
+        );
+        let submitted = HistoryEvent::new(
+            "TaskSubmitted",
+            Details::TaskSubmitted {
+                resource: resource.to_owned(),
+                output: json!({"MessageId": "m"}),
+            },
+        );
+        assert_eq!(
+            submitted.to_aws_json(4, 3, at)["taskSubmittedEventDetails"],
+            json!({"resourceType": "sqs", "resource": "sendMessage.waitForTaskToken",
+                   "output": "{\"MessageId\":\"m\"}", "outputDetails": {"truncated": false}})
+        );
+        let timed_out = HistoryEvent::new(
+            "TaskTimedOut",
+            Details::TaskTimedOut {
+                resource: resource.to_owned(),
+                failure: Failure {
+                    error: Some("States.Timeout".to_owned()),
+                    cause: None,
+                },
+            },
+        );
+        assert_eq!(
+            timed_out.to_aws_json(5, 4, at)["taskTimedOutEventDetails"],
+            json!({"resourceType": "sqs", "resource": "sendMessage.waitForTaskToken",
+                   "error": "States.Timeout"})
+        );
+        let lambda = "arn:aws:lambda:us-east-1:123456789012:function:f";
+        let started = HistoryEvent::new(
+            TaskKind::of(lambda).event_type(TaskEvent::Started),
+            Details::TaskStarted {
+                resource: lambda.to_owned(),
+            },
+        );
+        let event = started.to_aws_json(3, 2, at);
+        assert_eq!(event["type"], "LambdaFunctionStarted");
+        assert_eq!(
+            event.as_object().map(|o| o.len()),
+            Some(4),
+            "no details: {event}"
+        );
+    }
 
     #[test]
     fn task_resources_split_like_step_functions_history() {

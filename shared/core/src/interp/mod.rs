@@ -28,6 +28,6 @@ pub use event::{
 };
 pub use execution::{Execution, PendingTask, RecordedEvent, Status, TaskId};
 pub use frame::{Frame, Phase, Scope, ScopeStep};
-pub use history::{Details, HistoryEvent};
+pub use history::{Details, HistoryEvent, TaskEvent, TaskKind};
 pub use io::{exceeds_payload_limit, MAX_PAYLOAD_BYTES};
 pub use step::{step, Env, Error};

@@ -12,6 +12,13 @@ pub(crate) fn error_matches(error_equals: &[String], failure: &Failure) -> bool 
     error_equals.iter().any(|name| match name.as_str() {
         names::ALL => error != names::RUNTIME && error != names::DATA_LIMIT_EXCEEDED,
         names::TASK_FAILED => error == names::TASK_FAILED || !error.starts_with("States."),
+        // AWS reports a missed heartbeat as `States.Timeout`; `States.HeartbeatTimeout`
+        // in Retry/Catch matches only that kind of timeout.
+        names::HEARTBEAT_TIMEOUT => {
+            error == names::HEARTBEAT_TIMEOUT
+                || (error == names::TIMEOUT
+                    && failure.cause.as_deref() == Some(crate::failure::HEARTBEAT_TIMEOUT_CAUSE))
+        }
         other => other == error,
     })
 }
@@ -81,6 +88,21 @@ mod tests {
             max_delay_seconds: None,
             jitter: Jitter::None,
         }
+    }
+
+    #[test]
+    fn heartbeat_timeout_matches_only_a_missed_heartbeat() {
+        let heartbeat = vec!["States.HeartbeatTimeout".to_string()];
+        let timeout = vec!["States.Timeout".to_string()];
+        let missed = Failure::new("States.Timeout", crate::failure::HEARTBEAT_TIMEOUT_CAUSE);
+        let overran = Failure {
+            error: Some("States.Timeout".to_owned()),
+            cause: None,
+        };
+        assert!(error_matches(&heartbeat, &missed));
+        assert!(error_matches(&timeout, &missed));
+        assert!(!error_matches(&heartbeat, &overran));
+        assert!(error_matches(&timeout, &overran));
     }
 
     #[test]

@@ -8,7 +8,7 @@ use super::choice;
 use super::context::Context;
 use super::event::{ChildrenKind, ChildrenRequest, Effect, Outcome, TaskRequest};
 use super::frame::{Frame, Phase};
-use super::history::{Details, HistoryEvent, TaskKind};
+use super::history::{Details, HistoryEvent, TaskEvent, TaskKind};
 use super::io::{
     self, apply_input_path, apply_result_path, compact, effective_input, eval_template,
     select_or_fail,
@@ -295,7 +295,7 @@ impl Runner<'_, '_, '_> {
         let task_token = task
             .resource
             .ends_with(".waitForTaskToken")
-            .then(|| new_task_token(self.env.entropy));
+            .then(|| new_task_token(self.env.task_token_prefix, self.env.entropy));
         let mut ctx = self.context(frame);
         ctx.task_token = task_token.as_deref();
         let parameters = match self.parameters(state, &frame.input, &ctx) {
@@ -349,10 +349,10 @@ impl Runner<'_, '_, '_> {
         };
         let attempt = frame.retry_count();
         let region = self.env.execution.region();
+        let kind = TaskKind::of(&task.resource);
         self.emit(|| {
-            let (scheduled, _, _) = TaskKind::of(&task.resource).event_types();
             HistoryEvent::new(
-                scheduled,
+                kind.event_type(TaskEvent::Scheduled),
                 Details::TaskScheduled {
                     resource: task.resource.clone(),
                     parameters: parameters.clone(),
@@ -362,6 +362,18 @@ impl Runner<'_, '_, '_> {
                 },
             )
         });
+        // Lambda and service calls start as they are scheduled; an activity starts only
+        // when a worker takes it.
+        if kind != TaskKind::Activity {
+            self.emit(|| {
+                HistoryEvent::new(
+                    kind.event_type(TaskEvent::Started),
+                    Details::TaskStarted {
+                        resource: task.resource.clone(),
+                    },
+                )
+            });
+        }
         self.out.effects.push(Effect::InvokeTask(TaskRequest {
             state: frame.state.clone(),
             resource: task.resource.clone(),
@@ -453,12 +465,17 @@ pub(super) fn exit_with(
     }
 }
 
-/// 256 random bits, URL-safe: comfortably past the 128 bits a guess must beat.
-fn new_task_token(entropy: &mut dyn crate::entropy::Entropy) -> String {
+/// 256 random bits, URL-safe: comfortably past the 128 bits a guess must beat; after the
+/// caller's prefix and a `.` when it gave one.
+fn new_task_token(prefix: Option<&str>, entropy: &mut dyn crate::entropy::Entropy) -> String {
     use base64::Engine as _;
     let mut bytes = [0u8; 32];
     entropy.fill_bytes(&mut bytes);
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+    let random = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
+    match prefix {
+        Some(prefix) => format!("{prefix}.{random}"),
+        None => random,
+    }
 }
 
 /// A value as AWS prints it after `==` in causes: strings bare, the rest as JSON.

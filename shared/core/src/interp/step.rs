@@ -12,7 +12,7 @@ use serde_json::Value;
 use super::context::{Context, ExecutionInfo};
 use super::event::{Effect, Event, Outcome, Step};
 use super::frame::{Frame, Phase};
-use super::history::{Details, HistoryEvent, TaskKind};
+use super::history::{Details, HistoryEvent, TaskEvent, TaskKind};
 use super::io::{self, apply_input_path, apply_result_path, eval_template};
 use super::jsonata::{self, States};
 use super::retry::{self, RetryDecision};
@@ -36,6 +36,9 @@ pub struct Env<'a> {
     pub record_history: bool,
     /// States entered before the step yields with [`Effect::Continue`]; bounds one call.
     pub max_transitions: u64,
+    /// Begins every task token this step makes (`<prefix>.<random>`): a durable caller
+    /// puts there what it needs to find the waiting frame again from the token alone.
+    pub task_token_prefix: Option<&'a str>,
 }
 
 impl std::fmt::Debug for Env<'_> {
@@ -140,7 +143,7 @@ impl<'d, 'e, 'x> Runner<'d, 'e, 'x> {
                 if let StateKind::Task(task) = &state.kind {
                     self.emit(|| {
                         HistoryEvent::new(
-                            TaskKind::of(&task.resource).event_types().1,
+                            TaskKind::of(&task.resource).event_type(TaskEvent::Succeeded),
                             Details::TaskSucceeded {
                                 resource: task.resource.clone(),
                                 output: output.clone(),
@@ -155,8 +158,23 @@ impl<'d, 'e, 'x> Runner<'d, 'e, 'x> {
                 if let StateKind::Task(task) = &state.kind {
                     self.emit(|| {
                         HistoryEvent::new(
-                            TaskKind::of(&task.resource).event_types().2,
+                            TaskKind::of(&task.resource).event_type(TaskEvent::Failed),
                             Details::TaskFailed {
+                                resource: task.resource.clone(),
+                                failure: failure.clone(),
+                            },
+                        )
+                    });
+                }
+                Flow::Fail(failure)
+            }
+            (Phase::Task, Event::TaskTimedOut { failure }) => {
+                let state = self.state(frame);
+                if let StateKind::Task(task) = &state.kind {
+                    self.emit(|| {
+                        HistoryEvent::new(
+                            TaskKind::of(&task.resource).event_type(TaskEvent::TimedOut),
+                            Details::TaskTimedOut {
                                 resource: task.resource.clone(),
                                 failure: failure.clone(),
                             },

@@ -1,7 +1,9 @@
 //! The engine: start, advance, stop and describe executions over a store and a queue.
 
+mod complete;
 mod start;
 
+pub use complete::Completion;
 pub use start::{StartRequest, Started};
 
 use std::collections::HashMap;
@@ -10,8 +12,8 @@ use std::sync::{Arc, Mutex};
 use serde_json::Value;
 use stepwise_core::definition::{self, StateMachine};
 use stepwise_core::entropy::{Entropy, SplitMix64};
-use stepwise_core::failure::{names, Failure};
-use stepwise_core::interp::{Details, Event, HistoryEvent, Outcome};
+use stepwise_core::failure::{names, Failure, HEARTBEAT_TIMEOUT_CAUSE};
+use stepwise_core::interp::{Details, Event, HistoryEvent, Outcome, TaskEvent, TaskKind};
 use tracing::{debug, info, warn};
 
 use crate::clock::{Clock, SystemClock};
@@ -21,7 +23,9 @@ use crate::ids::{FrameId, JoinKey};
 use crate::join::{self, Decision};
 use crate::message::{Message, MessageKind};
 use crate::queue::{Outgoing, Queue, MAX_DELAY_SECONDS};
-use crate::records::{ExecutionRecord, ExecutionStatus, HistoryItem, JoinRecord};
+use crate::records::{
+    ExecutionRecord, ExecutionStatus, FrameRecord, HistoryItem, JoinRecord, Submission, TaskNote,
+};
 use crate::store::{self, LoadRequest, Store, Written};
 use crate::tasks::{NoTasks, TaskInvoker};
 use crate::transition::{self, Plan, Start};
@@ -72,6 +76,8 @@ pub enum Handled {
     Delayed,
     /// A child ended but the join still waits for others.
     Waiting,
+    /// A callback task's call went through; the frame waits for its token.
+    Submitted,
     /// Nothing to do: an old or superseded message, an ended execution, a closed join.
     Ignored(&'static str),
     /// Another worker committed first.
@@ -142,6 +148,10 @@ impl<S: Store, Q: Queue, T: TaskInvoker, C: Clock> Engine<S, Q, T, C> {
         &self.clock
     }
 
+    pub fn tasks(&self) -> &T {
+        &self.tasks
+    }
+
     /// Handles one message. `receive_count` is how many times the queue has delivered
     /// it (SQS's `ApproximateReceiveCount`). `Err` means the message should be delivered
     /// again ([`Error::is_retryable`]) or dead-lettered.
@@ -153,7 +163,7 @@ impl<S: Store, Q: Queue, T: TaskInvoker, C: Clock> Engine<S, Q, T, C> {
     /// sent its outbox or failed, and then its own message comes back with a higher
     /// receive count. Without this rule one duplicate would shadow a frame to its end.
     pub async fn handle(&self, message: Message, receive_count: u32) -> Result<Handled> {
-        let now = self.clock.now();
+        let mut now = self.clock.now();
         if message.due.is_some_and(|due| due > now) {
             self.send(vec![message], now).await?;
             return Ok(Handled::Delayed);
@@ -261,17 +271,76 @@ impl<S: Store, Q: Queue, T: TaskInvoker, C: Clock> Engine<S, Q, T, C> {
                 let Some(request) = &record.task else {
                     return Ok(Handled::Ignored("no pending task"));
                 };
-                let event = match self.tasks.invoke(&message.execution, request).await {
-                    Ok(output) => Event::TaskSucceeded { output },
-                    Err(failure) => Event::TaskFailed { failure },
+                let result = self.tasks.invoke(&message.execution, request).await;
+                // The call may have taken minutes: its result is recorded when it came.
+                now = self.clock.now();
+                match result {
+                    Ok(output) if request.task_token.is_some() => {
+                        return self.submitted(&message, &record, output, now).await;
+                    }
+                    Ok(output) => (Event::TaskSucceeded { output }, None),
+                    Err(failure) => (Event::TaskFailed { failure }, None),
+                }
+            }
+            (None, MessageKind::TaskTimeout) => {
+                if record.task.is_none() {
+                    return Ok(Handled::Ignored("no pending task"));
+                }
+                let failure = Failure {
+                    error: Some(names::TIMEOUT.to_owned()),
+                    cause: None,
                 };
-                (event, None)
+                (Event::TaskTimedOut { failure }, None)
+            }
+            (None, MessageKind::Heartbeat) => {
+                let Some(seconds) = record.task.as_ref().and_then(|t| t.heartbeat_seconds) else {
+                    return Ok(Handled::Ignored("no pending task"));
+                };
+                let window = i64::try_from(seconds.saturating_mul(1000)).unwrap_or(i64::MAX);
+                if let Some(due) = record.progress.beat.map(|b| b.saturating_add(window)) {
+                    if due > now {
+                        let next = Message {
+                            due: Some(due),
+                            resent: false,
+                            ..message
+                        };
+                        self.send(vec![next], now).await?;
+                        return Ok(Handled::Delayed);
+                    }
+                }
+                let failure = Failure::new(names::TIMEOUT, HEARTBEAT_TIMEOUT_CAUSE);
+                (Event::TaskTimedOut { failure }, None)
             }
             // A ChildDone is decided (or answered) above, a Timeout at the top.
             (None, MessageKind::ChildDone { .. } | MessageKind::Timeout) => {
                 return Ok(Handled::Ignored("nothing to do"))
             }
         };
+        self.advance(Step {
+            execution: &execution,
+            record: &record,
+            definition: &definition,
+            event,
+            cause: message.key(),
+            close_join,
+            now,
+        })
+        .await
+    }
+
+    /// Runs the frame from `event`, commits the new version and sends its outbox.
+    async fn advance(&self, step: Step<'_>) -> Result<Handled> {
+        let Step {
+            execution,
+            record,
+            definition,
+            event,
+            cause,
+            close_join,
+            now,
+        } = step;
+        let arn = execution.arn();
+        let lead = submitted_lead(record, &event);
         let mut entropy = self.entropy();
         let Plan {
             commit,
@@ -279,23 +348,21 @@ impl<S: Store, Q: Queue, T: TaskInvoker, C: Clock> Engine<S, Q, T, C> {
             transitions,
         } = transition::plan(
             Start {
-                definition: &definition,
-                execution: &execution,
-                record: &record,
+                definition,
+                execution,
+                record,
                 event,
-                cause: message.key(),
-                lead: Vec::new(),
+                cause,
+                lead,
                 close_join,
                 now,
                 max_transitions: self.config.max_transitions_per_message,
             },
             &mut entropy,
         )
-        .map_err(|source| step_error(&message.execution, &record.id, source))?;
+        .map_err(|source| step_error(arn, &record.id, source))?;
         if let Some((join, children)) = join {
-            self.store
-                .open_join(&message.execution, join, children)
-                .await?;
+            self.store.open_join(arn, join, children).await?;
         }
         let outbox = commit.frame.outbox.clone();
         match self.store.commit(commit).await {
@@ -307,16 +374,36 @@ impl<S: Store, Q: Queue, T: TaskInvoker, C: Clock> Engine<S, Q, T, C> {
             // Retrying cannot make the write fit: fail the execution, as Step Functions
             // fails one whose data outgrows its limits, instead of leaving it running.
             Err(store::Error::TooLarge(what)) => {
-                warn!(execution_id = %message.execution, frame = %message.frame, %what, "state too large to store");
+                warn!(execution_id = %arn, frame = %record.id, %what, "state too large to store");
                 let failure = Failure::data_limit(format!(
                     "The state of the execution exceeds the storage limit: {what}"
                 ));
-                self.end(&message.execution, ExecutionStatus::Failed, failure)
-                    .await?;
+                self.end(arn, ExecutionStatus::Failed, failure).await?;
                 Ok(Handled::Advanced { transitions: 0 })
             }
             Err(e) => Err(e.into()),
         }
+    }
+
+    /// A callback task's call went through: note it beside the frame, which keeps
+    /// waiting for the token.
+    async fn submitted(
+        &self,
+        message: &Message,
+        record: &FrameRecord,
+        output: Value,
+        now: i64,
+    ) -> Result<Handled> {
+        let note = TaskNote::Submitted(Submission { at: now, output });
+        let written = self
+            .store
+            .note_task(&message.execution, &record.id, record.version, note)
+            .await?;
+        Ok(match written {
+            Written::Done => Handled::Submitted,
+            // The callback came back before the call returned.
+            Written::Conflict => Handled::Ignored("task ended"),
+        })
     }
 
     /// `StopExecution`: ends a running execution as `ABORTED`. Its frames stand down at
@@ -450,6 +537,40 @@ impl<S: Store, Q: Queue, T: TaskInvoker, C: Clock> Engine<S, Q, T, C> {
         self.queue.send(outgoing).await?;
         Ok(())
     }
+}
+
+/// One transition to run and commit.
+struct Step<'a> {
+    execution: &'a ExecutionRecord,
+    record: &'a FrameRecord,
+    definition: &'a StateMachine,
+    event: Event,
+    /// The key of what caused it (a message, or a callback).
+    cause: String,
+    close_join: Option<JoinKey>,
+    now: i64,
+}
+
+/// A callback task's `TaskSubmitted` event, recorded with the event that ends the task.
+fn submitted_lead(record: &FrameRecord, event: &Event) -> Vec<(HistoryEvent, i64)> {
+    let ends_task = matches!(
+        event,
+        Event::TaskSucceeded { .. } | Event::TaskFailed { .. } | Event::TaskTimedOut { .. }
+    );
+    let (Some(task), Some(submission)) = (&record.task, &record.progress.submitted) else {
+        return Vec::new();
+    };
+    if !ends_task {
+        return Vec::new();
+    }
+    let event = HistoryEvent::new(
+        TaskKind::of(&task.resource).event_type(TaskEvent::Submitted),
+        Details::TaskSubmitted {
+            resource: task.resource.clone(),
+            output: submission.output.clone(),
+        },
+    );
+    vec![(event, submission.at)]
 }
 
 /// A join a `ChildDone` message has decided, before the parent frame is read.

@@ -100,6 +100,7 @@ impl<S: Store, Q: Queue, T: TaskInvoker, C: Clock> Engine<S, Q, T, C> {
             cause: None,
             task: None,
             parent: None,
+            progress: Default::default(),
         };
         let started = HistoryEvent::new(
             "ExecutionStarted",
@@ -117,7 +118,7 @@ impl<S: Store, Q: Queue, T: TaskInvoker, C: Clock> Engine<S, Q, T, C> {
                     record: &root,
                     event: Event::Run,
                     cause: format!("start:{arn}"),
-                    lead: vec![started],
+                    lead: vec![(started, now)],
                     close_join: None,
                     now,
                     max_transitions: self.config.max_transitions_per_message,

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use serde_json::Value;
 use stepwise_engine::memory::{MemoryQueue, MemoryStore};
 use stepwise_engine::queue::{self, Outgoing, Queue};
-use stepwise_engine::{Clock, Config, Engine, Handled, NoTasks, StartRequest};
+use stepwise_engine::{Clock, Config, Engine, Handled, NoTasks, StartRequest, TaskInvoker};
 
 /// A clock that moves only when told to.
 #[derive(Debug, Clone)]
@@ -52,8 +52,8 @@ pub fn engine_at(now: i64) -> TestEngine {
 
 /// Handles queued messages until none are left, moving the clock on by each message's
 /// queue delay (as if the queue had held it back). Returns what each did.
-pub async fn drain<Q: Source>(
-    engine: &Engine<MemoryStore, Q, NoTasks, ManualClock>,
+pub async fn drain<Q: Source, T: TaskInvoker>(
+    engine: &Engine<MemoryStore, Q, T, ManualClock>,
 ) -> Vec<Handled> {
     let mut handled = Vec::new();
     let mut scheduled = Scheduled::default();

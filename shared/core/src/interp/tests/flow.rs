@@ -272,6 +272,7 @@ fn an_endless_loop_yields_between_batches_instead_of_hanging() {
         first_event_id: 2,
         record_history: false,
         max_transitions: 100,
+        task_token_prefix: None,
     };
     let step = step(&def, &mut frame, Event::Run, &mut env).expect("steps");
     assert_eq!(step.transitions, 100);

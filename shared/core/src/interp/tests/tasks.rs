@@ -147,6 +147,7 @@ fn a_frame_waiting_on_a_task_survives_serialisation() {
         first_event_id: 2,
         record_history: true,
         max_transitions: 1000,
+        task_token_prefix: None,
     };
     let first = step(&def, &mut frame, Event::Run, &mut env).expect("step");
     assert!(matches!(first.effects.as_slice(), [Effect::InvokeTask(_)]));
