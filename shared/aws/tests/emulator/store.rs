@@ -4,7 +4,7 @@
 use serde_json::{json, Value};
 use stepwise_engine::memory::MemoryStore;
 use stepwise_engine::store::{ChildOutcome, Commit, Created, LoadRequest, Store, Written};
-use stepwise_engine::{ExecutionStatus, FrameId, FrameRecord, JoinKey};
+use stepwise_engine::{ExecutionStatus, FrameId, FrameRecord, JoinKey, Submission, TaskNote};
 
 use crate::support::{
     arn, child_result, commit, creation, ended, frame, history, join, Fixture, DEFINITION,
@@ -91,6 +91,55 @@ async fn stale_versions_conflict<S: Store>(store: &S, arn: &str) -> Vec<String> 
     );
     log.push(format!("{stored:?}"));
     log.push(format!("{:?}", store.history(arn, None).await.unwrap()));
+    log
+}
+
+async fn task_notes_sit_beside_the_version<S: Store>(store: &S, arn: &str) -> Vec<String> {
+    let mut log = Vec::new();
+    store.create(creation(arn, json!({}))).await.unwrap();
+    let root = FrameId::root();
+    let beat = TaskNote::Beat(42);
+    assert_eq!(
+        store.note_task(arn, &root, 0, beat.clone()).await.unwrap(),
+        Written::Conflict,
+        "a note for a version the frame has left"
+    );
+    let ghost = FrameId::child(&root, 9, 9);
+    assert_eq!(
+        store.note_task(arn, &ghost, 1, beat.clone()).await.unwrap(),
+        Written::Conflict,
+        "a note for a frame that does not exist"
+    );
+    assert_eq!(
+        store.note_task(arn, &root, 1, beat).await.unwrap(),
+        Written::Done
+    );
+    let submitted = TaskNote::Submitted(Submission {
+        at: 43,
+        output: json!({"MessageId": "m", "n": 1.5}),
+    });
+    assert_eq!(
+        store.note_task(arn, &root, 1, submitted).await.unwrap(),
+        Written::Done
+    );
+    let noted = store.frame(arn, &root).await.unwrap().expect("frame");
+    assert_eq!(noted.version, 1, "a note is not a new version");
+    assert_eq!(noted.progress.beat, Some(42));
+    assert_eq!(
+        noted
+            .progress
+            .submitted
+            .as_ref()
+            .map(|s| (s.at, s.output.clone())),
+        Some((43, json!({"MessageId": "m", "n": 1.5})))
+    );
+    log.push(format!("{:?}", noted.progress));
+    // The next commit starts the progress afresh.
+    let v2 = frame(root.clone(), 2, json!({"v": 2}));
+    assert_eq!(store.commit(commit(arn, v2)).await.unwrap(), Written::Done);
+    let next = store.frame(arn, &root).await.unwrap().expect("frame");
+    assert!(next.progress.is_empty(), "{:?}", next.progress);
+    log.push(format!("{next:?}"));
     log
 }
 
@@ -360,6 +409,11 @@ async fn an_execution_may_end_at_creation() {
 #[tokio::test]
 async fn stale_commits_conflict() {
     on_both_stores!("stale", stale_versions_conflict);
+}
+
+#[tokio::test]
+async fn task_notes_do_not_make_versions() {
+    on_both_stores!("task-notes", task_notes_sit_beside_the_version);
 }
 
 #[tokio::test]
