@@ -394,11 +394,22 @@ impl<S: Store, Q: Queue, T: TaskInvoker, C: Clock> Engine<S, Q, T, C> {
         output: Value,
         now: i64,
     ) -> Result<Handled> {
-        let note = TaskNote::Submitted(Submission { at: now, output });
-        let written = self
+        let note = |output| TaskNote::Submitted(Submission { at: now, output });
+        let (execution, frame, version) = (&message.execution, &record.id, record.version);
+        let written = match self
             .store
-            .note_task(&message.execution, &record.id, record.version, note)
-            .await?;
+            .note_task(execution, frame, version, note(output))
+            .await
+        {
+            // The note only feeds `TaskSubmitted`'s output: a frame with no room left
+            // beside it keeps waiting without it rather than failing the call.
+            Err(store::Error::TooLarge(_)) => {
+                self.store
+                    .note_task(execution, frame, version, note(Value::Null))
+                    .await?
+            }
+            other => other?,
+        };
         Ok(match written {
             Written::Done => Handled::Submitted,
             // The callback came back before the call returned.
