@@ -38,6 +38,7 @@ mod dynamo;
 pub mod lambda;
 pub mod metrics;
 mod sqs;
+pub mod tasks;
 
 pub use dynamo::DynamoStore;
 pub use sqs::SqsQueue;

@@ -13,3 +13,4 @@ mod large;
 mod queue;
 mod store;
 mod support;
+mod tasks;

@@ -1,0 +1,120 @@
+//! Task states on AWS: [`AwsTasks`] runs a Task state's `Resource` the way Step Functions
+//! does, implementing the engine's [`TaskInvoker`] port.
+//!
+//! | resource | call | result |
+//! |---|---|---|
+//! | `arn:aws:lambda:…:function:<name>[:qualifier]` | Lambda Invoke, payload = parameters | the function's output |
+//! | `arn:aws:states:::lambda:invoke` | Lambda Invoke | `{ExecutedVersion, Payload, SdkHttpMetadata, SdkResponseMetadata, StatusCode}` |
+//! | `arn:aws:states:::sqs:sendMessage` | SQS SendMessage | `{MD5OfMessageBody, MessageId, SdkHttpMetadata, …}` |
+//! | `arn:aws:states:::dynamodb:getItem` (`putItem`, `updateItem`, `deleteItem`) | the DynamoDB API | `{Item, SdkHttpMetadata, …}` |
+//!
+//! Each invocation makes exactly one SDK call (the SDK's own retries aside). A
+//! `.waitForTaskToken` suffix makes the same call; the engine treats its result as the
+//! "submitted" output and waits for the callback. `.sync` jobs and nested executions are
+//! the engine's, not these integrations': they fail with `States.Runtime`, as does any
+//! other resource. Task `Credentials` (a role to assume) are not supported yet and fail
+//! with `States.Runtime` rather than running with the wrong identity.
+
+mod attribute_value;
+mod dynamodb;
+mod errors;
+mod http;
+mod lambda;
+mod params;
+mod resource;
+mod sqs;
+
+use aws_config::SdkConfig;
+use serde_json::Value;
+use stepwise_core::failure::Failure;
+use stepwise_core::interp::{exceeds_payload_limit, TaskRequest};
+use stepwise_engine::TaskInvoker;
+
+use crate::metrics::RequestCounter;
+pub use resource::{DynamoAction, Integration, Resource};
+
+/// The AWS task integrations, over one client per service.
+#[derive(Debug, Clone)]
+pub struct AwsTasks {
+    lambda: aws_sdk_lambda::Client,
+    sqs: aws_sdk_sqs::Client,
+    dynamodb: aws_sdk_dynamodb::Client,
+}
+
+impl AwsTasks {
+    pub fn new(
+        lambda: aws_sdk_lambda::Client,
+        sqs: aws_sdk_sqs::Client,
+        dynamodb: aws_sdk_dynamodb::Client,
+    ) -> Self {
+        Self {
+            lambda,
+            sqs,
+            dynamodb,
+        }
+    }
+
+    /// Clients from the SDK configuration (region, credentials, `AWS_ENDPOINT_URL` and the
+    /// per-service `AWS_ENDPOINT_URL_LAMBDA` / `_SQS` / `_DYNAMODB`).
+    pub fn from_conf(sdk: &SdkConfig) -> Self {
+        Self::counted(sdk, None)
+    }
+
+    /// As [`from_conf`](Self::from_conf), with every request counted by `counter`.
+    pub fn counted(sdk: &SdkConfig, counter: Option<&RequestCounter>) -> Self {
+        let mut lambda = aws_sdk_lambda::config::Builder::from(sdk);
+        let mut sqs = aws_sdk_sqs::config::Builder::from(sdk);
+        let mut dynamodb = aws_sdk_dynamodb::config::Builder::from(sdk);
+        if let Some(counter) = counter {
+            lambda = lambda.interceptor(counter.clone());
+            sqs = sqs.interceptor(counter.clone());
+            dynamodb = dynamodb.interceptor(counter.clone());
+        }
+        Self::new(
+            aws_sdk_lambda::Client::from_conf(lambda.build()),
+            aws_sdk_sqs::Client::from_conf(sqs.build()),
+            aws_sdk_dynamodb::Client::from_conf(dynamodb.build()),
+        )
+    }
+
+    async fn run(&self, request: &TaskRequest) -> Result<Value, Failure> {
+        let resource = Resource::parse(&request.resource)?;
+        if let Some(credentials) = &request.credentials {
+            return Err(Failure::runtime(format!(
+                "An error occurred while executing the state '{}'. Task Credentials ({credentials}) are not supported by Stepwise's AWS task integrations yet.",
+                request.state
+            )));
+        }
+        match resource {
+            Resource::LambdaFunction { arn } => {
+                lambda::invoke_function(&self.lambda, &arn, request).await
+            }
+            Resource::Service { integration, .. } => match integration {
+                Integration::LambdaInvoke => lambda::invoke(&self.lambda, request).await,
+                Integration::SqsSendMessage => sqs::send_message(&self.sqs, request).await,
+                Integration::DynamoDb(action) => {
+                    dynamodb::call(&self.dynamodb, action, request).await
+                }
+            },
+        }
+    }
+}
+
+impl TaskInvoker for AwsTasks {
+    async fn invoke(&self, execution: &str, request: &TaskRequest) -> Result<Value, Failure> {
+        let result = self.run(request).await;
+        if let Err(failure) = &result {
+            tracing::debug!(execution_id = %execution, state = %request.state, resource = %request.resource, %failure, "task failed");
+        }
+        let result = result?;
+        // Checked here too (the core checks every result) so an oversize result is refused
+        // before the engine stores or forwards it.
+        if exceeds_payload_limit(&result) {
+            return Err(Failure::data_limit(format!(
+                "The state/task '{}' returned a result with a size exceeding the maximum number of bytes service limit.",
+                request.state
+            )));
+        }
+        Ok(result)
+    }
+}
