@@ -16,8 +16,9 @@ use serde_json::{json, Value};
 use stepwise_aws::bootstrap;
 use stepwise_aws::config::{Config, Settings};
 use stepwise_aws::metrics::RequestCounter;
+use stepwise_aws::tasks::AwsTasks;
 use stepwise_aws::{DynamoStore, SqsQueue};
-use stepwise_engine::{Engine, ExecutionRecord, ExecutionStatus, Queue};
+use stepwise_engine::{Engine, ExecutionRecord, ExecutionStatus, Queue, SystemClock};
 
 use crate::poller::{run_until, Poller};
 
@@ -71,7 +72,7 @@ pub fn unique(tag: &str) -> String {
 }
 
 /// The engine the advance and start functions run, over counted clients.
-pub type AwsEngine<Q = SqsQueue> = Engine<DynamoStore, Q>;
+pub type AwsEngine<Q = SqsQueue> = Engine<DynamoStore, Q, AwsTasks>;
 
 /// One test's resources and engine. `Q` is the engine's queue: [`SqsQueue`], or a wrapper
 /// around it that injects faults.
@@ -111,9 +112,21 @@ impl<Q: Queue + 'static> Harness<Q> {
         wrap: impl FnOnce(SqsQueue) -> Q,
         tune: impl FnOnce(&mut stepwise_engine::Config),
     ) -> anyhow::Result<Option<Self>> {
+        Self::build_with_lambda(tag, wrap, tune, None).await
+    }
+
+    /// As [`Harness::build`], with Lambda tasks sent to the Lambda Invoke API at
+    /// `lambda_endpoint` (the emulator has no Lambda; see [`crate::lambda_api`]).
+    pub async fn build_with_lambda(
+        tag: &str,
+        wrap: impl FnOnce(SqsQueue) -> Q,
+        tune: impl FnOnce(&mut stepwise_engine::Config),
+        lambda_endpoint: Option<&str>,
+    ) -> anyhow::Result<Option<Self>> {
         let Some(sdk) = emulator().await else {
             return Ok(None);
         };
+
         let table = unique(tag);
         let settings = Settings::from_lookup(|name| {
             (name == stepwise_aws::config::TABLE_VAR).then(|| table.clone())
@@ -154,17 +167,35 @@ impl<Q: Queue + 'static> Harness<Q> {
         let counter = RequestCounter::new();
         let mut engine_config = config.engine_config()?;
         tune(&mut engine_config);
-        let engine = Engine::new(
+        let tasks = match lambda_endpoint {
+            Some(url) => {
+                let lambda = aws_sdk_lambda::config::Builder::from(config.sdk())
+                    .endpoint_url(url)
+                    .interceptor(counter.clone())
+                    .build();
+                AwsTasks::new(
+                    aws_sdk_lambda::Client::from_conf(lambda),
+                    config.sqs_client(Some(&counter)),
+                    config.dynamodb_client(Some(&counter)),
+                )
+            }
+            None => config.tasks(Some(&counter)),
+        };
+        let engine = Engine::with(
             DynamoStore::new(config.dynamodb_client(Some(&counter)), &table),
             wrap(SqsQueue::new(
                 config.sqs_client(Some(&counter)),
                 &queues.url,
             )),
+            tasks,
+            SystemClock,
             engine_config,
         );
-        let observer = Engine::new(
+        let observer = Engine::with(
             DynamoStore::new(config.dynamodb_client(None), &table),
             SqsQueue::new(admin_sqs, &queues.url),
+            config.tasks(None),
+            SystemClock,
             config.engine_config()?,
         );
         Ok(Some(Self {
@@ -194,6 +225,11 @@ impl<Q: Queue + 'static> Harness<Q> {
 
     pub fn dlq_url(&self) -> &str {
         &self.dlq_url
+    }
+
+    /// A DynamoDB client outside the counter, for the test's own tables.
+    pub fn dynamodb(&self) -> aws_sdk_dynamodb::Client {
+        self.config.dynamodb_client(None)
     }
 
     /// An SQS client outside the counter, for the test's own sends and receives.
@@ -245,6 +281,46 @@ impl<Q: Queue + 'static> Harness<Q> {
             let engine = engine.clone();
             Box::pin(async move { stepwise_advance::handle(engine.as_ref(), event).await })
         }
+    }
+
+    /// The complete function's SQS handler over the engine (callbacks from the complete
+    /// queue).
+    pub fn complete(
+        &self,
+    ) -> impl Fn(SqsEvent) -> futures::future::BoxFuture<'static, SqsBatchResponse> + Send + Sync + 'static
+    {
+        let engine = self.engine.clone();
+        move |event| {
+            let engine = engine.clone();
+            Box::pin(async move { stepwise_complete::handle_batch(engine.as_ref(), event).await })
+        }
+    }
+
+    /// Another queue for this test (a task's target, the complete queue) and a poller on
+    /// it; deleted with the harness's resources only by the emulator's restart.
+    pub async fn extra_queue(&self, tag: &str) -> anyhow::Result<(String, Poller)> {
+        let sqs = self.sqs();
+        let name = unique(tag);
+        let url = sqs
+            .create_queue()
+            .queue_name(&name)
+            .attributes(
+                QueueAttributeName::VisibilityTimeout,
+                VISIBILITY_TIMEOUT_SECONDS.to_string(),
+            )
+            .send()
+            .await
+            .map_err(|e| anyhow!("SQS CreateQueue: {}", DisplayErrorContext(&e)))?
+            .queue_url
+            .ok_or_else(|| anyhow!("queue {name} has no URL"))?;
+        let arn = queue_arn(&sqs, &url).await?;
+        let region = self
+            .config
+            .sdk()
+            .region()
+            .map_or_else(|| DEFAULT_REGION.to_owned(), |r| r.to_string());
+        let poller = Poller::new(sqs, &url, &arn, region);
+        Ok((url, poller))
     }
 
     /// The execution's header, read outside the counter.

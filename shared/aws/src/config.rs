@@ -12,6 +12,8 @@ use aws_config::{BehaviorVersion, SdkConfig};
 use crate::dynamo::DynamoStore;
 use crate::metrics::RequestCounter;
 use crate::sqs::SqsQueue;
+use crate::tasks::AwsTasks;
+use stepwise_engine::{Engine, SystemClock};
 
 pub const TABLE_VAR: &str = "STEPWISE_TABLE";
 pub const STEPS_QUEUE_URL_VAR: &str = "STEPWISE_STEPS_QUEUE_URL";
@@ -146,11 +148,19 @@ impl Config {
         Ok(SqsQueue::new(self.sqs_client(counter), url))
     }
 
-    /// The engine the functions run: the store, the steps queue and the ARN parts.
-    pub fn engine(&self) -> Result<stepwise_engine::Engine<DynamoStore, SqsQueue>> {
-        Ok(stepwise_engine::Engine::new(
+    /// The Task states' AWS integrations (Lambda, SQS, DynamoDB).
+    pub fn tasks(&self, counter: Option<&RequestCounter>) -> AwsTasks {
+        AwsTasks::counted(&self.sdk, counter)
+    }
+
+    /// The engine the functions run: the store, the steps queue, the task integrations
+    /// and the ARN parts.
+    pub fn engine(&self) -> Result<Engine<DynamoStore, SqsQueue, AwsTasks>> {
+        Ok(Engine::with(
             self.store(None),
             self.queue(None)?,
+            self.tasks(None),
+            SystemClock,
             self.engine_config()?,
         ))
     }
