@@ -65,8 +65,10 @@ pub fn memory_engine(now: i64) -> Engine<MemoryStore, MemoryQueue, NoTasks, Manu
     engine_support::engine_at(now)
 }
 
-pub async fn drain_memory(engine: &Engine<MemoryStore, MemoryQueue, NoTasks, ManualClock>) {
-    engine_support::drain(engine).await;
+pub async fn drain_memory(
+    engine: &Engine<MemoryStore, MemoryQueue, NoTasks, ManualClock>,
+) -> Vec<Handled> {
+    engine_support::drain(engine).await
 }
 
 const VISIBILITY: Duration = Duration::from_secs(30);
