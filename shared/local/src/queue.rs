@@ -252,3 +252,174 @@ impl<C: Clock> Queue for SqliteQueue<C> {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicI64, Ordering};
+
+    use stepwise_engine::{FrameId, MessageKind};
+
+    use super::*;
+    use crate::db::Durability;
+
+    const T0: i64 = 1_704_067_200_000;
+    const VISIBILITY: Duration = Duration::from_secs(30);
+
+    #[derive(Debug, Clone)]
+    struct TestClock(Arc<AtomicI64>);
+
+    impl TestClock {
+        fn set(&self, at: i64) {
+            self.0.store(at, Ordering::SeqCst);
+        }
+    }
+
+    impl Clock for TestClock {
+        fn now(&self) -> i64 {
+            self.0.load(Ordering::SeqCst)
+        }
+    }
+
+    struct Fixture {
+        dir: std::path::PathBuf,
+        queue: SqliteQueue<TestClock>,
+        clock: TestClock,
+    }
+
+    impl Drop for Fixture {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.dir);
+        }
+    }
+
+    fn fixture(name: &str) -> Fixture {
+        let dir = std::env::temp_dir().join(format!(
+            "stepwise-local-queue-{name}-{}",
+            std::process::id()
+        ));
+        std::fs::create_dir_all(&dir).unwrap();
+        let clock = TestClock(Arc::new(AtomicI64::new(T0)));
+        let options = Options {
+            durability: Durability::Normal,
+            ..Options::default()
+        };
+        let queue = SqliteQueue::open(dir.join("q.db"), options, clock.clone()).unwrap();
+        Fixture { dir, queue, clock }
+    }
+
+    fn message(version: u64, delay_seconds: u32) -> Outgoing {
+        Outgoing {
+            message: Message::new("arn:x", FrameId::root(), version, MessageKind::Run),
+            delay_seconds,
+        }
+    }
+
+    #[tokio::test]
+    async fn a_delayed_message_appears_when_due() {
+        let f = fixture("delay");
+        f.queue.send(vec![message(1, 5), message(2, 0)]).await.unwrap();
+        let now: Vec<u64> = f.queue.receive(10, VISIBILITY).await.unwrap().iter().map(|d| d.message.version).collect();
+        assert_eq!(now, vec![2]);
+        // The delivered message hides until T0 + 30 s; the delayed one is due first.
+        assert_eq!(f.queue.next_visible_at().await.unwrap(), Some(T0 + 5_000));
+        f.clock.set(T0 + 4_999);
+        assert!(f.queue.receive(10, VISIBILITY).await.unwrap().is_empty());
+        f.clock.set(T0 + 5_000);
+        let due = f.queue.receive(10, VISIBILITY).await.unwrap();
+        assert_eq!(due.len(), 1);
+        assert_eq!((due[0].message.version, due[0].receive_count), (1, 1));
+    }
+
+    #[tokio::test]
+    async fn an_unacked_message_comes_back_after_the_visibility_timeout() {
+        let f = fixture("visibility");
+        f.queue.send(vec![message(1, 0)]).await.unwrap();
+        let first = f.queue.receive(1, VISIBILITY).await.unwrap();
+        assert_eq!(first[0].receive_count, 1);
+        f.clock.set(T0 + 29_999);
+        assert!(f.queue.receive(1, VISIBILITY).await.unwrap().is_empty());
+        f.clock.set(T0 + 30_000);
+        let second = f.queue.receive(1, VISIBILITY).await.unwrap();
+        assert_eq!((second[0].id, second[0].receive_count), (first[0].id, 2));
+        // `retry` makes it visible again at once; the count carries on.
+        f.queue.retry(second[0].id, Duration::ZERO).await.unwrap();
+        let third = f.queue.receive(1, VISIBILITY).await.unwrap();
+        assert_eq!(third[0].receive_count, 3);
+        f.queue.ack(third[0].id).await.unwrap();
+        assert!(f.queue.is_empty().await.unwrap());
+        assert_eq!(f.queue.next_visible_at().await.unwrap(), None);
+    }
+
+    #[tokio::test]
+    async fn a_message_past_its_max_receives_is_dead_lettered() {
+        let mut f = fixture("dlq");
+        f.queue = f.queue.clone().with_max_receives(3);
+        f.queue.send(vec![message(1, 0)]).await.unwrap();
+        for round in 1..=3 {
+            f.clock.set(T0 + i64::from(round) * 60_000);
+            let got = f.queue.receive(1, VISIBILITY).await.unwrap();
+            assert_eq!(got[0].receive_count, round);
+        }
+        f.clock.set(T0 + 10 * 60_000);
+        assert!(f.queue.receive(1, VISIBILITY).await.unwrap().is_empty());
+        assert!(f.queue.is_empty().await.unwrap());
+        let dead = f.queue.dead_letters().await.unwrap();
+        assert_eq!(dead.len(), 1);
+        assert_eq!(dead[0].receive_count, 3);
+        assert!(dead[0].reason.contains("3 deliveries"), "{}", dead[0].reason);
+        // A handler's verdict dead-letters at once, too.
+        f.queue.send(vec![message(2, 0)]).await.unwrap();
+        let got = f.queue.receive(1, VISIBILITY).await.unwrap();
+        f.queue.dead_letter(got[0].id, "poison").await.unwrap();
+        assert!(f.queue.is_empty().await.unwrap());
+        assert_eq!(f.queue.dead_letters().await.unwrap()[1].reason, "poison");
+    }
+
+    #[tokio::test]
+    async fn a_body_that_is_not_a_message_is_dead_lettered_not_delivered() {
+        let f = fixture("garbage");
+        f.queue
+            .db
+            .write(|tx| {
+                tx.execute(
+                    "INSERT INTO messages (body, visible_at, sent_at) VALUES ('{not json', 0, 0)",
+                    [],
+                )?;
+                Ok(())
+            })
+            .await
+            .unwrap();
+        assert!(f.queue.receive(10, VISIBILITY).await.unwrap().is_empty());
+        let dead = f.queue.dead_letters().await.unwrap();
+        assert_eq!(dead.len(), 1);
+        assert!(dead[0].reason.starts_with("not a message"), "{}", dead[0].reason);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn concurrent_receivers_never_share_a_delivery() {
+        let f = fixture("concurrent");
+        let batch: Vec<Outgoing> = (0..200).map(|v| message(v, 0)).collect();
+        f.queue.send(batch).await.unwrap();
+        let receivers = (0..4).map(|_| {
+            let queue = f.queue.clone();
+            tokio::spawn(async move {
+                let mut ids = Vec::new();
+                loop {
+                    let got = queue.receive(7, VISIBILITY).await.unwrap();
+                    if got.is_empty() {
+                        return ids;
+                    }
+                    ids.extend(got.into_iter().map(|d| d.id));
+                }
+            })
+        });
+        let mut all = Vec::new();
+        for receiver in receivers {
+            all.extend(receiver.await.unwrap());
+        }
+        all.sort_unstable();
+        let before = all.len();
+        all.dedup();
+        assert_eq!((before, all.len()), (200, 200));
+    }
+}
