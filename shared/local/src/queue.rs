@@ -98,7 +98,11 @@ impl<C: Clock> SqliteQueue<C> {
                 )?;
                 let rows = select
                     .query_map(params![now, max as i64], |r| {
-                        Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, u32>(2)?))
+                        Ok((
+                            r.get::<_, i64>(0)?,
+                            r.get::<_, String>(1)?,
+                            r.get::<_, u32>(2)?,
+                        ))
                     })?
                     .collect::<rusqlite::Result<Vec<_>>>()?;
                 let mut deliveries = Vec::with_capacity(rows.len());
@@ -144,10 +148,7 @@ impl<C: Clock> SqliteQueue<C> {
     /// Makes a message visible again after `delay` (its receive count stays, so it
     /// still counts towards the dead letters).
     pub async fn retry(&self, id: i64, delay: Duration) -> Result<()> {
-        let at = self
-            .clock
-            .now()
-            .saturating_add(delay.as_millis() as i64);
+        let at = self.clock.now().saturating_add(delay.as_millis() as i64);
         self.db
             .write(move |tx| {
                 tx.execute(
@@ -166,17 +167,13 @@ impl<C: Clock> SqliteQueue<C> {
     /// Moves a message that can never succeed to the dead letters now.
     pub async fn dead_letter(&self, id: i64, reason: &str) -> Result<()> {
         let (now, reason) = (self.clock.now(), reason.to_owned());
-        self.db
-            .write(move |tx| bury(tx, id, &reason, now))
-            .await
+        self.db.write(move |tx| bury(tx, id, &reason, now)).await
     }
 
     /// When the next message becomes visible (epoch ms), if any is queued.
     pub async fn next_visible_at(&self) -> Result<Option<i64>> {
         self.db
-            .read(|tx| {
-                Ok(tx.query_row("SELECT MIN(visible_at) FROM messages", [], |r| r.get(0))?)
-            })
+            .read(|tx| Ok(tx.query_row("SELECT MIN(visible_at) FROM messages", [], |r| r.get(0))?))
             .await
     }
 
@@ -317,8 +314,18 @@ mod tests {
     #[tokio::test]
     async fn a_delayed_message_appears_when_due() {
         let f = fixture("delay");
-        f.queue.send(vec![message(1, 5), message(2, 0)]).await.unwrap();
-        let now: Vec<u64> = f.queue.receive(10, VISIBILITY).await.unwrap().iter().map(|d| d.message.version).collect();
+        f.queue
+            .send(vec![message(1, 5), message(2, 0)])
+            .await
+            .unwrap();
+        let now: Vec<u64> = f
+            .queue
+            .receive(10, VISIBILITY)
+            .await
+            .unwrap()
+            .iter()
+            .map(|d| d.message.version)
+            .collect();
         assert_eq!(now, vec![2]);
         // The delivered message hides until T0 + 30 s; the delayed one is due first.
         assert_eq!(f.queue.next_visible_at().await.unwrap(), Some(T0 + 5_000));
@@ -366,7 +373,11 @@ mod tests {
         let dead = f.queue.dead_letters().await.unwrap();
         assert_eq!(dead.len(), 1);
         assert_eq!(dead[0].receive_count, 3);
-        assert!(dead[0].reason.contains("3 deliveries"), "{}", dead[0].reason);
+        assert!(
+            dead[0].reason.contains("3 deliveries"),
+            "{}",
+            dead[0].reason
+        );
         // A handler's verdict dead-letters at once, too.
         f.queue.send(vec![message(2, 0)]).await.unwrap();
         let got = f.queue.receive(1, VISIBILITY).await.unwrap();
@@ -392,7 +403,11 @@ mod tests {
         assert!(f.queue.receive(10, VISIBILITY).await.unwrap().is_empty());
         let dead = f.queue.dead_letters().await.unwrap();
         assert_eq!(dead.len(), 1);
-        assert!(dead[0].reason.starts_with("not a message"), "{}", dead[0].reason);
+        assert!(
+            dead[0].reason.starts_with("not a message"),
+            "{}",
+            dead[0].reason
+        );
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -106,7 +106,8 @@ mod tests {
             .query_row("PRAGMA user_version", [], |r| r.get(0))
             .unwrap();
         assert_eq!(version, VERSION);
-        conn.pragma_update(None, "user_version", VERSION + 1).unwrap();
+        conn.pragma_update(None, "user_version", VERSION + 1)
+            .unwrap();
         let error = migrate(&mut conn, path).unwrap_err();
         assert!(matches!(error, Error::NewerSchema { found, .. } if found == VERSION + 1));
     }

@@ -74,17 +74,19 @@ fn join_id(join: &JoinKey) -> String {
 
 fn read_execution(tx: &Transaction<'_>, arn: &str) -> Result<Option<ExecutionRecord>> {
     let text: Option<String> = tx
-        .query_row(
-            "SELECT record FROM executions WHERE arn = ?1",
-            [arn],
-            |r| r.get(0),
-        )
+        .query_row("SELECT record FROM executions WHERE arn = ?1", [arn], |r| {
+            r.get(0)
+        })
         .optional()?;
     text.map(|t| decode(&format!("execution {arn}"), &t))
         .transpose()
 }
 
-fn read_frame(tx: &Transaction<'_>, execution: &str, frame: &FrameId) -> Result<Option<FrameRecord>> {
+fn read_frame(
+    tx: &Transaction<'_>,
+    execution: &str,
+    frame: &FrameId,
+) -> Result<Option<FrameRecord>> {
     let text: Option<String> = tx
         .query_row(
             "SELECT record FROM frames WHERE execution = ?1 AND frame = ?2",
@@ -224,7 +226,12 @@ fn history_cursor(frame: &str, version: i64) -> String {
 }
 
 fn parse_history_cursor(cursor: &str) -> Result<(String, i64)> {
-    let bad = || Error::corrupt(format!("history cursor {cursor:?}"), "not a cursor this store made");
+    let bad = || {
+        Error::corrupt(
+            format!("history cursor {cursor:?}"),
+            "not a cursor this store made",
+        )
+    };
     let (version, frame) = cursor.split_once(':').ok_or_else(bad)?;
     Ok((frame.to_owned(), version.parse().map_err(|_| bad())?))
 }

@@ -35,11 +35,19 @@ async fn same_on_both(definition: &Value, input: Value) -> (ExecutionStatus, Opt
     assert_eq!(got, want, "execution headers differ");
     let want_history = memory.history(&expected.execution_arn).await.unwrap();
     let got_history = sqlite.history(&started.execution_arn).await.unwrap();
-    assert_eq!(got_history.len(), want_history.len(), "history lengths differ");
+    assert_eq!(
+        got_history.len(),
+        want_history.len(),
+        "history lengths differ"
+    );
     for (got, want) in got_history.iter().zip(&want_history) {
         assert_eq!(got, want, "history events differ");
     }
-    assert_eq!(sqlite.queue().len().await.unwrap(), 0, "messages left behind");
+    assert_eq!(
+        sqlite.queue().len().await.unwrap(),
+        0,
+        "messages left behind"
+    );
     (got.status, got.output)
 }
 
@@ -104,10 +112,16 @@ async fn a_map_with_max_concurrency_keeps_item_order() {
         "ItemProcessor": {"StartAt": "W", "States": {
             "W": {"Type": "Wait", "SecondsPath": "$.s", "Next": "P"},
             "P": {"Type": "Pass", "Parameters": {"v.$": "States.MathAdd($.s, 100)"}, "End": true}}}}}});
-    let items: Vec<Value> = [5, 1, 4, 2, 3, 1, 2].iter().map(|s| json!({"s": s})).collect();
+    let items: Vec<Value> = [5, 1, 4, 2, 3, 1, 2]
+        .iter()
+        .map(|s| json!({"s": s}))
+        .collect();
     let (status, output) = same_on_both(&definition, Value::Array(items)).await;
     assert_eq!(status, ExecutionStatus::Succeeded);
-    let expected: Vec<Value> = [105, 101, 104, 102, 103, 101, 102].iter().map(|v| json!({"v": v})).collect();
+    let expected: Vec<Value> = [105, 101, 104, 102, 103, 101, 102]
+        .iter()
+        .map(|v| json!({"v": v}))
+        .collect();
     assert_eq!(output, Some(Value::Array(expected)));
 }
 
@@ -157,13 +171,24 @@ async fn stop_mid_flight_ends_every_frame() {
     let definition = json!({"StartAt": "M", "States": {"M": {"Type": "Map", "End": true,
         "ItemProcessor": {"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 100, "End": true}}}}}});
     let started = engine
-        .start(StartRequest::new("sm", &definition.to_string(), json!([1, 2, 3])))
+        .start(StartRequest::new(
+            "sm",
+            &definition.to_string(),
+            json!([1, 2, 3]),
+        ))
         .await
         .unwrap();
     // Let the iterations start and park in their Waits.
     let queue = engine.queue();
-    for delivery in queue.receive(3, std::time::Duration::from_secs(30)).await.unwrap() {
-        let handled = engine.handle(delivery.message, delivery.receive_count).await.unwrap();
+    for delivery in queue
+        .receive(3, std::time::Duration::from_secs(30))
+        .await
+        .unwrap()
+    {
+        let handled = engine
+            .handle(delivery.message, delivery.receive_count)
+            .await
+            .unwrap();
         assert!(matches!(handled, Handled::Advanced { .. }), "{handled:?}");
         queue.ack(delivery.id).await.unwrap();
     }
@@ -175,11 +200,16 @@ async fn stop_mid_flight_ends_every_frame() {
     let handled = drain(&engine).await;
     assert!(!handled.is_empty());
     assert!(
-        handled.iter().all(|h| matches!(h, Handled::Ignored(_) | Handled::Delayed)),
+        handled
+            .iter()
+            .all(|h| matches!(h, Handled::Ignored(_) | Handled::Delayed)),
         "{handled:?}"
     );
     let history = engine.history(&started.execution_arn).await.unwrap();
     assert_eq!(history.last().unwrap()["type"], "ExecutionAborted");
-    let again = engine.stop(&started.execution_arn, None, None).await.unwrap();
+    let again = engine
+        .stop(&started.execution_arn, None, None)
+        .await
+        .unwrap();
     assert_eq!(again.stop_time, stopped.stop_time);
 }

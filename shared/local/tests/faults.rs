@@ -32,11 +32,23 @@ async fn start(engine: &SqliteEngine) -> String {
         .execution_arn
 }
 
-/// Deletes every queued message newer than `id`: what a crash right after the store
-/// commit, before the queue insert, would have left.
+/// The newest message id so far (ids only grow).
+fn last_message_id(db: &TempDb) -> i64 {
+    let conn = rusqlite::Connection::open(db.path()).unwrap();
+    conn.query_row(
+        "SELECT COALESCE(MAX(seq), 0) FROM sqlite_sequence WHERE name = 'messages'",
+        [],
+        |r| r.get(0),
+    )
+    .unwrap()
+}
+
+/// Deletes the messages sent after `id`: what a crash right after the store commit,
+/// before the queue insert, would have left.
 fn forget_sends_after(db: &TempDb, id: i64) -> usize {
     let conn = rusqlite::Connection::open(db.path()).unwrap();
-    conn.execute("DELETE FROM messages WHERE id > ?1", [id]).unwrap()
+    conn.execute("DELETE FROM messages WHERE id > ?1", [id])
+        .unwrap()
 }
 
 fn transition_events(history: &[Value]) -> Vec<(String, String)> {
@@ -48,7 +60,10 @@ fn transition_events(history: &[Value]) -> Vec<(String, String)> {
                 .and_then(|o| o.values().find_map(|v| v.get("name")))
                 .and_then(Value::as_str)
                 .unwrap_or_default();
-            (e["type"].as_str().unwrap_or_default().to_owned(), name.to_owned())
+            (
+                e["type"].as_str().unwrap_or_default().to_owned(),
+                name.to_owned(),
+            )
         })
         .collect();
     events.sort();
@@ -77,7 +92,7 @@ async fn crash_between_commit_and_send_at_every_message() {
         let queue = engine.queue();
         let mut handled = Vec::new();
         let mut crashed = false;
-        for step in 0.. {
+        loop {
             let Some(delivery) = queue.receive(1, VISIBILITY).await.unwrap().pop() else {
                 match queue.next_visible_at().await.unwrap() {
                     Some(at) => {
@@ -88,10 +103,16 @@ async fn crash_between_commit_and_send_at_every_message() {
                 }
             };
             let id = delivery.id;
-            handled.push(engine.handle(delivery.message, delivery.receive_count).await.unwrap());
-            if step == crash_at {
+            let sent_before = last_message_id(&db);
+            handled.push(
+                engine
+                    .handle(delivery.message, delivery.receive_count)
+                    .await
+                    .unwrap(),
+            );
+            if handled.len() == crash_at + 1 {
                 crashed = true;
-                forget_sends_after(&db, id);
+                forget_sends_after(&db, sent_before);
                 continue; // no ack: the worker died
             }
             queue.ack(id).await.unwrap();
@@ -101,12 +122,22 @@ async fn crash_between_commit_and_send_at_every_message() {
         }
         crash_points += 1;
         let record = engine.describe(&arn).await.unwrap();
-        assert_eq!(record.status, ExecutionStatus::Succeeded, "crash at {crash_at}");
+        assert_eq!(
+            record.status,
+            ExecutionStatus::Succeeded,
+            "crash at {crash_at}"
+        );
         assert_eq!(record.output, Some(expected()), "crash at {crash_at}");
         let history = engine.history(&arn).await.unwrap();
-        assert_eq!(transition_events(&history), reference, "crash at {crash_at}");
+        assert_eq!(
+            transition_events(&history),
+            reference,
+            "crash at {crash_at}"
+        );
         assert!(
-            handled.iter().any(|h| matches!(h, Handled::Resent | Handled::Ignored(_))),
+            handled
+                .iter()
+                .any(|h| matches!(h, Handled::Resent | Handled::Ignored(_))),
             "crash at {crash_at}: the redelivery was not recognised: {handled:?}"
         );
     }
@@ -135,7 +166,10 @@ async fn every_message_redelivered_after_its_visibility_timeout() {
             }
         };
         counts.push(delivery.receive_count);
-        engine.handle(delivery.message, delivery.receive_count).await.unwrap();
+        engine
+            .handle(delivery.message, delivery.receive_count)
+            .await
+            .unwrap();
         if delivery.receive_count > 1 {
             queue.ack(delivery.id).await.unwrap();
         }

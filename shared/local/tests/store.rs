@@ -11,7 +11,7 @@ use stepwise_engine::store::{ChildOutcome, Commit, Created, LoadRequest, Store, 
 use stepwise_engine::{
     ChildResult, ExecutionStatus, FrameId, FrameRecord, HistoryItem, JoinKey, StartRequest,
 };
-use stepwise_local::{SqliteStore, SqliteQueue};
+use stepwise_local::{SqliteQueue, SqliteStore};
 use support::{sqlite_engine, ManualClock, SqliteEngine, TempDb, T0};
 
 struct Parked {
@@ -30,17 +30,28 @@ async fn parked() -> Parked {
     let definition = json!({"StartAt": "M", "States": {"M": {"Type": "Map", "End": true,
         "ItemProcessor": {"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 100, "End": true}}}}}});
     let arn = engine
-        .start(StartRequest::new("sm", &definition.to_string(), json!([1, 2])))
+        .start(StartRequest::new(
+            "sm",
+            &definition.to_string(),
+            json!([1, 2]),
+        ))
         .await
         .unwrap()
         .execution_arn;
     loop {
-        let batch = engine.queue().receive(10, Duration::from_secs(30)).await.unwrap();
+        let batch = engine
+            .queue()
+            .receive(10, Duration::from_secs(30))
+            .await
+            .unwrap();
         if batch.is_empty() {
             break;
         }
         for delivery in batch {
-            engine.handle(delivery.message, delivery.receive_count).await.unwrap();
+            engine
+                .handle(delivery.message, delivery.receive_count)
+                .await
+                .unwrap();
             engine.queue().ack(delivery.id).await.unwrap();
         }
     }
@@ -49,7 +60,14 @@ async fn parked() -> Parked {
     let root = frames.iter().find(|f| f.id.is_root()).unwrap().clone();
     let child = frames.iter().find(|f| !f.id.is_root()).unwrap().clone();
     let join = child.parent.as_ref().unwrap().join.clone();
-    Parked { db, engine, arn, root, child, join }
+    Parked {
+        db,
+        engine,
+        arn,
+        root,
+        child,
+        join,
+    }
 }
 
 fn next_version(frame: &FrameRecord, marker: &str) -> Commit {
@@ -89,7 +107,10 @@ async fn snapshot(p: &Parked) -> (Vec<FrameRecord>, Vec<serde_json::Value>, Stri
     (
         store.frames(&p.arn).await.unwrap(),
         p.engine.history(&p.arn).await.unwrap(),
-        format!("{join:?} {results:?} {:?}", store.execution(&p.arn).await.unwrap()),
+        format!(
+            "{join:?} {results:?} {:?}",
+            store.execution(&p.arn).await.unwrap()
+        ),
     )
 }
 
@@ -111,7 +132,13 @@ async fn two_commits_at_the_same_version_one_wins() {
     let mut outcomes = [wa.unwrap(), wb.unwrap()];
     outcomes.sort_by_key(|w| *w == Written::Conflict);
     assert_eq!(outcomes, [Written::Done, Written::Conflict]);
-    let stored = p.engine.store().frame(&p.arn, &FrameId::root()).await.unwrap().unwrap();
+    let stored = p
+        .engine
+        .store()
+        .frame(&p.arn, &FrameId::root())
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(stored.version, p.root.version + 1);
     let winner = stored.cause.unwrap();
     // Only the winner's history item exists, and it is the winner's.
@@ -146,8 +173,15 @@ async fn a_failed_version_check_writes_nothing() {
         },
         items: 1,
     });
-    assert_eq!(p.engine.store().commit(stale.clone()).await.unwrap(), Written::Conflict);
-    assert_eq!(snapshot(&p).await, before, "a conflicting commit changed the store");
+    assert_eq!(
+        p.engine.store().commit(stale.clone()).await.unwrap(),
+        Written::Conflict
+    );
+    assert_eq!(
+        snapshot(&p).await,
+        before,
+        "a conflicting commit changed the store"
+    );
 
     // The same commit at the right version applies every part of it.
     stale.expected_version = p.child.version;
@@ -167,7 +201,12 @@ async fn a_failed_version_check_writes_nothing() {
     let join = loaded.joins[0].clone().unwrap();
     assert_eq!((join.succeeded, join.failed, join.closed), (1, 0, true));
     assert_eq!(loaded.frame.unwrap().version, p.child.version + 1);
-    let results = p.engine.store().child_results(&p.arn, &p.join).await.unwrap();
+    let results = p
+        .engine
+        .store()
+        .child_results(&p.arn, &p.join)
+        .await
+        .unwrap();
     assert_eq!(results.len(), 1);
     assert_eq!(results[0].outcome, Outcome::Succeeded(json!("x")));
 }
@@ -180,7 +219,10 @@ async fn finishing_an_ended_execution_is_a_conflict() {
     let mut commit = next_version(&p.root, "late");
     commit.execution.clone_from(&p.arn);
     commit.finish = Some(stopped.ended(ExecutionStatus::Succeeded, None, T0));
-    assert_eq!(p.engine.store().commit(commit).await.unwrap(), Written::Conflict);
+    assert_eq!(
+        p.engine.store().commit(commit).await.unwrap(),
+        Written::Conflict
+    );
     assert_eq!(snapshot(&p).await, before);
     // And `end` on an ended execution too.
     let history = HistoryItem {
@@ -189,7 +231,11 @@ async fn finishing_an_ended_execution_is_a_conflict() {
         events: vec![json!({"marker": "end"})],
     };
     assert_eq!(
-        p.engine.store().end(stopped.clone(), history).await.unwrap(),
+        p.engine
+            .store()
+            .end(stopped.clone(), history)
+            .await
+            .unwrap(),
         Written::Conflict
     );
     assert_eq!(snapshot(&p).await, before);
@@ -209,7 +255,10 @@ async fn create_open_join_and_claim_join_write_only_once() {
             ..next_version(&p.root, "again")
         },
     };
-    assert_eq!(store.create(creation).await.unwrap(), Created::Exists(Box::new(header)));
+    assert_eq!(
+        store.create(creation).await.unwrap(),
+        Created::Exists(Box::new(header))
+    );
 
     // A retried fan-out leaves the join and the children as they are.
     let before = snapshot(&p).await;
@@ -229,25 +278,43 @@ async fn create_open_join_and_claim_join_write_only_once() {
     store.open_join(&p.arn, join, vec![child]).await.unwrap();
     assert_eq!(snapshot(&p).await, before);
 
-    assert_eq!(store.claim_join(&p.arn, &p.join, "m1").await.unwrap(), Written::Done);
-    assert_eq!(store.claim_join(&p.arn, &p.join, "m1").await.unwrap(), Written::Done);
-    assert_eq!(store.claim_join(&p.arn, &p.join, "m2").await.unwrap(), Written::Conflict);
+    assert_eq!(
+        store.claim_join(&p.arn, &p.join, "m1").await.unwrap(),
+        Written::Done
+    );
+    assert_eq!(
+        store.claim_join(&p.arn, &p.join, "m1").await.unwrap(),
+        Written::Done
+    );
+    assert_eq!(
+        store.claim_join(&p.arn, &p.join, "m2").await.unwrap(),
+        Written::Conflict
+    );
     let missing = JoinKey {
         parent: FrameId::root(),
         version: 1234,
     };
-    assert_eq!(store.claim_join(&p.arn, &missing, "m1").await.unwrap(), Written::Conflict);
+    assert_eq!(
+        store.claim_join(&p.arn, &missing, "m1").await.unwrap(),
+        Written::Conflict
+    );
 }
 
 #[tokio::test]
 async fn everything_is_there_after_reopening_the_file() {
     let p = parked().await;
     let before = snapshot(&p).await;
-    let Parked { db, engine, arn, .. } = p;
+    let Parked {
+        db, engine, arn, ..
+    } = p;
     drop(engine);
     let store = SqliteStore::open(db.path(), support::options()).unwrap();
     let queue = SqliteQueue::open(db.path(), support::options(), ManualClock::at(T0)).unwrap();
     assert_eq!(store.frames(&arn).await.unwrap(), before.0);
     assert!(store.execution(&arn).await.unwrap().unwrap().is_running());
-    assert_eq!(queue.len().await.unwrap(), 2, "the two iterations' Wait timers");
+    assert_eq!(
+        queue.len().await.unwrap(),
+        2,
+        "the two iterations' Wait timers"
+    );
 }
