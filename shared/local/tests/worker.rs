@@ -13,7 +13,13 @@ use tokio::sync::watch;
 
 fn engine(db: &TempDb) -> Arc<LocalEngine> {
     let (store, queue) = stepwise_local::open(db.path(), support::options(), SystemClock).unwrap();
-    Arc::new(Engine::with(store, queue, NoTasks, SystemClock, Config::local()))
+    Arc::new(Engine::with(
+        store,
+        queue,
+        NoTasks,
+        SystemClock,
+        Config::local(),
+    ))
 }
 
 fn quick() -> WorkerOptions {
@@ -45,22 +51,35 @@ async fn a_worker_runs_many_executions_to_their_end() {
     let mut arns = Vec::new();
     for i in 0..20 {
         let started = engine
-            .start(StartRequest::new("sm", &definition, json!([i, i + 1, i + 2])).named(&format!("e{i}")))
+            .start(
+                StartRequest::new("sm", &definition, json!([i, i + 1, i + 2]))
+                    .named(&format!("e{i}")),
+            )
             .await
             .unwrap();
         arns.push(started.execution_arn);
     }
     let began = Instant::now();
     for arn in &arns {
-        let record = run_to_completion(Arc::clone(&engine), arn, quick()).await.unwrap();
+        let record = run_to_completion(Arc::clone(&engine), arn, quick())
+            .await
+            .unwrap();
         assert_eq!(record.status, ExecutionStatus::Succeeded);
     }
     // Every Wait is one second long: the worker slept until they were due, not longer.
-    assert!(began.elapsed() < Duration::from_secs(5), "{:?}", began.elapsed());
+    assert!(
+        began.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        began.elapsed()
+    );
     for (i, arn) in arns.iter().enumerate() {
         let record = engine.describe(arn).await.unwrap();
         let i = i as i64;
-        assert_eq!(record.output, Some(json!([{"n": i + 1}, {"n": i + 2}, {"n": i + 3}])), "{arn}");
+        assert_eq!(
+            record.output,
+            Some(json!([{"n": i + 1}, {"n": i + 2}, {"n": i + 3}])),
+            "{arn}"
+        );
     }
 }
 
@@ -68,7 +87,8 @@ async fn a_worker_runs_many_executions_to_their_end() {
 async fn a_poison_message_is_dead_lettered_once() {
     let db = TempDb::new("worker-poison");
     let engine = engine(&db);
-    let definition = json!({"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 1, "End": true}}});
+    let definition =
+        json!({"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 1, "End": true}}});
     let arn = engine
         .start(StartRequest::new("sm", &definition.to_string(), json!({})))
         .await
@@ -77,7 +97,10 @@ async fn a_poison_message_is_dead_lettered_once() {
     // A frame that no longer parses: `Corrupt` is not worth retrying.
     let conn = rusqlite::Connection::open(db.path()).unwrap();
     let corrupted = conn
-        .execute("UPDATE frames SET record = '{\"broken\": true}' WHERE execution = ?1", [&arn])
+        .execute(
+            "UPDATE frames SET record = '{\"broken\": true}' WHERE execution = ?1",
+            [&arn],
+        )
         .unwrap();
     assert_eq!(corrupted, 1);
     let worker = Worker::new(Arc::clone(&engine), quick());
@@ -117,7 +140,8 @@ async fn an_idle_worker_stops_at_once_and_wakes_for_a_new_message() {
         async move { worker.run(shutdown).await }
     });
     tokio::time::sleep(Duration::from_millis(50)).await;
-    let definition = json!({"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 1, "End": true}}});
+    let definition =
+        json!({"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 1, "End": true}}});
     let arn = engine
         .start(StartRequest::new("sm", &definition.to_string(), json!({})))
         .await
@@ -130,6 +154,10 @@ async fn an_idle_worker_stops_at_once_and_wakes_for_a_new_message() {
     let asked = Instant::now();
     stop.send(true).unwrap();
     running.await.unwrap().unwrap();
-    assert!(asked.elapsed() < Duration::from_millis(500), "{:?}", asked.elapsed());
+    assert!(
+        asked.elapsed() < Duration::from_millis(500),
+        "{:?}",
+        asked.elapsed()
+    );
     assert!(worker.stats().handled() >= 1);
 }
