@@ -174,6 +174,9 @@ fn report(workload: &str, backend: &str, run: &Run, baseline: &Run) {
     );
 }
 
+/// A name and the (definition, input) it runs.
+type Workload = (&'static str, fn() -> (String, Value));
+
 /// Runs of each case; the median is reported (the first run also warms caches).
 const SAMPLES: usize = 3;
 
@@ -184,7 +187,7 @@ fn median(mut runs: Vec<Run>) -> Run {
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() -> Result<()> {
-    let workloads: [(&str, fn() -> (String, Value)); 2] = [
+    let workloads: [Workload; 2] = [
         ("pass/choice loop", || choice_loop(50_000)),
         ("wait loop", || wait_loop(1_000)),
     ];

@@ -17,7 +17,6 @@ use tokio::sync::{watch, Notify};
 use tokio::task::JoinSet;
 use tracing::{debug, warn};
 
-use crate::error::Result;
 use crate::queue::{Delivery, SqliteQueue};
 use crate::store::SqliteStore;
 
@@ -115,7 +114,7 @@ where
     /// Runs until `shutdown` turns `true` (or its sender is dropped), then waits for the
     /// messages in hand to finish. The clock must be real time: idle sleeps are
     /// computed from it.
-    pub async fn run(&self, mut shutdown: watch::Receiver<bool>) -> Result<()> {
+    pub async fn run(&self, mut shutdown: watch::Receiver<bool>) {
         let queue = self.engine.queue();
         let sent = queue.sent();
         let mut in_flight = JoinSet::new();
@@ -150,7 +149,6 @@ where
             }
         }
         while in_flight.join_next().await.is_some() {}
-        Ok(())
     }
 
     /// How long until the next queued message is visible, at most `idle_poll`.
@@ -237,8 +235,8 @@ where
         let _ = tokio::time::timeout(worker.options.idle_poll, progressed).await;
     };
     let _ = stop.send(true);
-    if let Ok(Err(error)) = running.await {
-        warn!(%error, "worker ended with an error");
+    if let Err(error) = running.await {
+        warn!(%error, "the worker task failed");
     }
     Ok(record)
 }

@@ -52,7 +52,7 @@ fn options() -> Options {
 }
 
 fn engine(path: &Path) -> Arc<stepwise_local::LocalEngine> {
-    let (store, queue) = stepwise_local::open(path, options(), SystemClock).unwrap();
+    let (store, queue) = stepwise_local::open(path, options(), SystemClock).expect("engine");
     Arc::new(Engine::with(
         store,
         queue,
@@ -67,7 +67,13 @@ async fn start_all(engine: &stepwise_local::LocalEngine) -> Vec<String> {
     for i in 0..EXECUTIONS {
         let request = StartRequest::new("crash", &definition(), input(i)).named(&format!("c{i}"));
         // Idempotent by name: a restarted child finds its executions.
-        arns.push(engine.start(request).await.unwrap().execution_arn);
+        arns.push(
+            engine
+                .start(request)
+                .await
+                .expect("start_all")
+                .execution_arn,
+        );
     }
     arns
 }
@@ -93,37 +99,37 @@ fn crash_child() {
             visibility: Duration::from_secs(2),
             ..WorkerOptions::default()
         };
-        Worker::new(engine, options).run(shutdown).await.unwrap();
+        Worker::new(engine, options).run(shutdown).await;
     });
 }
 
 fn count(path: &Path, sql: &str) -> i64 {
-    let conn = rusqlite::Connection::open(path).unwrap();
-    conn.busy_timeout(Duration::from_secs(5)).unwrap();
-    conn.query_row(sql, [], |r| r.get(0)).unwrap()
+    let conn = rusqlite::Connection::open(path).expect("count");
+    conn.busy_timeout(Duration::from_secs(5)).expect("count");
+    conn.query_row(sql, [], |r| r.get(0)).expect("count")
 }
 
 /// Runs the child until the database holds `history_rows` history items, then kills it
 /// with SIGKILL; returns how many executions were still running at the kill.
 fn run_child_until(path: &Path, history_rows: i64) -> i64 {
-    let mut child = Command::new(std::env::current_exe().unwrap())
+    let mut child = Command::new(std::env::current_exe().expect("run_child_until"))
         .args(["--exact", "crash_child", "--ignored", "--test-threads=1"])
         .env(CHILD_DB, path)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
-        .unwrap();
+        .expect("run_child_until");
     let deadline = Instant::now() + Duration::from_secs(60);
     while count(path, "SELECT COUNT(*) FROM history") < history_rows {
         assert!(Instant::now() < deadline, "the child made no progress");
         assert!(
-            child.try_wait().unwrap().is_none(),
+            child.try_wait().expect("run_child_until").is_none(),
             "the child exited by itself"
         );
         std::thread::sleep(Duration::from_millis(20));
     }
-    child.kill().unwrap(); // SIGKILL
-    child.wait().unwrap();
+    child.kill().expect("run_child_until"); // SIGKILL
+    child.wait().expect("run_child_until");
     count(path, "SELECT COUNT(*) FROM executions WHERE running = 1")
 }
 

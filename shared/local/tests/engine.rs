@@ -30,11 +30,23 @@ async fn same_on_both(definition: &Value, input: Value) -> (ExecutionStatus, Opt
     let handled = drain(&sqlite).await;
     assert_eq!(handled, memory_handled, "messages were handled differently");
     assert_eq!(started.execution_arn, expected.execution_arn);
-    let want = memory.describe(&expected.execution_arn).await.unwrap();
-    let got = sqlite.describe(&started.execution_arn).await.unwrap();
+    let want = memory
+        .describe(&expected.execution_arn)
+        .await
+        .expect("same_on_both");
+    let got = sqlite
+        .describe(&started.execution_arn)
+        .await
+        .expect("same_on_both");
     assert_eq!(got, want, "execution headers differ");
-    let want_history = memory.history(&expected.execution_arn).await.unwrap();
-    let got_history = sqlite.history(&started.execution_arn).await.unwrap();
+    let want_history = memory
+        .history(&expected.execution_arn)
+        .await
+        .expect("same_on_both");
+    let got_history = sqlite
+        .history(&started.execution_arn)
+        .await
+        .expect("same_on_both");
     assert_eq!(
         got_history.len(),
         want_history.len(),
@@ -44,7 +56,7 @@ async fn same_on_both(definition: &Value, input: Value) -> (ExecutionStatus, Opt
         assert_eq!(got, want, "history events differ");
     }
     assert_eq!(
-        sqlite.queue().len().await.unwrap(),
+        sqlite.queue().len().await.expect("same_on_both"),
         0,
         "messages left behind"
     );

@@ -28,27 +28,27 @@ async fn start(engine: &SqliteEngine) -> String {
     engine
         .start(StartRequest::new("sm", &workflow(), json!({"in": 1})))
         .await
-        .unwrap()
+        .expect("start")
         .execution_arn
 }
 
 /// The newest message id so far (ids only grow).
 fn last_message_id(db: &TempDb) -> i64 {
-    let conn = rusqlite::Connection::open(db.path()).unwrap();
+    let conn = rusqlite::Connection::open(db.path()).expect("last_message_id");
     conn.query_row(
         "SELECT COALESCE(MAX(seq), 0) FROM sqlite_sequence WHERE name = 'messages'",
         [],
         |r| r.get(0),
     )
-    .unwrap()
+    .expect("last_message_id")
 }
 
 /// Deletes the messages sent after `id`: what a crash right after the store commit,
 /// before the queue insert, would have left.
 fn forget_sends_after(db: &TempDb, id: i64) -> usize {
-    let conn = rusqlite::Connection::open(db.path()).unwrap();
+    let conn = rusqlite::Connection::open(db.path()).expect("forget_sends_after");
     conn.execute("DELETE FROM messages WHERE id > ?1", [id])
-        .unwrap()
+        .expect("forget_sends_after")
 }
 
 fn transition_events(history: &[Value]) -> Vec<(String, String)> {
@@ -75,7 +75,7 @@ async fn reference_history() -> Vec<Value> {
     let engine = sqlite_engine(&db, T0);
     let arn = start(&engine).await;
     drain(&engine).await;
-    engine.history(&arn).await.unwrap()
+    engine.history(&arn).await.expect("reference_history")
 }
 
 /// The dual write: the commit landed, the messages it promised did not. The message

@@ -36,14 +36,14 @@ async fn parked() -> Parked {
             json!([1, 2]),
         ))
         .await
-        .unwrap()
+        .expect("parked")
         .execution_arn;
     loop {
         let batch = engine
             .queue()
             .receive(10, Duration::from_secs(30))
             .await
-            .unwrap();
+            .expect("parked");
         if batch.is_empty() {
             break;
         }
@@ -51,15 +51,23 @@ async fn parked() -> Parked {
             engine
                 .handle(delivery.message, delivery.receive_count)
                 .await
-                .unwrap();
-            engine.queue().ack(delivery.id).await.unwrap();
+                .expect("parked");
+            engine.queue().ack(delivery.id).await.expect("parked");
         }
     }
-    let frames = engine.store().frames(&arn).await.unwrap();
+    let frames = engine.store().frames(&arn).await.expect("parked");
     assert_eq!(frames.len(), 3, "the root and two iterations");
-    let root = frames.iter().find(|f| f.id.is_root()).unwrap().clone();
-    let child = frames.iter().find(|f| !f.id.is_root()).unwrap().clone();
-    let join = child.parent.as_ref().unwrap().join.clone();
+    let root = frames
+        .iter()
+        .find(|f| f.id.is_root())
+        .expect("parked")
+        .clone();
+    let child = frames
+        .iter()
+        .find(|f| !f.id.is_root())
+        .expect("parked")
+        .clone();
+    let join = child.parent.as_ref().expect("parked").join.clone();
     Parked {
         db,
         engine,
@@ -101,15 +109,18 @@ async fn snapshot(p: &Parked) -> (Vec<FrameRecord>, Vec<serde_json::Value>, Stri
             with_frame: false,
         })
         .await
-        .unwrap()
+        .expect("snapshot")
         .joins;
-    let results = store.child_results(&p.arn, &p.join).await.unwrap();
+    let results = store
+        .child_results(&p.arn, &p.join)
+        .await
+        .expect("snapshot");
     (
-        store.frames(&p.arn).await.unwrap(),
-        p.engine.history(&p.arn).await.unwrap(),
+        store.frames(&p.arn).await.expect("snapshot"),
+        p.engine.history(&p.arn).await.expect("snapshot"),
         format!(
             "{join:?} {results:?} {:?}",
-            store.execution(&p.arn).await.unwrap()
+            store.execution(&p.arn).await.expect("snapshot")
         ),
     )
 }

@@ -12,7 +12,8 @@ use support::TempDb;
 use tokio::sync::watch;
 
 fn engine(db: &TempDb) -> Arc<LocalEngine> {
-    let (store, queue) = stepwise_local::open(db.path(), support::options(), SystemClock).unwrap();
+    let (store, queue) =
+        stepwise_local::open(db.path(), support::options(), SystemClock).expect("engine");
     Arc::new(Engine::with(
         store,
         queue,
@@ -114,7 +115,7 @@ async fn a_poison_message_is_dead_lettered_once() {
     })
     .await;
     stop.send(true).unwrap();
-    running.await.unwrap().unwrap();
+    running.await.unwrap();
     let dead = engine.queue().dead_letters().await.unwrap();
     assert_eq!(dead.len(), 1);
     assert_eq!(dead[0].receive_count, 1);
@@ -153,7 +154,7 @@ async fn an_idle_worker_stops_at_once_and_wakes_for_a_new_message() {
     .await;
     let asked = Instant::now();
     stop.send(true).unwrap();
-    running.await.unwrap().unwrap();
+    running.await.unwrap();
     assert!(
         asked.elapsed() < Duration::from_millis(500),
         "{:?}",
