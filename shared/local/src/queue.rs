@@ -415,8 +415,16 @@ mod tests {
         let f = fixture("concurrent");
         let batch: Vec<Outgoing> = (0..200).map(|v| message(v, 0)).collect();
         f.queue.send(batch).await.unwrap();
-        let receivers = (0..4).map(|_| {
-            let queue = f.queue.clone();
+        // A second handle opened on the same file has its own writer connection, as
+        // another process would: SQLite's file lock and the busy timeout order them.
+        let other =
+            SqliteQueue::open(f.dir.join("q.db"), Options::default(), f.clock.clone()).unwrap();
+        let receivers = (0..4).map(|i| {
+            let queue = if i % 2 == 0 {
+                f.queue.clone()
+            } else {
+                other.clone()
+            };
             tokio::spawn(async move {
                 let mut ids = Vec::new();
                 loop {

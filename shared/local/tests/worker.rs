@@ -2,11 +2,16 @@
 
 mod support;
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use serde_json::json;
-use stepwise_engine::{Config, Engine, ExecutionStatus, NoTasks, StartRequest, SystemClock};
+use serde_json::{json, Value};
+use stepwise_core::failure::Failure;
+use stepwise_core::interp::TaskRequest;
+use stepwise_engine::{
+    Config, Engine, ExecutionStatus, NoTasks, StartRequest, SystemClock, TaskInvoker,
+};
 use stepwise_local::{run_to_completion, LocalEngine, Worker, WorkerOptions};
 use support::TempDb;
 use tokio::sync::watch;
@@ -161,4 +166,61 @@ async fn an_idle_worker_stops_at_once_and_wakes_for_a_new_message() {
         asked.elapsed()
     );
     assert!(worker.stats().handled() >= 1);
+}
+
+/// How many tasks run at once, and the most that ever did.
+#[derive(Debug, Default)]
+struct InFlight {
+    running: AtomicUsize,
+    most: AtomicUsize,
+}
+
+/// A task that takes 100 ms and counts how many run at once.
+#[derive(Debug, Clone, Default)]
+struct SlowTask(Arc<InFlight>);
+
+impl TaskInvoker for SlowTask {
+    async fn invoke(&self, _execution: &str, request: &TaskRequest) -> Result<Value, Failure> {
+        let counts = &self.0;
+        let now = counts.running.fetch_add(1, Ordering::SeqCst) + 1;
+        counts.most.fetch_max(now, Ordering::SeqCst);
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        counts.running.fetch_sub(1, Ordering::SeqCst);
+        Ok(json!({"done": request.parameters}))
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrency_is_bounded_by_the_worker() {
+    let db = TempDb::new("worker-bounded");
+    let tasks = SlowTask::default();
+    let (store, queue) =
+        stepwise_local::open(db.path(), support::options(), SystemClock).expect("open");
+    let engine = Arc::new(Engine::with(
+        store,
+        queue,
+        tasks.clone(),
+        SystemClock,
+        Config::local(),
+    ));
+    let definition = json!({"StartAt": "T", "States": {"T": {"Type": "Task",
+        "Resource": "arn:aws:lambda:us-east-1:000000000000:function:slow", "End": true}}})
+    .to_string();
+    let mut arns = Vec::new();
+    for i in 0..8 {
+        let request = StartRequest::new("sm", &definition, json!(i)).named(&format!("t{i}"));
+        arns.push(engine.start(request).await.unwrap().execution_arn);
+    }
+    let options = WorkerOptions {
+        concurrency: 3,
+        ..WorkerOptions::default()
+    };
+    for (i, arn) in arns.iter().enumerate() {
+        let record = run_to_completion(Arc::clone(&engine), arn, options.clone())
+            .await
+            .unwrap();
+        assert_eq!(record.output, Some(json!({"done": i})));
+    }
+    // Eight 100 ms tasks: several ran together, never more than three.
+    assert_eq!(tasks.0.most.load(Ordering::SeqCst), 3);
 }
