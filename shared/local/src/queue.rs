@@ -164,6 +164,25 @@ impl<C: Clock> SqliteQueue<C> {
         Ok(())
     }
 
+    /// Keeps a delivery hidden for `visibility` more from now (SQS's
+    /// `ChangeMessageVisibility`): a handler that is still working is not raced by a
+    /// redelivery of its own message.
+    pub async fn extend(&self, id: i64, visibility: Duration) -> Result<()> {
+        let at = self
+            .clock
+            .now()
+            .saturating_add(visibility.as_millis() as i64);
+        self.db
+            .write(move |tx| {
+                tx.execute(
+                    "UPDATE messages SET visible_at = ?2 WHERE id = ?1",
+                    params![id, at],
+                )?;
+                Ok(())
+            })
+            .await
+    }
+
     /// Moves a message that can never succeed to the dead letters now.
     pub async fn dead_letter(&self, id: i64, reason: &str) -> Result<()> {
         let (now, reason) = (self.clock.now(), reason.to_owned());

@@ -30,7 +30,8 @@ pub struct WorkerOptions {
     /// Messages handled at once.
     pub concurrency: usize,
     /// How long a received message stays hidden; a worker killed mid-message loses it
-    /// for this long, then it is delivered again.
+    /// for this long, then it is delivered again. A live handler extends it every half
+    /// period, however long its task takes.
     pub visibility: Duration,
     /// The longest idle sleep (another process may have queued a message).
     pub idle_poll: Duration,
@@ -121,6 +122,7 @@ where
         while !*shutdown.borrow() {
             while in_flight.try_join_next().is_some() {}
             let free = self.options.concurrency - in_flight.len();
+            let mut failed = false;
             if free > 0 {
                 match queue.receive(free, self.options.visibility).await {
                     Ok(batch) if !batch.is_empty() => {
@@ -130,10 +132,15 @@ where
                         continue;
                     }
                     Ok(_) => {}
-                    Err(error) => warn!(%error, "receive failed; backing off"),
+                    Err(error) => {
+                        warn!(%error, "receive failed; backing off");
+                        failed = true;
+                    }
                 }
             }
-            let pause = if free > 0 {
+            // A failed receive waits the whole idle period: retrying a broken database
+            // at once would spin.
+            let pause = if free > 0 && !failed {
                 self.until_next_visible().await
             } else {
                 self.options.idle_poll
@@ -174,7 +181,26 @@ where
             message,
             receive_count,
         } = delivery;
-        let outcome = match self.engine.handle(message, receive_count).await {
+        // While the handler runs (a slow task), push the visibility timeout forward at
+        // half its length, so the message is not delivered to a second handler.
+        let handling = self.engine.handle(message, receive_count);
+        tokio::pin!(handling);
+        let visibility = self.options.visibility;
+        let mut keep_alive = tokio::time::interval_at(
+            tokio::time::Instant::now() + visibility / 2,
+            (visibility / 2).max(Duration::from_millis(10)),
+        );
+        let result = loop {
+            tokio::select! {
+                result = &mut handling => break result,
+                _ = keep_alive.tick() => {
+                    if let Err(error) = queue.extend(id, visibility).await {
+                        warn!(message_id = id, %error, "could not extend the visibility timeout");
+                    }
+                }
+            }
+        };
+        let outcome = match result {
             Ok(handled) => {
                 debug!(message_id = id, ?handled, "handled");
                 self.stats.handled.fetch_add(1, Ordering::Relaxed);

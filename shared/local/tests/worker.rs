@@ -168,44 +168,88 @@ async fn an_idle_worker_stops_at_once_and_wakes_for_a_new_message() {
     assert!(worker.stats().handled() >= 1);
 }
 
-/// How many tasks run at once, and the most that ever did.
+/// How many tasks run at once, the most that ever did, and how many ran in all.
 #[derive(Debug, Default)]
 struct InFlight {
     running: AtomicUsize,
     most: AtomicUsize,
+    calls: AtomicUsize,
+    millis: u64,
 }
 
-/// A task that takes 100 ms and counts how many run at once.
-#[derive(Debug, Clone, Default)]
+/// A task that takes a while and counts how many run at once.
+#[derive(Debug, Clone)]
 struct SlowTask(Arc<InFlight>);
+
+impl SlowTask {
+    fn taking(millis: u64) -> Self {
+        Self(Arc::new(InFlight {
+            millis,
+            ..InFlight::default()
+        }))
+    }
+}
 
 impl TaskInvoker for SlowTask {
     async fn invoke(&self, _execution: &str, request: &TaskRequest) -> Result<Value, Failure> {
         let counts = &self.0;
+        counts.calls.fetch_add(1, Ordering::SeqCst);
         let now = counts.running.fetch_add(1, Ordering::SeqCst) + 1;
         counts.most.fetch_max(now, Ordering::SeqCst);
-        tokio::time::sleep(Duration::from_millis(100)).await;
+        tokio::time::sleep(Duration::from_millis(counts.millis)).await;
         counts.running.fetch_sub(1, Ordering::SeqCst);
         Ok(json!({"done": request.parameters}))
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn concurrency_is_bounded_by_the_worker() {
-    let db = TempDb::new("worker-bounded");
-    let tasks = SlowTask::default();
+fn task_engine(db: &TempDb, tasks: &SlowTask) -> Arc<LocalEngine<SlowTask>> {
     let (store, queue) =
         stepwise_local::open(db.path(), support::options(), SystemClock).expect("open");
-    let engine = Arc::new(Engine::with(
+    Arc::new(Engine::with(
         store,
         queue,
         tasks.clone(),
         SystemClock,
         Config::local(),
-    ));
-    let definition = json!({"StartAt": "T", "States": {"T": {"Type": "Task",
+    ))
+}
+
+fn task_definition() -> String {
+    json!({"StartAt": "T", "States": {"T": {"Type": "Task",
         "Resource": "arn:aws:lambda:us-east-1:000000000000:function:slow", "End": true}}})
-    .to_string();
+    .to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_task_longer_than_the_visibility_timeout_runs_once() {
+    let db = TempDb::new("worker-slow");
+    let tasks = SlowTask::taking(1_500);
+    let engine = task_engine(&db, &tasks);
+    let arn = engine
+        .start(StartRequest::new("sm", &task_definition(), json!("slow")))
+        .await
+        .unwrap()
+        .execution_arn;
+    let options = WorkerOptions {
+        concurrency: 4,
+        visibility: Duration::from_millis(400),
+        ..WorkerOptions::default()
+    };
+    let record = run_to_completion(Arc::clone(&engine), &arn, options)
+        .await
+        .unwrap();
+    assert_eq!(record.output, Some(json!({"done": "slow"})));
+    // Without the keep-alive the message would be delivered again after 400 ms and a
+    // second handler would invoke the task while the first still waits on it.
+    assert_eq!(tasks.0.calls.load(Ordering::SeqCst), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrency_is_bounded_by_the_worker() {
+    let db = TempDb::new("worker-bounded");
+    let tasks = SlowTask::taking(100);
+    let engine = task_engine(&db, &tasks);
+    let definition = task_definition();
     let mut arns = Vec::new();
     for i in 0..8 {
         let request = StartRequest::new("sm", &definition, json!(i)).named(&format!("t{i}"));
