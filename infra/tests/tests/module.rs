@@ -3,6 +3,10 @@
 //! `stepwise_aws::config`, all as `stepwise_aws::names` (itself checked against
 //! `names.json`) says. Evaluated statically with the variables' defaults.
 
+// Helpers called by `#[test]` functions, which clippy's `allow-unwrap-in-tests` does not
+// reach; in them an unwrap is the assertion.
+#![allow(clippy::unwrap_used)]
+
 use std::collections::BTreeSet;
 
 use hcl::{Map, Value};

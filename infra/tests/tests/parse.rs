@@ -1,6 +1,10 @@
 //! Every `.tf` file under `infra/` parses, and the module documents its interface
 //! (Terraform cannot be downloaded here, so this stands in for `terraform validate`).
 
+// Helpers called by `#[test]` functions, which clippy's `allow-unwrap-in-tests` does not
+// reach; in them an unwrap is the assertion.
+#![allow(clippy::unwrap_used)]
+
 use std::path::{Path, PathBuf};
 
 use stepwise_infra_tests::{attribute, repo_root, Module};
