@@ -292,15 +292,34 @@ async fn running_a_bootstrap_twice_changes_nothing() -> anyhow::Result<()> {
     let sqs = aws_sdk_sqs::Client::new(&sdk);
     let prefix = unique("boot-twice");
     let first = bootstrap::create_all(&dynamodb, &sqs, &prefix).await?;
-    let printed = python_bootstrap(&prefix)?;
-    let second = bootstrap::create_all(&dynamodb, &sqs, &prefix).await?;
     let urls: Vec<String> = first
         .queues
         .iter()
         .flat_map(|(_, q)| [q.url.clone(), q.dlq_url.clone()])
         .collect();
+    let snapshot = || async {
+        let mut all = vec![describe_table(&dynamodb, &prefix).await?];
+        for url in &urls {
+            all.push(queue_settings(&sqs, url, &prefix).await?);
+        }
+        anyhow::Ok(all)
+    };
     let result = async {
+        let made = snapshot().await?;
+        // The other bootstrap over the same resources, then this one again.
+        let printed = python_bootstrap(&prefix)?;
+        assert_eq!(
+            snapshot().await?,
+            made,
+            "bootstrap.py changed what Rust made"
+        );
+        let second = bootstrap::create_all(&dynamodb, &sqs, &prefix).await?;
         assert_eq!(first, second);
+        assert_eq!(
+            snapshot().await?,
+            made,
+            "a second create_all changed something"
+        );
         for ((_, var), (_, made)) in QUEUES.iter().zip(&first.queues) {
             assert_eq!(printed.get(*var), Some(&made.url), "{var}");
         }
