@@ -41,6 +41,16 @@ pub fn declare(ctx: &mut Context<'_>) {
         FuncDef::builder().variadic_param(any()).build(merge),
     );
     ctx.declare_func("flatten", FuncDef::builder().param(any()).build(flatten));
+    ctx.declare_func(
+        "contains",
+        FuncDef::builder().params([any(), any()]).build(contains),
+    );
+    ctx.declare_func("keys", FuncDef::builder().param(any()).build(keys));
+    ctx.declare_func("length", FuncDef::builder().param(any()).build(length));
+    ctx.declare_func(
+        "concat",
+        FuncDef::builder().variadic_param(any()).build(concat),
+    );
 }
 
 fn string_arg(args: &FuncArgs, i: usize) -> Result<&str, String> {
@@ -124,6 +134,48 @@ fn flatten(args: FuncArgs) -> Result<Value, String> {
     Ok(Value::Array(out))
 }
 
+fn contains(args: FuncArgs) -> Result<Value, String> {
+    let list = args[0]
+        .as_array()
+        .ok_or("contains: the first argument is not a list")?;
+    Ok(Value::from(list.contains(&args[1])))
+}
+
+/// In lexicographic order, as Terraform returns them.
+fn keys(args: FuncArgs) -> Result<Value, String> {
+    let map = args[0]
+        .as_object()
+        .ok_or("keys: the argument is not a map")?;
+    let mut keys: Vec<&String> = map.keys().collect();
+    keys.sort();
+    Ok(Value::Array(
+        keys.into_iter().map(|k| Value::from(k.clone())).collect(),
+    ))
+}
+
+fn length(args: FuncArgs) -> Result<Value, String> {
+    let n = match &args[0] {
+        Value::Array(items) => items.len(),
+        Value::Object(map) => map.len(),
+        Value::String(s) => s.chars().count(),
+        _ => return Err("length: not a collection or string".to_owned()),
+    };
+    Ok(Value::from(n as u64))
+}
+
+fn concat(args: FuncArgs) -> Result<Value, String> {
+    let mut out = Vec::new();
+    for arg in args.iter() {
+        out.extend(
+            arg.as_array()
+                .ok_or("concat: an argument is not a list")?
+                .iter()
+                .cloned(),
+        );
+    }
+    Ok(Value::Array(out))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -157,5 +209,14 @@ mod tests {
             serde_json::json!({"a": [1]})
         );
         assert_eq!(eval("jsonencode({a = 1})"), r#"{"a":1}"#);
+        assert_eq!(eval(r#"contains(["a", "b"], "b")"#), true);
+        assert_eq!(eval(r#"contains(["a"], "b")"#), false);
+        assert_eq!(eval("keys({b = 1, a = 2})"), serde_json::json!(["a", "b"]));
+        assert_eq!(eval("length([1, 2])"), 2);
+        assert_eq!(eval("length({})"), 0);
+        assert_eq!(
+            eval("concat([1], [], [2, 3])"),
+            serde_json::json!([1, 2, 3])
+        );
     }
 }

@@ -310,3 +310,112 @@ fn a_longer_function_timeout_lengthens_its_queues_visibility() {
     let functions = to_json(module.local("functions").unwrap());
     assert_eq!(functions["advance"]["timeout"], json!(120));
 }
+
+/// Each role's statements, as (sid, actions, resources), for a deployment with one task
+/// function.
+fn policies() -> Vec<(String, Vec<(String, Vec<String>, Vec<String>)>)> {
+    let mut module = module();
+    let groups: Map<String, Value> = FUNCTIONS
+        .iter()
+        .map(|f| {
+            let arn = Value::from(format!("arn-of:log-group[{}]", f.key));
+            (f.key.to_owned(), object([("arn", arn)]))
+        })
+        .collect();
+    module.stub(
+        "aws_cloudwatch_log_group",
+        object([("function", Value::Object(groups))]),
+    );
+    module.set_variable(
+        "task_function_arns",
+        Value::from(vec![Value::from(
+            "arn:aws:lambda:us-east-1:123456789012:function:task",
+        )]),
+    );
+    let document = module
+        .block("data", "aws_iam_policy_document", "function")
+        .unwrap();
+    let strings = |v: &Value| -> Vec<String> {
+        let mut out: Vec<String> = v
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s.as_str().unwrap().to_owned())
+            .collect();
+        out.sort();
+        out
+    };
+    module
+        .for_each(document)
+        .unwrap()
+        .into_iter()
+        .map(|(key, value)| {
+            let statements = module
+                .nested_blocks(document, "statement", &each(&key, &value))
+                .unwrap()
+                .into_iter()
+                .map(|s| {
+                    (
+                        s["sid"].as_str().unwrap().to_owned(),
+                        strings(&s["actions"]),
+                        strings(&s["resources"]),
+                    )
+                })
+                .collect();
+            (key, statements)
+        })
+        .collect()
+}
+
+#[test]
+fn each_role_holds_only_what_its_function_uses() {
+    let policies = policies();
+    assert_eq!(policies.len(), FUNCTIONS.len());
+    for (function, statements) in &policies {
+        let sids: Vec<&str> = statements.iter().map(|(sid, _, _)| sid.as_str()).collect();
+        let consumes = QUEUES.iter().find(|(q, _)| q.consumer == function);
+        let mut expected = vec!["Logs", "ExecutionTable", "SendSteps"];
+        if consumes.is_some() {
+            expected.push("Trigger");
+        }
+        if function == "advance" {
+            expected.push("TaskFunctions");
+        }
+        assert_eq!(sids, expected, "{function}");
+        for (sid, actions, resources) in statements {
+            assert!(
+                !resources.iter().any(|r| r == "*") && !actions.iter().any(|a| a.ends_with('*')),
+                "{function} {sid}: no wildcards"
+            );
+            match sid.as_str() {
+                "Logs" => assert_eq!(resources, &[format!("arn-of:log-group[{function}]:*")]),
+                "ExecutionTable" => {
+                    assert_eq!(resources, &["arn-of:table", "arn-of:table/index/*"])
+                }
+                "Trigger" => {
+                    let (queue, _) = consumes.unwrap();
+                    assert_eq!(
+                        resources,
+                        &[format!("arn-of:aws_sqs_queue.queue[{}]", queue.key)]
+                    );
+                    assert!(actions.contains(&"sqs:ReceiveMessage".to_owned()));
+                }
+                "SendSteps" => assert!(
+                    resources.contains(&format!(
+                        "arn-of:aws_sqs_queue.queue[{}]",
+                        names::ADVANCE_QUEUE.key
+                    )),
+                    "{function}: every engine sends step messages"
+                ),
+                "TaskFunctions" => assert_eq!(
+                    resources,
+                    &[
+                        "arn:aws:lambda:us-east-1:123456789012:function:task",
+                        "arn:aws:lambda:us-east-1:123456789012:function:task:*",
+                    ]
+                ),
+                _ => {}
+            }
+        }
+    }
+}
