@@ -311,9 +311,11 @@ fn a_longer_function_timeout_lengthens_its_queues_visibility() {
     assert_eq!(functions["advance"]["timeout"], json!(120));
 }
 
-/// Each role's statements, as (sid, actions, resources), for a deployment with one task
-/// function.
-fn policies() -> Vec<(String, Vec<(String, Vec<String>, Vec<String>)>)> {
+/// One policy statement: sid, actions and resources (sorted).
+type Statement = (String, Vec<String>, Vec<String>);
+
+/// Each role's statements, by function, for a deployment with one task function.
+fn policies() -> Vec<(String, Vec<Statement>)> {
     let mut module = module();
     let groups: Map<String, Value> = FUNCTIONS
         .iter()
