@@ -1,8 +1,13 @@
 #!/usr/bin/env python3
-"""Creates Stepwise's DynamoDB table and SQS queues in the emulator, as Terraform will.
+"""Creates Stepwise's DynamoDB table and SQS queues in the emulator, as Terraform does.
 
-Idempotent: existing resources are brought to the settings below, never dropped. Prints
-`NAME=value` lines (table name, queue URLs) that can be exported.
+Names and settings (keys, index, TTL attribute, queues and their visibility timeout,
+retention and maxReceiveCount, environment variable names) are read from
+infra/modules/stepwise/names.json, the file the Terraform module and the Rust code share.
+
+Idempotent: existing resources are brought to those settings, never dropped (a missing
+index is added to an existing table). Prints `NAME=value` lines (the variables the
+functions read: table name, queue URLs, and each queue's DLQ URL) that can be exported.
 
     python3 localstack/bootstrap.py
 
@@ -11,9 +16,9 @@ Runs with any Python: without boto3 it re-runs itself with the emulator venv's P
 
 Environment:
     AWS_ENDPOINT_URL        default http://127.0.0.1:${STEPWISE_EMULATOR_PORT:-4566}
-    STEPWISE_TABLE          default stepwise
-    STEPWISE_STEPS_QUEUE    default stepwise-steps  (its DLQ: <name>-dlq)
-    STEPWISE_START_QUEUE    default stepwise-start  (its DLQ: <name>-dlq)
+    STEPWISE_PREFIX         default stepwise: the table's name, and queues
+                            <prefix>-start, <prefix>-advance, <prefix>-complete
+                            (DLQs <prefix>-<queue>-dlq), as the module's name_prefix
 Region us-east-1 and keys test/test are fixed: LocalStack keeps resources per region and
 per account (the access key), and these are the ones the tests use.
 """
@@ -35,50 +40,83 @@ except ImportError:
                  "run localstack/install.sh first")
     os.execv(venv_python, [str(venv_python), *sys.argv])
 
-# The settings Terraform uses (infra/modules/stepwise); keep the two in step.
-VISIBILITY_TIMEOUT_S = 60  # AWS requires at least the consuming Lambda's timeout
-MAX_RECEIVE_COUNT = 5  # a poison message ends in the DLQ after this many tries (invariant 6)
-TTL_ATTRIBUTE = "expires_at"
+NAMES_FILE = pathlib.Path(__file__).resolve().parent.parent / "infra/modules/stepwise/names.json"
+
+
+def load_names():
+    with open(NAMES_FILE, encoding="utf-8") as f:
+        return json.load(f)
 
 
 def log(message):
     print(f"bootstrap: {message}", file=sys.stderr)
 
 
-def ensure_table(ddb, name):
-    key_schema = [
-        {"AttributeName": "pk", "KeyType": "HASH"},
-        {"AttributeName": "sk", "KeyType": "RANGE"},
+def key_schema(partition, sort):
+    return [
+        {"AttributeName": partition["name"], "KeyType": "HASH"},
+        {"AttributeName": sort["name"], "KeyType": "RANGE"},
     ]
+
+
+def index_spec(index):
+    return {
+        "IndexName": index["name"],
+        "KeySchema": key_schema(index["partition_key"], index["sort_key"]),
+        "Projection": {"ProjectionType": index["projection"]},
+    }
+
+
+def ensure_table(ddb, name, table):
+    keys = key_schema(table["partition_key"], table["sort_key"])
+    attributes = {}
+    for index in table["indexes"]:
+        for key in (index["partition_key"], index["sort_key"]):
+            attributes[key["name"]] = key["type"]
+    for key in (table["partition_key"], table["sort_key"]):
+        attributes[key["name"]] = key["type"]
+    definitions = [{"AttributeName": a, "AttributeType": t} for a, t in attributes.items()]
     try:
         ddb.create_table(
             TableName=name,
-            AttributeDefinitions=[
-                {"AttributeName": "pk", "AttributeType": "S"},
-                {"AttributeName": "sk", "AttributeType": "S"},
-            ],
-            KeySchema=key_schema,
+            AttributeDefinitions=definitions,
+            KeySchema=keys,
             BillingMode="PAY_PER_REQUEST",
+            GlobalSecondaryIndexes=[index_spec(i) for i in table["indexes"]],
         )
         log(f"created table {name}")
     except ddb.exceptions.ResourceInUseException:
         # The key schema cannot be changed in place; say so instead of using a wrong table.
-        existing = ddb.describe_table(TableName=name)["Table"]["KeySchema"]
-        if sorted(map(json.dumps, existing)) != sorted(map(json.dumps, key_schema)):
-            sys.exit(f"bootstrap: table {name} exists with key schema {existing}, "
-                     "expected pk (HASH), sk (RANGE); delete it or choose STEPWISE_TABLE")
+        existing = ddb.describe_table(TableName=name)["Table"]
+        if sorted(map(json.dumps, existing["KeySchema"])) != sorted(map(json.dumps, keys)):
+            sys.exit(f"bootstrap: table {name} exists with key schema {existing['KeySchema']}, "
+                     f"expected {keys}; delete it or choose another STEPWISE_PREFIX")
         log(f"table {name} exists")
+        ddb.get_waiter("table_exists").wait(TableName=name)
+        have = {i["IndexName"] for i in existing.get("GlobalSecondaryIndexes", [])}
+        for index in table["indexes"]:
+            if index["name"] in have:
+                continue
+            # A table made before the index existed gets it added, one index per update.
+            ddb.update_table(
+                TableName=name,
+                AttributeDefinitions=definitions,
+                GlobalSecondaryIndexUpdates=[{"Create": index_spec(index)}],
+            )
+            log(f"added index {index['name']} to {name}")
+            ddb.get_waiter("table_exists").wait(TableName=name)
     ddb.get_waiter("table_exists").wait(TableName=name)
 
     # Enabling TTL twice is an error on AWS, so look first.
+    ttl_attribute = table["ttl_attribute"]
     ttl = ddb.describe_time_to_live(TableName=name)["TimeToLiveDescription"]
     if ttl.get("TimeToLiveStatus") not in ("ENABLED", "ENABLING") or \
-            ttl.get("AttributeName") != TTL_ATTRIBUTE:
+            ttl.get("AttributeName") != ttl_attribute:
         ddb.update_time_to_live(
             TableName=name,
-            TimeToLiveSpecification={"Enabled": True, "AttributeName": TTL_ATTRIBUTE},
+            TimeToLiveSpecification={"Enabled": True, "AttributeName": ttl_attribute},
         )
-        log(f"enabled TTL on {name}.{TTL_ATTRIBUTE}")
+        log(f"enabled TTL on {name}.{ttl_attribute}")
 
 
 def ensure_queue(sqs, name, attributes):
@@ -96,19 +134,23 @@ def ensure_queue(sqs, name, attributes):
     return url
 
 
-def ensure_queue_with_dlq(sqs, name):
-    dlq_url = ensure_queue(sqs, f"{name}-dlq", {})
+def ensure_queue_with_dlq(sqs, name, dlq_name, spec):
+    dlq_url = ensure_queue(sqs, dlq_name, {
+        "MessageRetentionPeriod": str(spec["dlq_message_retention_seconds"]),
+    })
     dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])[
         "Attributes"]["QueueArn"]
     url = ensure_queue(sqs, name, {
-        "VisibilityTimeout": str(VISIBILITY_TIMEOUT_S),
+        "VisibilityTimeout": str(spec["visibility_timeout_seconds"]),
+        "MessageRetentionPeriod": str(spec["message_retention_seconds"]),
         "RedrivePolicy": json.dumps(
-            {"deadLetterTargetArn": dlq_arn, "maxReceiveCount": MAX_RECEIVE_COUNT}),
+            {"deadLetterTargetArn": dlq_arn, "maxReceiveCount": spec["max_receive_count"]}),
     })
     return url, dlq_url
 
 
 def main():
+    names = load_names()
     port = os.environ.get("STEPWISE_EMULATOR_PORT", "4566")
     endpoint = os.environ.get("AWS_ENDPOINT_URL") or f"http://127.0.0.1:{port}"
     session = boto3.session.Session(
@@ -117,18 +159,19 @@ def main():
     sqs = session.client("sqs", endpoint_url=endpoint)
     log(f"endpoint {endpoint}")
 
-    table = os.environ.get("STEPWISE_TABLE", "stepwise")
-    ensure_table(ddb, table)
-    steps_url, steps_dlq_url = ensure_queue_with_dlq(
-        sqs, os.environ.get("STEPWISE_STEPS_QUEUE", "stepwise-steps"))
-    start_url, start_dlq_url = ensure_queue_with_dlq(
-        sqs, os.environ.get("STEPWISE_START_QUEUE", "stepwise-start"))
-
-    print(f"STEPWISE_TABLE={table}")
-    print(f"STEPWISE_STEPS_QUEUE_URL={steps_url}")
-    print(f"STEPWISE_STEPS_DLQ_URL={steps_dlq_url}")
-    print(f"STEPWISE_START_QUEUE_URL={start_url}")
-    print(f"STEPWISE_START_DLQ_URL={start_dlq_url}")
+    prefix = os.environ.get("STEPWISE_PREFIX") or "stepwise"
+    ensure_table(ddb, prefix, names["table"])
+    env = names["environment"]
+    print(f"{env['table']}={prefix}")
+    naming = names["queue_naming"]
+    for key, spec in names["queues"].items():
+        queue = naming["queue"].format(prefix=prefix, queue=key)
+        dlq = naming["dead_letter_queue"].format(prefix=prefix, queue=key)
+        url, dlq_url = ensure_queue_with_dlq(sqs, queue, dlq, spec)
+        url_var = env["queue_urls"][key]
+        print(f"{url_var}={url}")
+        # Not read by the functions: for operators and tests that inspect the DLQ.
+        print(f"{url_var.removesuffix('_URL')}_DLQ_URL={dlq_url}")
 
 
 if __name__ == "__main__":

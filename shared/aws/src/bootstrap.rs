@@ -1,27 +1,24 @@
 //! Creating the table and queues Stepwise needs, idempotently (for tests and first runs;
-//! production uses the Terraform module).
+//! production uses the Terraform module). Names and settings come from [`crate::names`],
+//! which the module and `localstack/bootstrap.py` share, and a test in `infra/tests` runs
+//! this and the Python bootstrap side by side on the emulator and compares what they made.
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType, TableStatus,
-    TimeToLiveSpecification,
+    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
+    ProjectionType, ScalarAttributeType, TableStatus, TimeToLiveSpecification,
 };
 use aws_sdk_sqs::types::QueueAttributeName;
 use tracing::debug;
 
+use crate::names::{self, QueueSpec};
+
 /// How long a new table may take to become `ACTIVE`.
 const TABLE_DEADLINE: Duration = Duration::from_secs(60);
 
-/// Messages received this many times without being deleted go to the dead-letter queue.
-const MAX_RECEIVE_COUNT: u32 = 5;
-
-/// Seconds a received message stays hidden: longer than a handler may run.
-const VISIBILITY_TIMEOUT_SECONDS: u32 = 60;
-
-/// The attribute DynamoDB's TTL reads (epoch seconds).
-pub const TTL_ATTRIBUTE: &str = "expires_at";
+pub use crate::names::TTL_ATTRIBUTE;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -49,8 +46,9 @@ fn sqs(operation: &'static str) -> impl FnOnce(String) -> Error {
     move |message| Error::Sqs { operation, message }
 }
 
-/// Creates the table (`pk` HASH, `sk` RANGE, strings, on demand) unless it exists, waits
-/// until it is `ACTIVE`, and turns on TTL on [`TTL_ATTRIBUTE`] where the service allows.
+/// Creates the table (`pk` HASH, `sk` RANGE, strings, on demand, with the
+/// [`names::INDEXES`]) unless it exists, waits until it is `ACTIVE`, and turns on TTL on
+/// [`TTL_ATTRIBUTE`] where the service allows. An existing table is left as it is.
 pub async fn create_table(client: &aws_sdk_dynamodb::Client, name: &str) -> Result<()> {
     let attribute = |name: &str| {
         AttributeDefinition::builder()
@@ -66,16 +64,32 @@ pub async fn create_table(client: &aws_sdk_dynamodb::Client, name: &str) -> Resu
             .build()
             .map_err(|e| dynamo("CreateTable")(e.to_string()))
     };
-    let created = client
+    let mut request = client
         .create_table()
         .table_name(name)
-        .attribute_definitions(attribute("pk")?)
-        .attribute_definitions(attribute("sk")?)
-        .key_schema(key("pk", KeyType::Hash)?)
-        .key_schema(key("sk", KeyType::Range)?)
-        .billing_mode(BillingMode::PayPerRequest)
-        .send()
-        .await;
+        .attribute_definitions(attribute(names::PARTITION_KEY)?)
+        .attribute_definitions(attribute(names::SORT_KEY)?)
+        .key_schema(key(names::PARTITION_KEY, KeyType::Hash)?)
+        .key_schema(key(names::SORT_KEY, KeyType::Range)?)
+        .billing_mode(BillingMode::PayPerRequest);
+    for index in names::INDEXES {
+        let gsi = GlobalSecondaryIndex::builder()
+            .index_name(index.name)
+            .key_schema(key(index.partition_key, KeyType::Hash)?)
+            .key_schema(key(index.sort_key, KeyType::Range)?)
+            .projection(
+                Projection::builder()
+                    .projection_type(ProjectionType::All)
+                    .build(),
+            )
+            .build()
+            .map_err(|e| dynamo("CreateTable")(e.to_string()))?;
+        request = request
+            .attribute_definitions(attribute(index.partition_key)?)
+            .attribute_definitions(attribute(index.sort_key)?)
+            .global_secondary_indexes(gsi);
+    }
+    let created = request.send().await;
     match created {
         Ok(_) => debug!(table = name, "table created"),
         Err(e)
@@ -141,10 +155,51 @@ pub struct Queues {
     pub dlq_url: String,
 }
 
-/// Creates the dead-letter queue `dlq`, then queue `name` (visibility timeout 60 s,
-/// redrive to `dlq` after 5 receives); an existing queue is brought to these settings.
+/// The table and every queue of one deployment, as [`create_all`] made them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Resources {
+    pub table: String,
+    /// In the order of [`names::QUEUES`], with each queue's logical key.
+    pub queues: Vec<(&'static str, Queues)>,
+}
+
+/// What the Terraform module creates: table `prefix` and, for each of [`names::QUEUES`],
+/// queue `<prefix>-<key>` with its dead-letter queue `<prefix>-<key>-dlq`.
+pub async fn create_all(
+    dynamodb: &aws_sdk_dynamodb::Client,
+    sqs: &aws_sdk_sqs::Client,
+    prefix: &str,
+) -> Result<Resources> {
+    create_table(dynamodb, prefix).await?;
+    let mut queues = Vec::new();
+    for (spec, _) in names::QUEUES {
+        let made = create_queue_as(sqs, &spec.name(prefix), &spec.dlq_name(prefix), &spec).await?;
+        queues.push((spec.key, made));
+    }
+    Ok(Resources {
+        table: prefix.to_owned(),
+        queues,
+    })
+}
+
+/// [`create_queue_as`] with the step-message queue's settings ([`names::ADVANCE_QUEUE`]).
 pub async fn create_queue(client: &aws_sdk_sqs::Client, name: &str, dlq: &str) -> Result<Queues> {
-    let dlq_url = ensure_queue(client, dlq, HashMap::new()).await?;
+    create_queue_as(client, name, dlq, &names::ADVANCE_QUEUE).await
+}
+
+/// Creates the dead-letter queue `dlq`, then queue `name` with `spec`'s visibility timeout,
+/// retention and redrive to `dlq`; an existing queue is brought to these settings.
+pub async fn create_queue_as(
+    client: &aws_sdk_sqs::Client,
+    name: &str,
+    dlq: &str,
+    spec: &QueueSpec,
+) -> Result<Queues> {
+    let dlq_attributes = HashMap::from([(
+        QueueAttributeName::MessageRetentionPeriod,
+        spec.dlq_message_retention_seconds.to_string(),
+    )]);
+    let dlq_url = ensure_queue(client, dlq, dlq_attributes).await?;
     let dlq_arn = client
         .get_queue_attributes()
         .queue_url(&dlq_url)
@@ -159,12 +214,16 @@ pub async fn create_queue(client: &aws_sdk_sqs::Client, name: &str, dlq: &str) -
         .ok_or_else(|| sqs("GetQueueAttributes")(format!("queue {dlq} has no QueueArn")))?;
     let redrive = serde_json::json!({
         "deadLetterTargetArn": dlq_arn,
-        "maxReceiveCount": MAX_RECEIVE_COUNT.to_string(),
+        "maxReceiveCount": spec.max_receive_count,
     });
     let attributes = HashMap::from([
         (
             QueueAttributeName::VisibilityTimeout,
-            VISIBILITY_TIMEOUT_SECONDS.to_string(),
+            spec.visibility_timeout_seconds.to_string(),
+        ),
+        (
+            QueueAttributeName::MessageRetentionPeriod,
+            spec.message_retention_seconds.to_string(),
         ),
         (QueueAttributeName::RedrivePolicy, redrive.to_string()),
     ]);

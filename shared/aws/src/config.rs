@@ -5,6 +5,7 @@
 //! | `STEPWISE_TABLE` | `stepwise` | the DynamoDB table |
 //! | `STEPWISE_STEPS_QUEUE_URL` | (required for the queue) | the SQS queue of step messages |
 //! | `STEPWISE_ACCOUNT_ID` | `000000000000` | the account in execution ARNs |
+//! | `STEPWISE_START_QUEUE_URL`, `STEPWISE_COMPLETE_QUEUE_URL` | | set by the Terraform module for the functions that send to those queues ([`crate::names`]) |
 //! | `AWS_REGION`, `AWS_ENDPOINT_URL`, `AWS_ACCESS_KEY_ID`, … | | read by the SDK as usual |
 
 use aws_config::{BehaviorVersion, SdkConfig};
@@ -15,9 +16,10 @@ use crate::sqs::SqsQueue;
 use crate::tasks::AwsTasks;
 use stepwise_engine::{Engine, SystemClock};
 
-pub const TABLE_VAR: &str = "STEPWISE_TABLE";
-pub const STEPS_QUEUE_URL_VAR: &str = "STEPWISE_STEPS_QUEUE_URL";
-pub const ACCOUNT_ID_VAR: &str = "STEPWISE_ACCOUNT_ID";
+// The variables' names are shared with the Terraform module, which sets them.
+pub use crate::names::{
+    ACCOUNT_ID_VAR, COMPLETE_QUEUE_URL_VAR, START_QUEUE_URL_VAR, STEPS_QUEUE_URL_VAR, TABLE_VAR,
+};
 
 const DEFAULT_TABLE: &str = "stepwise";
 const DEFAULT_ACCOUNT: &str = "000000000000";

@@ -9,7 +9,8 @@
 //! the integration tests in `tests/` run the same contract against an emulator.
 //!
 //! [`metrics::RequestCounter`] counts the SDK operations the engine makes, which is how
-//! the cost per transition is measured; [`bootstrap`] creates the table and queues.
+//! the cost per transition is measured; [`bootstrap`] creates the table and queues, named as [`names`] (shared with the
+//! Terraform module) says.
 //!
 //! ```no_run
 //! use stepwise_aws::{config::Config, metrics::RequestCounter};
@@ -37,6 +38,7 @@ pub mod config;
 mod dynamo;
 pub mod lambda;
 pub mod metrics;
+pub mod names;
 mod sqs;
 pub mod tasks;
 

@@ -7,8 +7,10 @@
 
 use stepwise_engine::{FrameId, JoinKey};
 
-pub(crate) const PK: &str = "pk";
-pub(crate) const SK: &str = "sk";
+// The key attributes' names are shared with the Terraform module and the emulator
+// bootstrap (see `crate::names`).
+pub(crate) const PK: &str = crate::names::PARTITION_KEY;
+pub(crate) const SK: &str = crate::names::SORT_KEY;
 
 pub(crate) const META: &str = "META";
 pub(crate) const DEFINITION: &str = "DEF";
