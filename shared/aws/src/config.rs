@@ -12,6 +12,7 @@ use aws_config::{BehaviorVersion, SdkConfig};
 use crate::dynamo::DynamoStore;
 use crate::metrics::RequestCounter;
 use crate::sqs::SqsQueue;
+use crate::tasks::AwsTasks;
 
 pub const TABLE_VAR: &str = "STEPWISE_TABLE";
 pub const STEPS_QUEUE_URL_VAR: &str = "STEPWISE_STEPS_QUEUE_URL";
@@ -146,11 +147,19 @@ impl Config {
         Ok(SqsQueue::new(self.sqs_client(counter), url))
     }
 
-    /// The engine the functions run: the store, the steps queue and the ARN parts.
-    pub fn engine(&self) -> Result<stepwise_engine::Engine<DynamoStore, SqsQueue>> {
-        Ok(stepwise_engine::Engine::new(
+    /// The AWS task integrations (Lambda, SQS, DynamoDB) in `STEPWISE_ACCOUNT_ID`.
+    pub fn tasks(&self, counter: Option<&RequestCounter>) -> AwsTasks {
+        AwsTasks::counted(&self.sdk, counter).with_account(self.settings.account.clone())
+    }
+
+    /// The engine the functions run: the store, the steps queue, the AWS task
+    /// integrations and the ARN parts.
+    pub fn engine(&self) -> Result<stepwise_engine::Engine<DynamoStore, SqsQueue, AwsTasks>> {
+        Ok(stepwise_engine::Engine::with(
             self.store(None),
             self.queue(None)?,
+            self.tasks(None),
+            stepwise_engine::SystemClock,
             self.engine_config()?,
         ))
     }

@@ -36,6 +36,7 @@ pub use resource::{DynamoAction, Integration, Resource};
 /// The AWS task integrations, over one client per service.
 #[derive(Debug, Clone)]
 pub struct AwsTasks {
+    home: lambda::Home,
     lambda: aws_sdk_lambda::Client,
     sqs: aws_sdk_sqs::Client,
     dynamodb: aws_sdk_dynamodb::Client,
@@ -47,11 +48,23 @@ impl AwsTasks {
         sqs: aws_sdk_sqs::Client,
         dynamodb: aws_sdk_dynamodb::Client,
     ) -> Self {
+        let region = lambda.config().region().map(ToString::to_string);
         Self {
+            home: lambda::Home {
+                region,
+                account: None,
+            },
             lambda,
             sqs,
             dynamodb,
         }
+    }
+
+    /// Stepwise's AWS account: a bare function ARN in it (and in the clients' region) is
+    /// invoked by function name, which is the same function; others by their full ARN.
+    pub fn with_account(mut self, account: impl Into<String>) -> Self {
+        self.home.account = Some(account.into());
+        self
     }
 
     /// Clients from the SDK configuration (region, credentials, `AWS_ENDPOINT_URL` and the
@@ -87,7 +100,7 @@ impl AwsTasks {
         }
         match resource {
             Resource::LambdaFunction { arn } => {
-                lambda::invoke_function(&self.lambda, &arn, request).await
+                lambda::invoke_function(&self.lambda, &arn, &self.home, request).await
             }
             Resource::Service { integration, .. } => match integration {
                 Integration::LambdaInvoke => lambda::invoke(&self.lambda, request).await,
