@@ -1,0 +1,145 @@
+//! Lambda task integrations against real function binaries behind the local Lambda
+//! Invoke API (`cargo lambda watch`, see `stepwise_tests::lambda_api`): bare function
+//! ARNs, `lambda:invoke`, function errors and unknown functions as Step Functions reports
+//! them, one request per task, and the wall time of an invoke.
+
+// In these tests an unwrap is the assertion.
+#![allow(clippy::unwrap_used)]
+
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+use stepwise_aws::metrics::RequestCounter;
+use stepwise_aws::tasks::AwsTasks;
+use stepwise_core::interp::TaskRequest;
+use stepwise_engine::TaskInvoker;
+use stepwise_tests::lambda_api::LambdaApi;
+
+const ACCOUNT: &str = "000000000000";
+const EXECUTION: &str = "arn:aws:states:us-east-1:000000000000:execution:sm:lambda";
+
+fn request(resource: &str, parameters: Value) -> TaskRequest {
+    TaskRequest {
+        state: "Call".to_owned(),
+        resource: resource.to_owned(),
+        parameters,
+        timeout_seconds: None,
+        heartbeat_seconds: None,
+        credentials: None,
+        attempt: 0,
+        task_token: None,
+    }
+}
+
+fn function_arn(name: &str) -> String {
+    format!("arn:aws:lambda:us-east-1:{ACCOUNT}:function:{name}")
+}
+
+#[tokio::test]
+async fn lambda_tasks_against_real_functions() {
+    let Some(api) = LambdaApi::start().await.unwrap() else {
+        return;
+    };
+    let counter = RequestCounter::new();
+    let tasks = AwsTasks::counted(&api.sdk_config().await, Some(&counter)).with_account(ACCOUNT);
+    let log = api.log().display().to_string();
+
+    // Bare ARN: the parameters are the payload, the function's output is the result.
+    let input = json!({"order": 7, "items": ["a", {"b": null}]});
+    let output = tasks
+        .invoke(EXECUTION, &request(&function_arn("echo"), input.clone()))
+        .await
+        .unwrap_or_else(|f| panic!("{f}; server log: {log}"));
+    assert_eq!(output, input);
+    assert_eq!(counter.snapshot()["Lambda.Invoke"], 1);
+
+    // lambda:invoke wraps the response; Payload parsed.
+    let wrapped = tasks
+        .invoke(
+            EXECUTION,
+            &request(
+                "arn:aws:states:::lambda:invoke",
+                json!({"FunctionName": "echo", "Payload": {"x": 1}}),
+            ),
+        )
+        .await
+        .unwrap();
+    assert_eq!(wrapped["StatusCode"], json!(200));
+    assert_eq!(wrapped["Payload"], json!({"x": 1}));
+    assert_eq!(wrapped["SdkHttpMetadata"]["HttpStatusCode"], json!(200));
+    assert!(wrapped["SdkResponseMetadata"].get("RequestId").is_some());
+
+    // A handler error (HTTP 500 locally, 200 + X-Amz-Function-Error on AWS): the
+    // errorType names the error, the error document is the cause.
+    for resource in [
+        "arn:aws:states:::lambda:invoke",
+        function_arn("fail").as_str(),
+    ] {
+        let parameters = if resource.contains("states") {
+            json!({"FunctionName": "fail", "Payload": {"message": "no stock"}})
+        } else {
+            json!({"message": "no stock"})
+        };
+        let failure = tasks
+            .invoke(EXECUTION, &request(resource, parameters))
+            .await
+            .unwrap_err();
+        assert_eq!(failure.error.as_deref(), Some("CustomError"), "{resource}");
+        let cause: Value = serde_json::from_str(failure.cause.as_deref().unwrap()).unwrap();
+        assert_eq!(
+            cause,
+            json!({"errorType": "CustomError", "errorMessage": "no stock"})
+        );
+    }
+
+    // An unknown function: Lambda's ResourceNotFoundException.
+    let failure = tasks
+        .invoke(
+            EXECUTION,
+            &request(
+                "arn:aws:states:::lambda:invoke",
+                json!({"FunctionName": "nope"}),
+            ),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(
+        failure.error.as_deref(),
+        Some("Lambda.ResourceNotFoundException")
+    );
+    assert!(failure
+        .cause
+        .unwrap()
+        .starts_with("Function not found: nope (Service: AWSLambda; Status Code: 404; Error Code: ResourceNotFoundException; Request ID: "));
+
+    // The sleep function really runs: the call takes at least its sleep.
+    let started = Instant::now();
+    let slept = tasks
+        .invoke(
+            EXECUTION,
+            &request(&function_arn("sleep"), json!({"seconds": 0.3})),
+        )
+        .await
+        .unwrap();
+    assert_eq!(slept, json!({"slept": 0.3}));
+    assert!(started.elapsed() >= Duration::from_millis(300));
+
+    // One Invoke per task; then the wall time of a warm echo invoke.
+    assert_eq!(counter.snapshot()["Lambda.Invoke"], 6);
+    let mut times: Vec<Duration> = Vec::new();
+    for i in 0..20 {
+        let started = Instant::now();
+        let out = tasks
+            .invoke(EXECUTION, &request(&function_arn("echo"), json!({"i": i})))
+            .await
+            .unwrap();
+        times.push(started.elapsed());
+        assert_eq!(out, json!({"i": i}));
+    }
+    times.sort();
+    println!(
+        "lambda invoke through the local API (warm echo, 20 calls): median {:?}, max {:?}",
+        times[times.len() / 2],
+        times[times.len() - 1]
+    );
+}
