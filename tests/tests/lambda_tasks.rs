@@ -46,10 +46,12 @@ async fn lambda_tasks_against_real_functions() {
 
     // Bare ARN: the parameters are the payload, the function's output is the result.
     let input = json!({"order": 7, "items": ["a", {"b": null}]});
+    let cold = Instant::now();
     let output = tasks
         .invoke(EXECUTION, &request(&function_arn("echo"), input.clone()))
         .await
         .unwrap_or_else(|f| panic!("{f}; server log: {log}"));
+    let cold = cold.elapsed();
     assert_eq!(output, input);
     assert_eq!(counter.snapshot()["Lambda.Invoke"], 1);
 
@@ -138,8 +140,74 @@ async fn lambda_tasks_against_real_functions() {
     }
     times.sort();
     println!(
-        "lambda invoke through the local API (warm echo, 20 calls): median {:?}, max {:?}",
+        "lambda invoke through the local API: first (cold start) {cold:?}; warm echo, 20 calls: median {:?}, max {:?}",
         times[times.len() / 2],
         times[times.len() - 1]
+    );
+}
+
+/// A whole execution on the engine (in-memory store and queue) whose Task states call the
+/// real functions: the result goes through ResultSelector, and the function's custom error
+/// is caught by name with AWS's `{Error, Cause}`.
+#[tokio::test]
+async fn a_workflow_calls_real_functions_and_catches_their_errors() {
+    use stepwise_engine::memory::{MemoryQueue, MemoryStore};
+    use stepwise_engine::{Config, Engine, ExecutionStatus, StartRequest, SystemClock};
+
+    let Some(api) = LambdaApi::start().await.unwrap() else {
+        return;
+    };
+    let tasks = AwsTasks::from_conf(&api.sdk_config().await).with_account(ACCOUNT);
+    let engine = Engine::with(
+        MemoryStore::default(),
+        MemoryQueue::default(),
+        tasks,
+        SystemClock,
+        Config::local(),
+    );
+    let definition = json!({
+        "StartAt": "Price",
+        "States": {
+            "Price": {
+                "Type": "Task",
+                "Resource": "arn:aws:states:::lambda:invoke",
+                "Parameters": {"FunctionName": "echo", "Payload": {"total.$": "$.amount"}},
+                "ResultSelector": {"total.$": "$.Payload.total", "status.$": "$.StatusCode"},
+                "ResultPath": "$.priced",
+                "Next": "Charge"
+            },
+            "Charge": {
+                "Type": "Task",
+                "Resource": function_arn("fail"),
+                "Parameters": {"errorType": "CardDeclined", "message.$": "States.Format('declined {}', $.amount)"},
+                "Catch": [{"ErrorEquals": ["CardDeclined"], "ResultPath": "$.error", "Next": "Declined"}],
+                "End": true
+            },
+            "Declined": {"Type": "Pass", "End": true}
+        }
+    })
+    .to_string();
+    let started = engine
+        .start(StartRequest::new(
+            "order-1",
+            &definition,
+            json!({"amount": 42}),
+        ))
+        .await
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while let Some(out) = engine.queue().pop() {
+        assert!(Instant::now() < deadline, "the execution did not settle");
+        engine.handle(out.message, 1).await.unwrap();
+    }
+    let record = engine.describe(&started.execution_arn).await.unwrap();
+    assert_eq!(record.status, ExecutionStatus::Succeeded, "{record:?}");
+    let output = record.output.unwrap();
+    assert_eq!(output["priced"], json!({"total": 42, "status": 200}));
+    assert_eq!(output["error"]["Error"], json!("CardDeclined"));
+    let cause: Value = serde_json::from_str(output["error"]["Cause"].as_str().unwrap()).unwrap();
+    assert_eq!(
+        cause,
+        json!({"errorType": "CardDeclined", "errorMessage": "declined 42"})
     );
 }
