@@ -126,8 +126,21 @@ async fn lambda_tasks_against_real_functions() {
     assert_eq!(slept, json!({"slept": 0.3}));
     assert!(started.elapsed() >= Duration::from_millis(300));
 
+    // TimeoutSeconds bounds the call: States.Timeout, no cause, well before the sleep ends.
+    let started = Instant::now();
+    let mut slow = request(&function_arn("sleep"), json!({"seconds": 5}));
+    slow.timeout_seconds = Some(1);
+    let failure = tasks.invoke(EXECUTION, &slow).await.unwrap_err();
+    assert_eq!(failure.error.as_deref(), Some("States.Timeout"));
+    assert_eq!(failure.cause, None);
+    let waited = started.elapsed();
+    assert!(
+        waited >= Duration::from_secs(1) && waited < Duration::from_secs(4),
+        "{waited:?}"
+    );
+
     // One Invoke per task; then the wall time of a warm echo invoke.
-    assert_eq!(counter.snapshot()["Lambda.Invoke"], 6);
+    assert_eq!(counter.snapshot()["Lambda.Invoke"], 7);
     let mut times: Vec<Duration> = Vec::new();
     for i in 0..20 {
         let started = Instant::now();
