@@ -139,8 +139,20 @@ async fn lambda_tasks_against_real_functions() {
         "{waited:?}"
     );
 
+    // A result over 256 KiB: States.DataLimitExceeded naming the state.
+    let big = json!({"blob": "x".repeat(300 * 1024)});
+    let failure = tasks
+        .invoke(EXECUTION, &request(&function_arn("echo"), big))
+        .await
+        .unwrap_err();
+    assert_eq!(failure.error.as_deref(), Some("States.DataLimitExceeded"));
+    assert_eq!(
+        failure.cause.as_deref(),
+        Some("The state/task 'Call' returned a result with a size exceeding the maximum number of bytes service limit.")
+    );
+
     // One Invoke per task; then the wall time of a warm echo invoke.
-    assert_eq!(counter.snapshot()["Lambda.Invoke"], 7);
+    assert_eq!(counter.snapshot()["Lambda.Invoke"], 8);
     let mut times: Vec<Duration> = Vec::new();
     for i in 0..20 {
         let started = Instant::now();
