@@ -74,9 +74,7 @@ pub async fn invoke_function(
         .invocation_type(InvocationType::RequestResponse)
         .payload(Blob::new(payload));
     let (output, _http) = send(call).await?;
-    Ok(payload_value(
-        output.payload.as_ref().map_or(&[][..], |b| b.as_ref()),
-    ))
+    Ok(payload_value(payload_bytes(&output)))
 }
 
 /// The optimised `lambda:invoke`: the result wraps the response.
@@ -114,18 +112,15 @@ async fn send(
     call: aws_sdk_lambda::operation::invoke::builders::InvokeFluentBuilder,
 ) -> Result<(InvokeOutput, HttpMeta), Failure> {
     let function = call.get_function_name().clone().unwrap_or_default();
-    let function = function.as_str();
     let capture = Capture::new();
     let result = call.customize().interceptor(capture.clone()).send().await;
     let http = capture.take();
     match result {
         Ok(output) => match &output.function_error {
-            Some(_) => Err(function_failure(
-                output.payload.as_ref().map_or(&[][..], |b| b.as_ref()),
-            )),
+            Some(_) => Err(function_failure(payload_bytes(&output))),
             None => Ok((output, http)),
         },
-        Err(error) => Err(invoke_failure(&error, function)),
+        Err(error) => Err(invoke_failure(&error, &function)),
     }
 }
 
@@ -139,6 +134,10 @@ pub fn request_payload(payload: Option<&Value>) -> Vec<u8> {
         }
         Some(other) => serde_json::to_vec(other).unwrap_or_default(),
     }
+}
+
+fn payload_bytes(output: &InvokeOutput) -> &[u8] {
+    output.payload.as_ref().map_or(&[], |b| b.as_ref())
 }
 
 /// A response payload: JSON when it parses, else its text (`""` when empty).
@@ -156,10 +155,7 @@ pub fn invoke_result(output: &InvokeOutput, http: &HttpMeta) -> Value {
     if let Some(log) = &output.log_result {
         result.insert("LogResult".into(), log.clone().into());
     }
-    result.insert(
-        "Payload".into(),
-        payload_value(output.payload.as_ref().map_or(&[][..], |b| b.as_ref())),
-    );
+    result.insert("Payload".into(), payload_value(payload_bytes(output)));
     http.add_to(&mut result);
     result.insert("StatusCode".into(), output.status_code.into());
     Value::Object(result)
