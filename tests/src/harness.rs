@@ -178,6 +178,7 @@ impl<Q: Queue + 'static> Harness<Q> {
                     config.sqs_client(Some(&counter)),
                     config.dynamodb_client(Some(&counter)),
                 )
+                .with_account(config.engine_config()?.account)
             }
             None => config.tasks(Some(&counter)),
         };

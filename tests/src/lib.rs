@@ -7,6 +7,8 @@
 //!   them whose SDK requests are counted ([`stepwise_aws::metrics::RequestCounter`]),
 //!   starts through the start function and runs to the end through the advance function.
 //! - [`faults`]: queue wrappers and handler wrappers that inject the crash points.
+//! - [`lambda_api`]: a local Lambda Invoke API (`cargo lambda watch`) serving the real
+//!   test functions of `tests/lambdas`, stopped when its guard drops.
 //!
 //! Without `AWS_ENDPOINT_URL`, [`harness::Harness::new`] prints
 //! "skipped: AWS_ENDPOINT_URL not set" and returns `None`, and the tests pass.
@@ -26,4 +28,5 @@
 
 pub mod faults;
 pub mod harness;
+pub mod lambda_api;
 pub mod poller;

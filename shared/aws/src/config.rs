@@ -14,7 +14,6 @@ use crate::dynamo::DynamoStore;
 use crate::metrics::RequestCounter;
 use crate::sqs::SqsQueue;
 use crate::tasks::AwsTasks;
-use stepwise_engine::{Engine, SystemClock};
 
 // The variables' names are shared with the Terraform module, which sets them.
 pub use crate::names::{
@@ -150,19 +149,19 @@ impl Config {
         Ok(SqsQueue::new(self.sqs_client(counter), url))
     }
 
-    /// The Task states' AWS integrations (Lambda, SQS, DynamoDB).
+    /// The AWS task integrations (Lambda, SQS, DynamoDB) in `STEPWISE_ACCOUNT_ID`.
     pub fn tasks(&self, counter: Option<&RequestCounter>) -> AwsTasks {
-        AwsTasks::counted(&self.sdk, counter)
+        AwsTasks::counted(&self.sdk, counter).with_account(self.settings.account.clone())
     }
 
-    /// The engine the functions run: the store, the steps queue, the task integrations
-    /// and the ARN parts.
-    pub fn engine(&self) -> Result<Engine<DynamoStore, SqsQueue, AwsTasks>> {
-        Ok(Engine::with(
+    /// The engine the functions run: the store, the steps queue, the AWS task
+    /// integrations and the ARN parts.
+    pub fn engine(&self) -> Result<stepwise_engine::Engine<DynamoStore, SqsQueue, AwsTasks>> {
+        Ok(stepwise_engine::Engine::with(
             self.store(None),
             self.queue(None)?,
             self.tasks(None),
-            SystemClock,
+            stepwise_engine::SystemClock,
             self.engine_config()?,
         ))
     }

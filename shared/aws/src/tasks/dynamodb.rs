@@ -92,108 +92,101 @@ pub async fn call(
     let capacity = p
         .string("ReturnConsumedCapacity")?
         .map(ReturnConsumedCapacity::from);
-    let capture = Capture::new();
-
-    if action == DynamoAction::GetItem {
-        let output = client
-            .get_item()
-            .table_name(table)
-            .set_key(attributes("Key", true)?)
-            .set_attributes_to_get(p.strings("AttributesToGet")?)
-            .set_consistent_read(p.bool("ConsistentRead")?)
-            .set_expression_attribute_names(names)
-            .set_projection_expression(p.string("ProjectionExpression")?.map(str::to_owned))
-            .set_return_consumed_capacity(capacity)
-            .customize()
-            .interceptor(capture.clone())
-            .send()
-            .await
-            .map_err(|e| errors::from_sdk(DYNAMODB, &e, errors::by_code))?;
-        let mut result = Map::new();
-        if let Some(consumed) = &output.consumed_capacity {
-            result.insert("ConsumedCapacity".into(), consumed_capacity(consumed));
-        }
-        if let Some(item) = &output.item {
-            result.insert("Item".into(), map_to_json(item));
-        }
-        capture.take().add_to(&mut result);
-        return Ok(Value::Object(result));
-    }
-
+    // Parameters the API does not take were refused above, so these are `None` there.
     let condition = p.string("ConditionExpression")?.map(str::to_owned);
     let values = attributes("ExpressionAttributeValues", false)?;
     let metrics = p
         .string("ReturnItemCollectionMetrics")?
         .map(ReturnItemCollectionMetrics::from);
     let return_values = p.string("ReturnValues")?.map(ReturnValue::from);
+    let capture = Capture::new();
     let written = match action {
-        DynamoAction::PutItem => {
-            let o = client
-                .put_item()
-                .table_name(table)
-                .set_item(attributes("Item", true)?)
-                .set_condition_expression(condition)
-                .set_expression_attribute_names(names)
-                .set_expression_attribute_values(values)
-                .set_return_consumed_capacity(capacity)
-                .set_return_item_collection_metrics(metrics)
-                .set_return_values(return_values)
-                .customize()
-                .interceptor(capture.clone())
-                .send()
-                .await
-                .map_err(|e| errors::from_sdk(DYNAMODB, &e, errors::by_code))?;
-            Written {
-                attributes: o.attributes,
-                consumed_capacity: o.consumed_capacity,
-                item_collection_metrics: o.item_collection_metrics,
-            }
-        }
-        DynamoAction::UpdateItem => {
-            let o = client
-                .update_item()
+        DynamoAction::GetItem => {
+            let output = client
+                .get_item()
                 .table_name(table)
                 .set_key(attributes("Key", true)?)
-                .set_update_expression(p.string("UpdateExpression")?.map(str::to_owned))
-                .set_condition_expression(condition)
+                .set_attributes_to_get(p.strings("AttributesToGet")?)
+                .set_consistent_read(p.bool("ConsistentRead")?)
                 .set_expression_attribute_names(names)
-                .set_expression_attribute_values(values)
+                .set_projection_expression(p.string("ProjectionExpression")?.map(str::to_owned))
                 .set_return_consumed_capacity(capacity)
-                .set_return_item_collection_metrics(metrics)
-                .set_return_values(return_values)
                 .customize()
                 .interceptor(capture.clone())
                 .send()
                 .await
                 .map_err(|e| errors::from_sdk(DYNAMODB, &e, errors::by_code))?;
-            Written {
+            let mut result = Map::new();
+            if let Some(consumed) = &output.consumed_capacity {
+                result.insert("ConsumedCapacity".into(), consumed_capacity(consumed));
+            }
+            if let Some(item) = &output.item {
+                result.insert("Item".into(), map_to_json(item));
+            }
+            capture.take().add_to(&mut result);
+            return Ok(Value::Object(result));
+        }
+        DynamoAction::PutItem => client
+            .put_item()
+            .table_name(table)
+            .set_item(attributes("Item", true)?)
+            .set_condition_expression(condition)
+            .set_expression_attribute_names(names)
+            .set_expression_attribute_values(values)
+            .set_return_consumed_capacity(capacity)
+            .set_return_item_collection_metrics(metrics)
+            .set_return_values(return_values)
+            .customize()
+            .interceptor(capture.clone())
+            .send()
+            .await
+            .map(|o| Written {
                 attributes: o.attributes,
                 consumed_capacity: o.consumed_capacity,
                 item_collection_metrics: o.item_collection_metrics,
-            }
-        }
-        DynamoAction::DeleteItem | DynamoAction::GetItem => {
-            let o = client
-                .delete_item()
-                .table_name(table)
-                .set_key(attributes("Key", true)?)
-                .set_condition_expression(condition)
-                .set_expression_attribute_names(names)
-                .set_expression_attribute_values(values)
-                .set_return_consumed_capacity(capacity)
-                .set_return_item_collection_metrics(metrics)
-                .set_return_values(return_values)
-                .customize()
-                .interceptor(capture.clone())
-                .send()
-                .await
-                .map_err(|e| errors::from_sdk(DYNAMODB, &e, errors::by_code))?;
-            Written {
+            })
+            .map_err(|e| errors::from_sdk(DYNAMODB, &e, errors::by_code))?,
+        DynamoAction::UpdateItem => client
+            .update_item()
+            .table_name(table)
+            .set_key(attributes("Key", true)?)
+            .set_update_expression(p.string("UpdateExpression")?.map(str::to_owned))
+            .set_condition_expression(condition)
+            .set_expression_attribute_names(names)
+            .set_expression_attribute_values(values)
+            .set_return_consumed_capacity(capacity)
+            .set_return_item_collection_metrics(metrics)
+            .set_return_values(return_values)
+            .customize()
+            .interceptor(capture.clone())
+            .send()
+            .await
+            .map(|o| Written {
                 attributes: o.attributes,
                 consumed_capacity: o.consumed_capacity,
                 item_collection_metrics: o.item_collection_metrics,
-            }
-        }
+            })
+            .map_err(|e| errors::from_sdk(DYNAMODB, &e, errors::by_code))?,
+        DynamoAction::DeleteItem => client
+            .delete_item()
+            .table_name(table)
+            .set_key(attributes("Key", true)?)
+            .set_condition_expression(condition)
+            .set_expression_attribute_names(names)
+            .set_expression_attribute_values(values)
+            .set_return_consumed_capacity(capacity)
+            .set_return_item_collection_metrics(metrics)
+            .set_return_values(return_values)
+            .customize()
+            .interceptor(capture.clone())
+            .send()
+            .await
+            .map(|o| Written {
+                attributes: o.attributes,
+                consumed_capacity: o.consumed_capacity,
+                item_collection_metrics: o.item_collection_metrics,
+            })
+            .map_err(|e| errors::from_sdk(DYNAMODB, &e, errors::by_code))?,
     };
     let mut result = Map::new();
     if let Some(attributes) = &written.attributes {

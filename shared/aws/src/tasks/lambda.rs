@@ -35,22 +35,46 @@ const INVOKE_FIELDS: &[&str] = &[
 /// `Lambda.Unknown`: the function failed without saying how.
 pub const UNKNOWN: &str = "Lambda.Unknown";
 
+/// Where Stepwise runs: a function ARN in this region and account is invoked by name.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Home {
+    pub region: Option<String>,
+    pub account: Option<String>,
+}
+
+/// The `FunctionName` and `Qualifier` to invoke a bare ARN with. In Stepwise's own region
+/// and account the name is the same function as the ARN (and the local Lambda API,
+/// `cargo lambda watch`, knows functions only by name); elsewhere the full ARN.
+pub fn function_target(arn: &str, home: &Home) -> (String, Option<String>) {
+    let parts: Vec<&str> = arn.split(':').collect();
+    match parts[..] {
+        [_, _, _, region, account, "function", name, ref qualifier @ ..]
+            if home.region.as_deref() == Some(region)
+                && home.account.as_deref() == Some(account) =>
+        {
+            (name.to_owned(), qualifier.first().map(|q| (*q).to_owned()))
+        }
+        _ => (arn.to_owned(), None),
+    }
+}
+
 /// Invokes a bare function ARN: the result is the function's output.
 pub async fn invoke_function(
     client: &aws_sdk_lambda::Client,
     arn: &str,
+    home: &Home,
     request: &TaskRequest,
 ) -> Result<Value, Failure> {
     let payload = serde_json::to_vec(&request.parameters).unwrap_or_default();
+    let (name, qualifier) = function_target(arn, home);
     let call = client
         .invoke()
-        .function_name(arn)
+        .function_name(name)
+        .set_qualifier(qualifier)
         .invocation_type(InvocationType::RequestResponse)
         .payload(Blob::new(payload));
     let (output, _http) = send(call).await?;
-    Ok(payload_value(
-        output.payload.as_ref().map_or(&[][..], |b| b.as_ref()),
-    ))
+    Ok(payload_value(payload_bytes(&output)))
 }
 
 /// The optimised `lambda:invoke`: the result wraps the response.
@@ -87,17 +111,16 @@ pub async fn invoke(
 async fn send(
     call: aws_sdk_lambda::operation::invoke::builders::InvokeFluentBuilder,
 ) -> Result<(InvokeOutput, HttpMeta), Failure> {
+    let function = call.get_function_name().clone().unwrap_or_default();
     let capture = Capture::new();
     let result = call.customize().interceptor(capture.clone()).send().await;
     let http = capture.take();
     match result {
         Ok(output) => match &output.function_error {
-            Some(_) => Err(function_failure(
-                output.payload.as_ref().map_or(&[][..], |b| b.as_ref()),
-            )),
+            Some(_) => Err(function_failure(payload_bytes(&output))),
             None => Ok((output, http)),
         },
-        Err(error) => Err(invoke_failure(&error)),
+        Err(error) => Err(invoke_failure(&error, &function)),
     }
 }
 
@@ -111,6 +134,10 @@ pub fn request_payload(payload: Option<&Value>) -> Vec<u8> {
         }
         Some(other) => serde_json::to_vec(other).unwrap_or_default(),
     }
+}
+
+fn payload_bytes(output: &InvokeOutput) -> &[u8] {
+    output.payload.as_ref().map_or(&[], |b| b.as_ref())
 }
 
 /// A response payload: JSON when it parses, else its text (`""` when empty).
@@ -128,10 +155,7 @@ pub fn invoke_result(output: &InvokeOutput, http: &HttpMeta) -> Value {
     if let Some(log) = &output.log_result {
         result.insert("LogResult".into(), log.clone().into());
     }
-    result.insert(
-        "Payload".into(),
-        payload_value(output.payload.as_ref().map_or(&[][..], |b| b.as_ref())),
-    );
+    result.insert("Payload".into(), payload_value(payload_bytes(output)));
     http.add_to(&mut result);
     result.insert("StatusCode".into(), output.status_code.into());
     Value::Object(result)
@@ -157,19 +181,28 @@ pub fn function_failure(payload: &[u8]) -> Failure {
     }
 }
 
-/// A failed Invoke call. The local Lambda API (`cargo lambda watch`) answers a handler
-/// error with HTTP 500 and the error document (no error code) where AWS answers 200 +
-/// `X-Amz-Function-Error`; that is a function error too, so tests fail as on AWS.
+/// A failed Invoke call. The local Lambda API (`cargo lambda watch`) answers without AWS
+/// error codes: a handler error is HTTP 500 and the error document (AWS: 200 +
+/// `X-Amz-Function-Error`), an unknown function HTTP 404 (AWS: 404
+/// `ResourceNotFoundException`). Both are mapped to what AWS reports, so workflows fail
+/// locally as they do on AWS.
 fn invoke_failure(
     error: &SdkError<InvokeError, aws_smithy_runtime_api::http::Response>,
+    function: &str,
 ) -> Failure {
     if let SdkError::ServiceError(context) = error {
         let raw = context.raw();
+        let status = raw.status().as_u16();
+        let code = context.err().code();
         let body = raw.body().bytes().unwrap_or_default();
-        if let Some(payload) =
-            local_function_error(raw.status().as_u16(), context.err().code(), body)
-        {
+        if let Some(payload) = local_function_error(status, code, body) {
             return function_failure(payload);
+        }
+        if status == 404 && code.is_none() {
+            let http = HttpMeta::from_headers(status, raw.headers());
+            let code = "ResourceNotFoundException";
+            let message = format!("Function not found: {function}");
+            return errors::service_error(LAMBDA, code, code, &message, &http);
         }
     }
     errors::from_sdk(LAMBDA, error, errors::by_code)
@@ -195,6 +228,30 @@ mod tests {
     use serde_json::json;
 
     use super::*;
+
+    #[test]
+    fn home_arns_are_invoked_by_name_others_by_arn() {
+        let home = Home {
+            region: Some("us-east-1".into()),
+            account: Some("123456789012".into()),
+        };
+        let at_home = "arn:aws:lambda:us-east-1:123456789012:function:echo";
+        assert_eq!(function_target(at_home, &home), ("echo".to_owned(), None));
+        assert_eq!(
+            function_target(&format!("{at_home}:live"), &home),
+            ("echo".to_owned(), Some("live".to_owned()))
+        );
+        for away in [
+            "arn:aws:lambda:eu-west-1:123456789012:function:echo",
+            "arn:aws:lambda:us-east-1:999999999999:function:echo:live",
+        ] {
+            assert_eq!(function_target(away, &home), (away.to_owned(), None));
+        }
+        assert_eq!(
+            function_target(at_home, &Home::default()),
+            (at_home.to_owned(), None)
+        );
+    }
 
     #[test]
     fn payloads_are_sent_as_lambda_receives_them() {

@@ -12,7 +12,8 @@
 //! `.waitForTaskToken` suffix makes the same call; the engine treats its result as the
 //! "submitted" output and waits for the callback. `.sync` jobs and nested executions are
 //! the engine's, not these integrations': they fail with `States.Runtime`, as does any
-//! other resource. Task `Credentials` (a role to assume) are not supported yet and fail
+//! other resource. A state's `TimeoutSeconds` bounds the call (`States.Timeout`). Task
+//! `Credentials` (a role to assume) are not supported yet and fail
 //! with `States.Runtime` rather than running with the wrong identity.
 
 mod attribute_value;
@@ -24,9 +25,11 @@ mod params;
 mod resource;
 mod sqs;
 
+use std::time::Duration;
+
 use aws_config::SdkConfig;
 use serde_json::Value;
-use stepwise_core::failure::Failure;
+use stepwise_core::failure::{names, Failure};
 use stepwise_core::interp::{exceeds_payload_limit, TaskRequest};
 use stepwise_engine::TaskInvoker;
 
@@ -36,6 +39,7 @@ pub use resource::{DynamoAction, Integration, Resource};
 /// The AWS task integrations, over one client per service.
 #[derive(Debug, Clone)]
 pub struct AwsTasks {
+    home: lambda::Home,
     lambda: aws_sdk_lambda::Client,
     sqs: aws_sdk_sqs::Client,
     dynamodb: aws_sdk_dynamodb::Client,
@@ -47,11 +51,23 @@ impl AwsTasks {
         sqs: aws_sdk_sqs::Client,
         dynamodb: aws_sdk_dynamodb::Client,
     ) -> Self {
+        let region = lambda.config().region().map(ToString::to_string);
         Self {
+            home: lambda::Home {
+                region,
+                account: None,
+            },
             lambda,
             sqs,
             dynamodb,
         }
+    }
+
+    /// Stepwise's AWS account: a bare function ARN in it (and in the clients' region) is
+    /// invoked by function name, which is the same function; others by their full ARN.
+    pub fn with_account(mut self, account: impl Into<String>) -> Self {
+        self.home.account = Some(account.into());
+        self
     }
 
     /// Clients from the SDK configuration (region, credentials, `AWS_ENDPOINT_URL` and the
@@ -87,7 +103,7 @@ impl AwsTasks {
         }
         match resource {
             Resource::LambdaFunction { arn } => {
-                lambda::invoke_function(&self.lambda, &arn, request).await
+                lambda::invoke_function(&self.lambda, &arn, &self.home, request).await
             }
             Resource::Service { integration, .. } => match integration {
                 Integration::LambdaInvoke => lambda::invoke(&self.lambda, request).await,
@@ -100,9 +116,25 @@ impl AwsTasks {
     }
 }
 
+/// `States.Timeout` with no cause, as Step Functions reports a task that outlived its
+/// `TimeoutSeconds`.
+fn timed_out() -> Failure {
+    Failure {
+        error: Some(names::TIMEOUT.to_owned()),
+        cause: None,
+    }
+}
+
 impl TaskInvoker for AwsTasks {
     async fn invoke(&self, execution: &str, request: &TaskRequest) -> Result<Value, Failure> {
-        let result = self.run(request).await;
+        // The state's TimeoutSeconds bounds the call itself (a function may run for 15
+        // minutes); the function is not stopped, as on AWS.
+        let result = match request.timeout_seconds {
+            Some(seconds) => tokio::time::timeout(Duration::from_secs(seconds), self.run(request))
+                .await
+                .unwrap_or_else(|_| Err(timed_out())),
+            None => self.run(request).await,
+        };
         if let Err(failure) = &result {
             tracing::debug!(execution_id = %execution, state = %request.state, resource = %request.resource, %failure, "task failed");
         }
