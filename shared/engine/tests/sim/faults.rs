@@ -31,10 +31,11 @@ pub enum Fault {
     Duplicated,
     /// SQS held a message back longer than asked.
     Delayed,
-    /// A message received while another worker still handles it (visibility timeout
-    /// expired under a slow worker): two workers race on the same frame.
+    /// A message received while another worker still handles it or a duplicate of it:
+    /// two workers race on the same frame.
     ConcurrentDelivery,
-    /// A task that took longer than the visibility timeout.
+    /// A task during which virtual time passed (10 s or more): other workers ran, timers
+    /// fell due, and, past the visibility timeout, its message reached another worker.
     SlowTask,
 }
 
@@ -50,7 +51,7 @@ impl Fault {
             Self::Duplicated => "message duplicated",
             Self::Delayed => "message delayed",
             Self::ConcurrentDelivery => "message handled by two workers at once",
-            Self::SlowTask => "task slower than the visibility timeout",
+            Self::SlowTask => "slow task (virtual time passed during the call)",
         }
     }
 }

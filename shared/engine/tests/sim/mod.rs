@@ -10,6 +10,7 @@ pub mod clock;
 pub mod executor;
 pub mod faults;
 pub mod invariants;
+pub mod known_bugs;
 pub mod queue;
 pub mod reference;
 pub mod rng;
@@ -21,10 +22,12 @@ pub mod workload;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use serde_json::Value;
 use stepwise_engine::{Config, Engine, StartRequest};
 
 use clock::{VirtualClock, T0};
 use faults::{Fault, Faults, Profile};
+use known_bugs::KnownBug;
 use queue::SimQueue;
 use rng::{Rng, Stream};
 use scheduler::Tally;
@@ -55,6 +58,49 @@ pub struct Report {
     pub faults: BTreeMap<Fault, u64>,
     /// Virtual time the faulty run took.
     pub virtual_ms: i64,
+    /// A hash of every execution's history as `GetExecutionHistory` returns it
+    /// (timestamps included): equal digests mean the same run.
+    pub history_digest: u64,
+}
+
+/// Why a seed failed.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SeedError {
+    /// An invariant does not hold: a new finding.
+    Violation(String),
+    /// A known engine bug showed (where).
+    Known(KnownBug, String),
+}
+
+impl From<String> for SeedError {
+    fn from(message: String) -> Self {
+        Self::Violation(message)
+    }
+}
+
+impl std::fmt::Display for SeedError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Violation(message) => f.write_str(message),
+            Self::Known(bug, at) => write!(f, "known engine bug ({}): {at}", bug.name()),
+        }
+    }
+}
+
+/// Knobs a regression test may turn; the default is the fault model the CI run uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Settings {
+    /// The longest a Task takes, in seconds. The default stays under the visibility
+    /// timeout, as a deployment must keep it (AWS: visibility timeout at least six times
+    /// the function timeout); beyond it the same SQS message reaches a second worker
+    /// while the first still runs.
+    pub slowest_task: u64,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self { slowest_task: 25 }
+    }
 }
 
 /// A seed's workloads and engine settings.
@@ -65,10 +111,12 @@ pub struct Scenario {
     pub max_transitions: u64,
 }
 
-pub fn scenario(seed: u64) -> Scenario {
+pub fn scenario(seed: u64, settings: Settings) -> Scenario {
     let mut rng = Rng::new(seed, Stream::Workload);
     let count = rng.range(1, 3);
-    let workloads = (0..count).map(|_| workload::generate(&mut rng)).collect();
+    let workloads = (0..count)
+        .map(|_| workload::generate(&mut rng, settings.slowest_task))
+        .collect();
     let max_transitions = *rng.pick(&[1, 2, 5, 1000]);
     Scenario {
         workloads,
@@ -77,8 +125,8 @@ pub fn scenario(seed: u64) -> Scenario {
 }
 
 /// Runs one seed: the fault-free reference, the faulty run, and every invariant.
-pub fn run_seed(seed: u64, verbose: bool) -> Result<Report, String> {
-    let scenario = scenario(seed);
+pub fn run_seed(seed: u64, settings: Settings, verbose: bool) -> Result<Report, SeedError> {
+    let scenario = scenario(seed, settings);
     let mut expected = Vec::new();
     for (k, workload) in scenario.workloads.iter().enumerate() {
         let definition = stepwise_core::definition::parse(&workload.definition.to_string())
@@ -92,13 +140,30 @@ pub fn run_seed(seed: u64, verbose: bool) -> Result<Report, String> {
     let reference = simulate(seed, &scenario, Profile::none(), false)?;
     let profile = Profile::random(&mut Rng::new(seed, Stream::Profile));
     if verbose {
-        eprintln!("seed {seed}: {scenario:#?}\nfault profile: {profile:?}");
+        eprintln!(
+            "seed {seed}: {settings:?}, max_transitions_per_message {}",
+            scenario.max_transitions
+        );
+        for workload in &scenario.workloads {
+            eprintln!(
+                "definition: {}\ninput: {}",
+                workload.definition, workload.input
+            );
+        }
+        eprintln!("fault profile: {profile:?}");
     }
     let faulty = simulate(seed, &scenario, profile, verbose)?;
     faulty.faults.disable();
     reference.faults.disable();
     invariants::check(&reference, &faulty, &expected)?;
+    let mut hasher = std::hash::DefaultHasher::new();
+    for arn in &faulty.arns {
+        let history =
+            executor::block_on(faulty.engine.history(arn)).map_err(|e| format!("history: {e}"))?;
+        std::hash::Hash::hash(&Value::from(history).to_string(), &mut hasher);
+    }
     Ok(Report {
+        history_digest: std::hash::Hasher::finish(&hasher),
         executions: faulty.arns.len() as u64,
         handled: faulty.tally.handled,
         outcomes: faulty.tally.outcomes.clone(),
@@ -112,7 +177,12 @@ fn execution_name(k: usize) -> String {
 }
 
 /// Starts every workload on a fresh engine and drives the queue dry.
-fn simulate(seed: u64, scenario: &Scenario, profile: Profile, verbose: bool) -> Result<Run, String> {
+fn simulate(
+    seed: u64,
+    scenario: &Scenario,
+    profile: Profile,
+    verbose: bool,
+) -> Result<Run, String> {
     let clock = VirtualClock::at(T0);
     let faults = Arc::new(Faults::new(
         Rng::new(seed, Stream::Faults),

@@ -8,7 +8,7 @@
 //! queue once it has been received more than `MAX_RECEIVES` times. Bodies travel as JSON
 //! text, as over the wire.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use stepwise_engine::queue::{self, Outgoing, Queue};
@@ -47,6 +47,8 @@ struct Sqs {
     messages: BTreeMap<u64, Stored>,
     next_id: u64,
     dead: Vec<String>,
+    /// (execution, message key) of every message ever enqueued, to tell a lost outbox.
+    sent: HashSet<(String, String)>,
 }
 
 #[derive(Debug)]
@@ -83,6 +85,8 @@ impl SimQueue {
         };
         let body = out.message.to_json();
         let mut sqs = self.sqs();
+        sqs.sent
+            .insert((out.message.execution.clone(), out.message.key()));
         for copy in 0..copies {
             let id = sqs.next_id;
             sqs.next_id += 1;
@@ -157,6 +161,13 @@ impl SimQueue {
         self.sqs().messages.len()
     }
 
+    /// Whether `message` (or a copy of it) was ever sent.
+    pub fn was_sent(&self, message: &Message) -> bool {
+        self.sqs()
+            .sent
+            .contains(&(message.execution.clone(), message.key()))
+    }
+
     pub fn dead_letters(&self) -> Vec<String> {
         self.sqs().dead.clone()
     }
@@ -167,14 +178,18 @@ impl Queue for SimQueue {
     /// worker can die halfway through an outbox; or refused before, or cut short.
     async fn send(&self, messages: Vec<Outgoing>) -> queue::Result<()> {
         pause().await;
-        if self.faults.roll(Fault::SendFailed, |p| p.send_fail, "queue.send") {
+        if self
+            .faults
+            .roll(Fault::SendFailed, |p| p.send_fail, "queue.send")
+        {
             return Err(queue::Error::Unavailable("simulated send failure".into()));
         }
         let cut = if messages.len() > 1
-            && self
-                .faults
-                .roll(Fault::SendFailedHalfway, |p| p.send_fail_halfway, "queue.send")
-        {
+            && self.faults.roll(
+                Fault::SendFailedHalfway,
+                |p| p.send_fail_halfway,
+                "queue.send",
+            ) {
             Some(1 + self.faults.below(messages.len() as u64 - 1) as usize)
         } else {
             None

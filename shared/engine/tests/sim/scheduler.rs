@@ -118,7 +118,11 @@ pub fn drive(engine: &SimEngine, faults: &Faults, rng: &mut Rng) -> Result<Tally
                 faults.trace(|| format!("message #{id} dead-lettered"));
                 continue;
             };
-            if workers.iter().any(|w| w.delivery.id == id) {
+            // The same SQS message (its visibility ran out) or a duplicate of it.
+            if workers.iter().any(|w| {
+                w.delivery.message.key() == delivery.message.key()
+                    && w.delivery.message.execution == delivery.message.execution
+            }) {
                 faults.note(Fault::ConcurrentDelivery, &delivery.message.key());
             }
             faults.trace(|| {
@@ -152,12 +156,22 @@ pub fn drive(engine: &SimEngine, faults: &Faults, rng: &mut Rng) -> Result<Tally
                 tally.count(outcome_name(&handled));
                 let deleted = queue.delete(&delivery);
                 faults.trace(|| {
-                    format!("#{} {} -> {handled:?} (deleted: {deleted})", delivery.id, delivery.message.key())
+                    format!(
+                        "#{} {} -> {handled:?} (deleted: {deleted})",
+                        delivery.id,
+                        delivery.message.key()
+                    )
                 });
             }
             Err(e) if e.is_retryable() => {
                 tally.count("retryable error");
-                faults.trace(|| format!("#{} {} -> error, left for redelivery: {e}", delivery.id, delivery.message.key()));
+                faults.trace(|| {
+                    format!(
+                        "#{} {} -> error, left for redelivery: {e}",
+                        delivery.id,
+                        delivery.message.key()
+                    )
+                });
             }
             Err(e) => {
                 tally.count("poison");

@@ -30,8 +30,13 @@ pub struct Workload {
     pub input: Value,
 }
 
-pub fn generate(rng: &mut Rng) -> Workload {
-    let mut generator = Generator { rng, next: 0 };
+/// `slowest_task` bounds how long a Task takes, in seconds.
+pub fn generate(rng: &mut Rng, slowest_task: u64) -> Workload {
+    let mut generator = Generator {
+        rng,
+        next: 0,
+        slowest_task,
+    };
     let definition = generator.graph(Scope {
         depth: 0,
         may_fail: true,
@@ -57,6 +62,7 @@ struct Generator<'r> {
     rng: &'r mut Rng,
     /// Numbers state names: they are unique across the whole definition, as AWS wants.
     next: u32,
+    slowest_task: u64,
 }
 
 /// Where a graph sits.
@@ -138,7 +144,9 @@ impl Generator<'_> {
         let n = self.next;
         // A state that can fail gets a catcher; where failing is not allowed, a catch-all.
         let catch = match kind {
-            Kind::Task | Kind::Parallel | Kind::Map if !scope.may_fail => Some(json!(["States.ALL"])),
+            Kind::Task | Kind::Parallel | Kind::Map if !scope.may_fail => {
+                Some(json!(["States.ALL"]))
+            }
             Kind::Task | Kind::Parallel | Kind::Map if self.rng.chance(0.4) => {
                 Some(if self.rng.chance(0.5) {
                     json!(["States.ALL"])
@@ -213,7 +221,7 @@ impl Generator<'_> {
             })
             .collect();
         let slow = if self.rng.chance(0.15) {
-            self.rng.range(10, 60)
+            self.rng.range(10, self.slowest_task.max(10))
         } else {
             0
         };
@@ -246,12 +254,14 @@ mod tests {
     fn every_generated_definition_is_valid() {
         let mut kinds = std::collections::BTreeSet::new();
         for seed in 0..500 {
-            let workload = generate(&mut Rng::new(seed, Stream::Workload));
+            let workload = generate(&mut Rng::new(seed, Stream::Workload), 25);
             let text = workload.definition.to_string();
             if let Err(e) = stepwise_core::definition::parse(&text) {
                 panic!("seed {seed}: {e}\n{text}");
             }
-            for word in ["Pass", "Choice", "Wait", "Task", "Parallel", "Map", "Retry", "Catch", "Fail"] {
+            for word in [
+                "Pass", "Choice", "Wait", "Task", "Parallel", "Map", "Retry", "Catch", "Fail",
+            ] {
                 if text.contains(&format!("\"{word}")) {
                     kinds.insert(word);
                 }
@@ -262,8 +272,8 @@ mod tests {
 
     #[test]
     fn a_seed_generates_the_same_workload() {
-        let a = generate(&mut Rng::new(42, Stream::Workload));
-        let b = generate(&mut Rng::new(42, Stream::Workload));
+        let a = generate(&mut Rng::new(42, Stream::Workload), 25);
+        let b = generate(&mut Rng::new(42, Stream::Workload), 25);
         assert_eq!(a, b);
     }
 }
