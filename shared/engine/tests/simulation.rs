@@ -153,14 +153,16 @@ fn seeds() {
 /// (timestamps included).
 #[test]
 fn a_seed_replays_exactly() {
-    for seed in [3, 17, 101] {
+    // Seeds whose runs meet ten faults or more: a calm seed would prove little.
+    for seed in [14, 20, 27] {
         let a =
             run(seed, Settings::default(), false).unwrap_or_else(|e| panic!("seed {seed}: {e}"));
         let b =
             run(seed, Settings::default(), false).unwrap_or_else(|e| panic!("seed {seed}: {e}"));
         assert!(
-            a.faults.values().sum::<u64>() > 0,
-            "seed {seed} injected no fault"
+            a.faults.values().sum::<u64>() >= 10,
+            "seed {seed}: {:?}",
+            a.faults
         );
         assert_eq!(a.faults, b.faults, "seed {seed}");
         assert_eq!(a.outcomes, b.outcomes, "seed {seed}");
@@ -174,7 +176,10 @@ fn a_seed_replays_exactly() {
 /// before sending its outbox; the redelivered `child_done` finds the join closed and is
 /// acknowledged as "join closed" without re-sending the outbox, so the execution stays
 /// RUNNING. `Engine::handle` returns on `Decision::Closed` before its redelivery check.
-/// Minimal seed: SEED_JOIN_FAILURE_OUTBOX_LOST. Un-ignore when the engine is fixed.
+/// Seed 452 (one execution, 15 deliveries): `0/2/0@1:child:0` carrying `States.Timeout`
+/// fails the inner Parallel; its worker is abandoned after the commit; the redelivery
+/// (receive count 3) answers `Ignored("join closed")`. Un-ignore when the engine is
+/// fixed, and drop `KnownBug::JoinFailureOutboxLost`.
 #[test]
 #[ignore = "engine bug: a redelivered child_done that failed its join does not re-send the outbox"]
 fn regression_redelivered_join_failure_resends_its_outbox() {
@@ -184,7 +189,7 @@ fn regression_redelivered_join_failure_resends_its_outbox() {
     }
 }
 
-const SEED_JOIN_FAILURE_OUTBOX_LOST: u64 = 1932;
+const SEED_JOIN_FAILURE_OUTBOX_LOST: u64 = 452;
 
 /// Regression (engine gap, outside the CI fault model): when a handler outlives the
 /// visibility timeout, SQS gives the same message to a second worker. If the first
@@ -192,7 +197,10 @@ const SEED_JOIN_FAILURE_OUTBOX_LOST: u64 = 1932;
 /// returns `Handled::Conflict` and deletes the message with the latest receipt: nobody
 /// re-sends the winner's outbox and the execution stays RUNNING. AWS requires the
 /// visibility timeout to exceed the function timeout, which prevents it; the engine
-/// could also re-send on `Conflict` when the frame's `cause` is this message.
+/// could also re-send on `Conflict` when the frame's `cause` is this message. Seed 5798
+/// with tasks up to 60 s: `0/1/1@3:task` (receive 1) commits and its send fails; the
+/// same message's second delivery (receive 2, the latest receipt) gets `Conflict` and
+/// is deleted.
 #[test]
 #[ignore = "engine gap: a worker that loses the commit race acknowledges without re-sending the winner's outbox"]
 fn regression_conflict_after_visibility_timeout_keeps_the_outbox() {
@@ -206,4 +214,4 @@ fn regression_conflict_after_visibility_timeout_keeps_the_outbox() {
     }
 }
 
-const SEED_CONFLICT_OUTBOX_LOST: u64 = 1292;
+const SEED_CONFLICT_OUTBOX_LOST: u64 = 5798;

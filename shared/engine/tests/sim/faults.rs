@@ -34,8 +34,8 @@ pub enum Fault {
     /// A message received while another worker still handles it or a duplicate of it:
     /// two workers race on the same frame.
     ConcurrentDelivery,
-    /// A task during which virtual time passed (10 s or more): other workers ran, timers
-    /// fell due, and, past the visibility timeout, its message reached another worker.
+    /// A task that took 10 s or more of virtual time: other workers ran meanwhile and
+    /// timers fell due.
     SlowTask,
 }
 
@@ -51,7 +51,7 @@ impl Fault {
             Self::Duplicated => "message duplicated",
             Self::Delayed => "message delayed",
             Self::ConcurrentDelivery => "message handled by two workers at once",
-            Self::SlowTask => "slow task (virtual time passed during the call)",
+            Self::SlowTask => "slow task (10 s or more)",
         }
     }
 }

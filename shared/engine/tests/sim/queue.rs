@@ -249,7 +249,9 @@ mod tests {
         let first = queue.receive(queue.visible()[0]).expect("delivery");
         assert_eq!(first.receive_count, 1);
         assert!(queue.visible().is_empty());
-        queue.clock.advance_by(VISIBILITY_TIMEOUT_MS);
+        queue
+            .clock
+            .advance_to(queue.clock.now() + VISIBILITY_TIMEOUT_MS);
         let second = queue.receive(first.id).expect("redelivery");
         assert_eq!(second.receive_count, 2);
         // The first receipt is stale now.
@@ -265,7 +267,9 @@ mod tests {
         let id = queue.visible()[0];
         for _ in 0..MAX_RECEIVES {
             assert!(queue.receive(id).is_some());
-            queue.clock.advance_by(VISIBILITY_TIMEOUT_MS);
+            queue
+                .clock
+                .advance_to(queue.clock.now() + VISIBILITY_TIMEOUT_MS);
         }
         assert!(queue.receive(id).is_none());
         assert_eq!(queue.len(), 0);

@@ -1,5 +1,6 @@
 //! The workers: receive visible messages, handle them concurrently, crash some of them,
-//! and let virtual time jump to the next message when nothing is visible.
+//! and let virtual time jump to the next message or the next sleeper's wake-up when no
+//! worker can do anything else.
 //!
 //! Each `Engine::handle` is a future the scheduler polls one await point at a time, in
 //! an order the seeded RNG picks; several may be in flight at once, on the same message
@@ -10,7 +11,7 @@
 use std::collections::BTreeMap;
 use std::task::Poll;
 
-use stepwise_engine::{Error, Handled, StartRequest};
+use stepwise_engine::{Clock, Error, Handled, StartRequest};
 
 use super::executor::{poll_once, Task};
 use super::faults::{Fault, Faults, Profile};
@@ -52,6 +53,8 @@ fn outcome_name(handled: &Handled) -> &'static str {
 struct Worker<'e> {
     delivery: Delivery,
     task: Task<'e, stepwise_engine::Result<Handled>>,
+    /// Waiting on virtual time (a slow task) until then; not worth polling before.
+    asleep_until: Option<i64>,
 }
 
 /// Starts an execution the way a client does: on an error or a crash it calls again
@@ -98,20 +101,31 @@ pub fn drive(engine: &SimEngine, faults: &Faults, rng: &mut Rng) -> Result<Tally
     let queue = engine.queue();
     let mut workers: Vec<Worker<'_>> = Vec::new();
     let mut tally = Tally::default();
+    let clock = engine.clock();
     for _ in 0..MAX_POLLS {
+        let now = clock.now();
         let visible = queue.visible();
-        if workers.is_empty() && visible.is_empty() {
-            match queue.next_visible_at() {
+        let runnable: Vec<usize> = (0..workers.len())
+            .filter(|&i| workers[i].asleep_until.is_none_or(|at| at <= now))
+            .collect();
+        let can_receive = !visible.is_empty() && workers.len() < profile.workers;
+        if runnable.is_empty() && !can_receive {
+            // Nothing can happen before the next message shows or a sleeper wakes.
+            let next_message = if workers.len() < profile.workers {
+                queue.next_visible_at()
+            } else {
+                None
+            };
+            let next_wake = workers.iter().filter_map(|w| w.asleep_until).min();
+            match next_message.into_iter().chain(next_wake).min() {
                 Some(at) => {
-                    engine.clock().advance_to(at);
+                    clock.advance_to(at);
                     continue;
                 }
                 None => return Ok(tally),
             }
         }
-        let receive = !visible.is_empty()
-            && workers.len() < profile.workers
-            && (workers.is_empty() || rng.chance(0.5));
+        let receive = can_receive && (runnable.is_empty() || rng.chance(0.5));
         if receive {
             let id = *rng.pick(&visible);
             let Some(delivery) = queue.receive(id) else {
@@ -133,10 +147,14 @@ pub fn drive(engine: &SimEngine, faults: &Faults, rng: &mut Rng) -> Result<Tally
                 )
             });
             let task = Box::pin(engine.handle(delivery.message.clone(), delivery.receive_count));
-            workers.push(Worker { delivery, task });
+            workers.push(Worker {
+                delivery,
+                task,
+                asleep_until: None,
+            });
             continue;
         }
-        let index = rng.below(workers.len() as u64) as usize;
+        let index = *rng.pick(&runnable);
         if rng.chance(profile.crash) {
             let worker = workers.swap_remove(index);
             faults.note(
@@ -145,7 +163,9 @@ pub fn drive(engine: &SimEngine, faults: &Faults, rng: &mut Rng) -> Result<Tally
             );
             continue;
         }
-        let Poll::Ready(result) = poll_once(&mut workers[index].task) else {
+        let polled = poll_once(&mut workers[index].task);
+        workers[index].asleep_until = clock.take_blocked();
+        let Poll::Ready(result) = polled else {
             continue;
         };
         let worker = workers.swap_remove(index);

@@ -13,7 +13,7 @@ use std::sync::{Arc, Mutex};
 use serde_json::{json, Value};
 use stepwise_core::failure::Failure;
 use stepwise_core::interp::TaskRequest;
-use stepwise_engine::TaskInvoker;
+use stepwise_engine::{Clock, TaskInvoker};
 
 use super::clock::VirtualClock;
 use super::executor::pause;
@@ -97,10 +97,10 @@ impl TaskInvoker for FakeTasks {
                 Fault::SlowTask,
                 &format!("{} attempt {}", request.state, request.attempt),
             );
+            // Other workers run meanwhile and timers fall due; past the visibility
+            // timeout, the message that invoked it reaches another worker.
+            self.clock.sleep_until(self.clock.now() + took).await;
         }
-        // Time passes for everyone while the task runs: the message that invoked it may
-        // become visible again and reach a second worker.
-        self.clock.advance_by(took);
         let key = AttemptKey {
             execution: execution.to_owned(),
             path: request.parameters["path"]
