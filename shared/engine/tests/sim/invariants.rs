@@ -347,3 +347,47 @@ fn answers_of(tasks: &FakeTasks, arn: &str) -> HashMap<AttemptKey, Vec<Committed
     }
     answers
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::{runs, Settings};
+    use super::*;
+
+    /// The checks can fail: a seed that passes stops passing when its evidence is
+    /// tampered with.
+    #[test]
+    fn tampered_runs_are_caught() {
+        let seed = 14;
+        let runs = runs(seed, Settings::default(), false).expect("runs");
+        check(&runs.reference, &runs.faulty, &runs.expected).expect("seed 14 passes");
+        assert!(
+            !runs.faulty.tasks.answers().is_empty(),
+            "seed {seed} runs no task"
+        );
+
+        // Another outcome than the interpreter's.
+        let mut wrong = runs.expected.clone();
+        wrong[0] = Status::Succeeded(Value::from("something else"));
+        let error = check(&runs.reference, &runs.faulty, &wrong).expect_err("wrong outcome");
+        assert!(error.to_string().contains("the interpreter"), "{error}");
+
+        // A committed result the task resource never gave.
+        runs.faulty.tasks.forget();
+        let error = check(&runs.reference, &runs.faulty, &runs.expected).expect_err("no answers");
+        assert!(error.to_string().contains("never gave"), "{error}");
+    }
+
+    #[test]
+    fn a_differing_commit_is_reported_by_frame_and_version() {
+        let fault_free = vec![(1, vec![Value::from("PassStateEntered")])];
+        let faulty = vec![(
+            1,
+            vec![Value::from("PassStateEntered"), Value::from("Again")],
+        )];
+        let report = first_difference("0/3/1", &fault_free, &faulty);
+        assert!(
+            report.starts_with("frame 0/3/1: commit 1 holds other events"),
+            "{report}"
+        );
+    }
+}

@@ -23,6 +23,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use serde_json::Value;
+use stepwise_core::interp::Status;
 use stepwise_engine::{Config, Engine, StartRequest};
 
 use clock::{VirtualClock, T0};
@@ -126,6 +127,38 @@ pub fn scenario(seed: u64, settings: Settings) -> Scenario {
 
 /// Runs one seed: the fault-free reference, the faulty run, and every invariant.
 pub fn run_seed(seed: u64, settings: Settings, verbose: bool) -> Result<Report, SeedError> {
+    let Runs {
+        reference,
+        faulty,
+        expected,
+    } = runs(seed, settings, verbose)?;
+    invariants::check(&reference, &faulty, &expected)?;
+    let mut hasher = std::hash::DefaultHasher::new();
+    for arn in &faulty.arns {
+        let history =
+            executor::block_on(faulty.engine.history(arn)).map_err(|e| format!("history: {e}"))?;
+        std::hash::Hash::hash(&Value::from(history).to_string(), &mut hasher);
+    }
+    Ok(Report {
+        history_digest: std::hash::Hasher::finish(&hasher),
+        executions: faulty.arns.len() as u64,
+        handled: faulty.tally.handled,
+        outcomes: faulty.tally.outcomes.clone(),
+        faults: faulty.faults.counts(),
+        virtual_ms: stepwise_engine::Clock::now(faulty.engine.clock()) - T0,
+    })
+}
+
+/// A seed's three answers, before the invariants compare them.
+pub struct Runs {
+    pub reference: Run,
+    pub faulty: Run,
+    /// The interpreter's outcome of each execution.
+    pub expected: Vec<Status>,
+}
+
+/// Runs a seed's workloads in the interpreter, fault-free on the engine, and with faults.
+pub fn runs(seed: u64, settings: Settings, verbose: bool) -> Result<Runs, String> {
     let scenario = scenario(seed, settings);
     let mut expected = Vec::new();
     for (k, workload) in scenario.workloads.iter().enumerate() {
@@ -155,20 +188,10 @@ pub fn run_seed(seed: u64, settings: Settings, verbose: bool) -> Result<Report, 
     let faulty = simulate(seed, &scenario, profile, verbose)?;
     faulty.faults.disable();
     reference.faults.disable();
-    invariants::check(&reference, &faulty, &expected)?;
-    let mut hasher = std::hash::DefaultHasher::new();
-    for arn in &faulty.arns {
-        let history =
-            executor::block_on(faulty.engine.history(arn)).map_err(|e| format!("history: {e}"))?;
-        std::hash::Hash::hash(&Value::from(history).to_string(), &mut hasher);
-    }
-    Ok(Report {
-        history_digest: std::hash::Hasher::finish(&hasher),
-        executions: faulty.arns.len() as u64,
-        handled: faulty.tally.handled,
-        outcomes: faulty.tally.outcomes.clone(),
-        faults: faulty.faults.counts(),
-        virtual_ms: stepwise_engine::Clock::now(faulty.engine.clock()) - T0,
+    Ok(Runs {
+        reference,
+        faulty,
+        expected,
     })
 }
 

@@ -77,6 +77,15 @@ impl FakeTasks {
         }
     }
 
+    /// Forgets every answer (for the invariants' own tests).
+    #[cfg(test)]
+    pub fn forget(&self) {
+        self.answers
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clear();
+    }
+
     /// Every answer given, in order (an attempt retried after a crash appears again).
     pub fn answers(&self) -> Vec<Answer> {
         self.answers
