@@ -17,7 +17,10 @@ use aws_sdk_sfn::types::{
     SyncExecutionStatus, ValidateStateMachineDefinitionResultCode,
 };
 use serde_json::{json, Value};
-use support::{start, ROLE};
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use support::{start, start_with, ROLE};
 
 fn pass() -> Value {
     json!({"StartAt": "P", "States": {"P": {"Type": "Pass", "Result": {"v": 1}, "End": true}}})
@@ -801,4 +804,105 @@ async fn express_machines_run_synchronously() {
         refused.as_service_error(),
         Some(StartSyncExecutionError::StateMachineTypeNotSupported(_))
     ));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sync_execution_past_the_timeout_is_stopped_and_reported_timed_out() {
+    let server = start_with(Duration::from_millis(300)).await;
+    let client = &server.client;
+    let slow = client
+        .create_state_machine()
+        .name("slow-express")
+        .definition(waiting(30).to_string())
+        .role_arn(ROLE)
+        .r#type(StateMachineType::Express)
+        .send()
+        .await
+        .unwrap()
+        .state_machine_arn()
+        .to_owned();
+    let ran = client
+        .start_sync_execution()
+        .state_machine_arn(&slow)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ran.status(), &SyncExecutionStatus::TimedOut);
+    assert_eq!(ran.error(), Some("States.Timeout"));
+    // The execution does not run on after the caller was told it timed out.
+    let described = client
+        .describe_execution()
+        .execution_arn(ran.execution_arn())
+        .send()
+        .await
+        .unwrap();
+    assert_ne!(described.status(), &ExecutionStatus::Running);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_alias_splits_starts_between_its_versions_by_weight() {
+    let server = start().await;
+    let client = &server.client;
+    let created = client
+        .create_state_machine()
+        .name("split")
+        .definition(pass().to_string())
+        .role_arn(ROLE)
+        .publish(true)
+        .send()
+        .await
+        .unwrap();
+    let arn = created.state_machine_arn().to_owned();
+    let v1 = created.state_machine_version_arn().unwrap().to_owned();
+    let v2 = client
+        .update_state_machine()
+        .state_machine_arn(&arn)
+        .definition(waiting(0).to_string())
+        .publish(true)
+        .send()
+        .await
+        .unwrap()
+        .state_machine_version_arn()
+        .unwrap()
+        .to_owned();
+    let route = |version: &str, weight: i32| {
+        RoutingConfigurationListItem::builder()
+            .state_machine_version_arn(version)
+            .weight(weight)
+            .build()
+            .unwrap()
+    };
+    let alias = client
+        .create_state_machine_alias()
+        .name("canary")
+        .routing_configuration(route(&v1, 80))
+        .routing_configuration(route(&v2, 20))
+        .send()
+        .await
+        .unwrap()
+        .state_machine_alias_arn()
+        .to_owned();
+    let mut counts: BTreeMap<String, u32> = BTreeMap::new();
+    for _ in 0..200 {
+        let started = client
+            .start_execution()
+            .state_machine_arn(&alias)
+            .send()
+            .await
+            .unwrap();
+        let described = client
+            .describe_execution()
+            .execution_arn(started.execution_arn())
+            .send()
+            .await
+            .unwrap();
+        *counts
+            .entry(described.state_machine_version_arn().unwrap().to_owned())
+            .or_default() += 1;
+    }
+    // 200 draws at 20 %: 40 expected; below 10 or above 75 has odds under one in ten
+    // million.
+    let canary = counts.get(&v2).copied().unwrap_or_default();
+    assert!((10..=75).contains(&canary), "{counts:?}");
+    assert_eq!(counts.values().sum::<u32>(), 200);
 }

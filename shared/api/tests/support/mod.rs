@@ -120,6 +120,11 @@ pub fn config() -> Config {
 
 /// Starts the server and its queue driver.
 pub async fn start() -> Server {
+    start_with(Duration::from_secs(10)).await
+}
+
+/// Starts the server with StartSyncExecution waiting at most `sync_timeout`.
+pub async fn start_with(sync_timeout: Duration) -> Server {
     let config = config();
     let engine = Arc::new(Engine::with(
         MemoryStore::default(),
@@ -128,8 +133,7 @@ pub async fn start() -> Server {
         SystemClock,
         config.clone(),
     ));
-    let api =
-        Arc::new(Api::new(engine.clone(), &config).with_sync_timeout(Duration::from_secs(10)));
+    let api = Arc::new(Api::new(engine.clone(), &config).with_sync_timeout(sync_timeout));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
