@@ -236,6 +236,17 @@ async fn executions_run_and_are_described_listed_and_stopped() {
         oversize.as_service_error(),
         Some(StartExecutionError::ValidationException(_))
     ));
+    let bad_name = client
+        .start_execution()
+        .state_machine_arn(&arn)
+        .name("no/slashes")
+        .send()
+        .await
+        .unwrap_err();
+    assert!(matches!(
+        bad_name.as_service_error(),
+        Some(StartExecutionError::InvalidName(_))
+    ));
     let unknown_machine = client
         .start_execution()
         .state_machine_arn(server.machine_arn("nope"))
@@ -341,6 +352,14 @@ async fn executions_run_and_are_described_listed_and_stopped() {
         unknown.as_service_error(),
         Some(DescribeExecutionError::ExecutionDoesNotExist(_))
     ));
+
+    let stop_unknown = client
+        .stop_execution()
+        .execution_arn("arn:aws:states:us-east-1:123456789012:execution:flow:nobody")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(service_code(&stop_unknown), Some("ExecutionDoesNotExist"));
 
     let for_execution = client
         .describe_state_machine_for_execution()
