@@ -1,7 +1,7 @@
 //! CreateStateMachine, UpdateStateMachine, DescribeStateMachine, ListStateMachines and
 //! DeleteStateMachine.
 
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 use stepwise_engine::catalog::{
     Change, MachineSpec, MachineType, StateMachineRecord, VersionRecord,
 };
@@ -145,20 +145,20 @@ where
             MachineRef::Base(name) => {
                 let record = self.machine(&name, arn).await?;
                 let mut output = describe(&self.arns.machine(&name), &name, &record.spec);
-                output.insert("creationDate".into(), date(record.created));
+                output["creationDate"] = date(record.created);
                 if let Some(description) = record.description {
-                    output.insert("description".into(), description.into());
+                    output["description"] = description.into();
                 }
-                Ok(output.into())
+                Ok(output)
             }
             MachineRef::Version(name, number) => {
                 let version = self.version_record(&name, number, arn).await?;
                 let mut output = describe(arn, &name, &version.spec);
-                output.insert("creationDate".into(), date(version.created));
+                output["creationDate"] = date(version.created);
                 if let Some(description) = version.description {
-                    output.insert("description".into(), description.into());
+                    output["description"] = description.into();
                 }
-                Ok(output.into())
+                Ok(output)
             }
             MachineRef::Alias(..) => Err(ApiError::invalid_arn(
                 arn,
@@ -241,8 +241,8 @@ fn machine_type(input: &Input) -> Result<Option<MachineType>> {
 }
 
 /// The fields a state machine and a version describe alike.
-fn describe(arn: &str, name: &str, spec: &MachineSpec) -> Map<String, Value> {
-    let output = json!({
+fn describe(arn: &str, name: &str, spec: &MachineSpec) -> Value {
+    json!({
         "stateMachineArn": arn,
         "name": name,
         "status": "ACTIVE",
@@ -252,9 +252,5 @@ fn describe(arn: &str, name: &str, spec: &MachineSpec) -> Map<String, Value> {
         "revisionId": spec.revision_id,
         "loggingConfiguration": {"level": "OFF", "includeExecutionData": false},
         "tracingConfiguration": {"enabled": false},
-    });
-    match output {
-        Value::Object(map) => map,
-        _ => Map::new(),
-    }
+    })
 }

@@ -1,12 +1,10 @@
 //! The `aws` command line (botocore's own protocol code) against the API. Skipped, with
 //! the reason printed, where `aws` is not installed.
 
-mod support;
-
 use std::process::Command;
 
+use crate::support::{self, eventually, ROLE};
 use serde_json::{json, Value};
-use support::{eventually, ROLE};
 
 /// Runs `aws stepfunctions <args> --endpoint-url <url>` and parses its JSON output.
 fn aws(url: &str, args: &[&str]) -> Value {

@@ -1,8 +1,6 @@
 //! Requests that are not well-formed Step Functions calls, sent as raw HTTP: each gets
 //! AWS's error type and status, and changes nothing.
 
-mod support;
-
 use serde_json::{json, Value};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -30,7 +28,7 @@ const JSON: &str = "application/x-amz-json-1.0";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_requests_get_aws_errors_and_change_nothing() {
-    let server = support::start().await;
+    let server = crate::support::start().await;
     let url = &server.url;
     let (status, body) = post(url, "AWSStepFunctions.DoSomething", JSON, b"{}").await;
     assert_eq!(
