@@ -165,12 +165,27 @@ where
             .transpose()?;
         let max = input.max_results()?;
         let page = input.string("nextToken")?.map(str::to_owned);
-        let name = self.base_name(arn)?;
-        self.machine(&name, arn).await?;
+        // A version or alias ARN lists the executions started through it.
+        let listed_arn = match self.arns.parse_machine(arn)? {
+            MachineRef::Base(name) => {
+                self.machine(&name, arn).await?;
+                self.arns.machine(&name)
+            }
+            MachineRef::Version(name, number) => {
+                self.version_record(&name, number, arn).await?;
+                self.arns.version(&name, number)
+            }
+            MachineRef::Alias(name, alias) => {
+                if self.engine.store().alias(&name, &alias).await?.is_none() {
+                    return Err(ApiError::resource_missing("Alias", arn));
+                }
+                self.arns.alias(&name, &alias)
+            }
+        };
         let listed = self
             .engine
             .store()
-            .list_executions(&self.arns.machine(&name), status, page, max)
+            .list_executions(&listed_arn, status, page, max)
             .await?;
         let mut executions = Vec::new();
         for record in &listed.items {

@@ -97,6 +97,26 @@ pub struct AliasRecord {
     pub updated: i64,
 }
 
+impl ExecutionOrigin {
+    /// Whether an execution started this way was started through `qualifier` (a
+    /// version number or an alias name, as the last part of a qualified ARN).
+    pub fn matches(&self, qualifier: &str) -> bool {
+        match qualifier.parse::<u64>() {
+            Ok(number) => self.version == Some(number),
+            Err(_) => self.alias.as_deref() == Some(qualifier),
+        }
+    }
+}
+
+/// A state machine ARN split into the unqualified ARN and its qualifier, if any.
+pub fn split_qualifier(arn: &str) -> (&str, Option<&str>) {
+    // arn:aws:states:<region>:<account>:stateMachine:<name>[:<qualifier>]
+    match arn.match_indices(':').nth(6) {
+        Some((at, _)) => (&arn[..at], Some(&arn[at + 1..])),
+        None => (arn, None),
+    }
+}
+
 impl AliasRecord {
     /// Why this routing is not one Step Functions accepts, if it is not.
     pub fn routing_error(&self) -> Option<&'static str> {
@@ -258,7 +278,8 @@ pub trait Catalog: Send + Sync {
     ) -> impl Future<Output = Result<Option<ExecutionOrigin>>> + Send;
 
     /// The executions of one state machine, newest first, optionally only those in
-    /// `status`.
+    /// `status`. A version or alias ARN (`…:stateMachine:<name>:<qualifier>`) lists the
+    /// executions started through that version or alias (their [`ExecutionOrigin`]).
     fn list_executions(
         &self,
         state_machine_arn: &str,
@@ -296,6 +317,19 @@ mod tests {
         assert!(alias(&[(1, 50), (2, 25), (3, 25)])
             .routing_error()
             .is_some());
+    }
+
+    #[test]
+    fn qualified_arns_split_into_machine_and_qualifier() {
+        let base = "arn:aws:states:us-east-1:1:stateMachine:orders";
+        assert_eq!(split_qualifier(base), (base, None));
+        assert_eq!(split_qualifier(&format!("{base}:7")), (base, Some("7")));
+        let origin = ExecutionOrigin {
+            version: Some(7),
+            alias: Some("live".into()),
+        };
+        assert!(origin.matches("7") && origin.matches("live"));
+        assert!(!origin.matches("8") && !ExecutionOrigin::default().matches("live"));
     }
 
     #[test]

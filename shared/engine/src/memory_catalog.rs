@@ -8,7 +8,8 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 use crate::catalog::{
-    AliasRecord, Catalog, Change, ExecutionOrigin, Page, StateMachineRecord, VersionRecord,
+    split_qualifier, AliasRecord, Catalog, Change, ExecutionOrigin, Page, StateMachineRecord,
+    VersionRecord,
 };
 use crate::memory::MemoryStore;
 use crate::records::{ExecutionRecord, ExecutionStatus};
@@ -279,18 +280,24 @@ impl Catalog for MemoryStore {
         page: Option<String>,
         max: usize,
     ) -> Result<Page<ExecutionRecord>> {
-        self.with_items(|_, executions| {
-            // Newest first: the page key counts the start time down so that it grows
-            // along the list; the ARN breaks ties within one millisecond.
-            let mut keyed: Vec<(String, ExecutionRecord)> = executions
-                .values()
-                .filter(|e| e.info.state_machine_id == state_machine_arn)
-                .filter(|e| status.is_none_or(|s| e.status == s))
-                .map(|e| {
-                    let age = i64::MAX - e.info.start_time;
-                    (format!("{age:020}#{}", e.info.id), e.clone())
-                })
-                .collect();
+        let (machine, qualifier) = split_qualifier(state_machine_arn);
+        self.with_items(|items, executions| {
+            let mut keyed = Vec::new();
+            for e in executions.values() {
+                if e.info.state_machine_id != machine || status.is_some_and(|s| e.status != s) {
+                    continue;
+                }
+                if let Some(qualifier) = qualifier {
+                    let origin: Option<ExecutionOrigin> = read(items, &origin_key(&e.info.id))?;
+                    if !origin.is_some_and(|o| o.matches(qualifier)) {
+                        continue;
+                    }
+                }
+                // Newest first: the page key counts the start time down so that it
+                // grows along the list; the ARN breaks ties within one millisecond.
+                let age = i64::MAX - e.info.start_time;
+                keyed.push((format!("{age:020}#{}", e.info.id), e.clone()));
+            }
             keyed.sort_by(|a, b| a.0.cmp(&b.0));
             Ok(paginate(keyed, page, max))
         })
@@ -483,6 +490,28 @@ mod tests {
                 "newest first"
             );
             assert_ne!(first.items[0].info.name, second.items[0].info.name);
+
+            let two = "arn:aws:states:local:000000000000:execution:a:two";
+            let origin = ExecutionOrigin {
+                version: Some(3),
+                alias: Some("live".into()),
+            };
+            store.record_origin(two, origin).await.unwrap();
+            for qualifier in ["3", "live"] {
+                let qualified = format!("{arn}:{qualifier}");
+                let listed = store.list_executions(&qualified, None, None, 10).await;
+                let names: Vec<_> = listed
+                    .unwrap()
+                    .items
+                    .into_iter()
+                    .map(|e| e.info.name)
+                    .collect();
+                assert_eq!(names, ["two"], "{qualified}");
+            }
+            let other = store
+                .list_executions(&format!("{arn}:4"), None, None, 10)
+                .await;
+            assert!(other.unwrap().items.is_empty());
         });
     }
 }

@@ -158,6 +158,33 @@ async fn versions_and_aliases_route_starts() {
         .unwrap();
     assert_eq!(server.ended(by_version.execution_arn()).await, "SUCCEEDED");
 
+    let through_alias_listed = client
+        .list_executions()
+        .state_machine_arn(&alias)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(through_alias_listed.executions().len(), 2);
+    let v1_listed = client
+        .list_executions()
+        .state_machine_arn(&v1)
+        .send()
+        .await
+        .unwrap();
+    let v1_names: Vec<&str> = v1_listed.executions().iter().map(|e| e.name()).collect();
+    let expected = [
+        by_version.execution_arn().rsplit(':').next().unwrap(),
+        through_alias.execution_arn().rsplit(':').next().unwrap(),
+    ];
+    assert_eq!(v1_names, expected, "newest first, only v1's");
+    let everything = client
+        .list_executions()
+        .state_machine_arn(&arn)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(everything.executions().len(), 3);
+
     let aliases = client
         .list_state_machine_aliases()
         .state_machine_arn(&arn)
