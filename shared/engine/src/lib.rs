@@ -35,6 +35,7 @@
 //! # }
 //! ```
 
+pub mod catalog;
 mod clock;
 mod engine;
 mod error;
@@ -42,6 +43,7 @@ mod history;
 mod ids;
 mod join;
 pub mod memory;
+mod memory_catalog;
 mod message;
 pub mod queue;
 mod records;
@@ -50,6 +52,7 @@ mod tasks;
 pub mod tokens;
 mod transition;
 
+pub use catalog::Catalog;
 pub use clock::{Clock, SystemClock};
 pub use engine::{Completion, Config, Engine, Handled, StartRequest, Started};
 pub use error::{Error, Result};

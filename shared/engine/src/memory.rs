@@ -65,6 +65,23 @@ impl MemoryStore {
         self.data.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// The store's string items and its execution headers under one lock, for the
+    /// catalog (`memory_catalog`). Catalog records live beside the definitions as JSON
+    /// under keys with a `#` (`SM#<name>#…`, never a definition's hex digest), as they
+    /// share the one DynamoDB table.
+    pub(crate) fn with_items<R>(
+        &self,
+        f: impl FnOnce(&mut HashMap<String, String>, &HashMap<String, ExecutionRecord>) -> R,
+    ) -> R {
+        let mut data = self.data();
+        let Data {
+            definitions,
+            executions,
+            ..
+        } = &mut *data;
+        f(definitions, executions)
+    }
+
     /// Every frame of an execution (for tests and inspection).
     pub fn frames(&self, execution: &str) -> Vec<FrameRecord> {
         let data = self.data();

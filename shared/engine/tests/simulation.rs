@@ -7,8 +7,7 @@
 //!   the first seed.
 //! - `STEPWISE_SIM_SEED=<n>` replays one seed with a trace of every message and fault
 //!   (add `-- --nocapture` to see it).
-//! - `STEPWISE_SIM_STRICT=1` fails on known engine bugs too (see `sim::known_bugs`);
-//!   `STEPWISE_SIM_SLOWEST_TASK=<s>` lets tasks run longer than the visibility timeout.
+//! - `STEPWISE_SIM_SLOWEST_TASK=<s>` lets tasks run longer than the visibility timeout.
 
 mod sim;
 
@@ -17,7 +16,6 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::time::Instant;
 
 use sim::faults::Fault;
-use sim::known_bugs::KnownBug;
 use sim::{Report, SeedError, Settings};
 
 /// Seeds `cargo test` runs: about 30 s in a debug build on one core.
@@ -111,15 +109,11 @@ fn seeds() {
     }
     let first = env_u64("STEPWISE_SIM_FIRST").unwrap_or(0);
     let count = env_u64("STEPWISE_SIM_SEEDS").unwrap_or(CI_SEEDS);
-    // Known bugs fail the run only when asked: they have their own ignored tests.
-    let strict = std::env::var_os("STEPWISE_SIM_STRICT").is_some();
     let mut figures = Figures::default();
     let mut failures = Vec::new();
-    let mut known: BTreeMap<KnownBug, Vec<u64>> = BTreeMap::new();
     for seed in first..first + count {
         match run(seed, settings, false) {
             Ok(report) => figures.add(&report),
-            Err(SeedError::Known(bug, _)) if !strict => known.entry(bug).or_default().push(seed),
             Err(e) => {
                 eprintln!(
                     "seed {seed} FAILED: {e}\n  replay: {}",
@@ -130,14 +124,6 @@ fn seeds() {
         }
     }
     figures.print(started.elapsed());
-    for (bug, seeds) in &known {
-        eprintln!(
-            "  known engine bug in {} seeds ({}): {:?}",
-            seeds.len(),
-            bug.name(),
-            &seeds[..seeds.len().min(20)]
-        );
-    }
     assert!(
         failures.is_empty(),
         "{} of {count} seeds failed: {failures:?}; replay one with {}",
@@ -171,17 +157,16 @@ fn a_seed_replays_exactly() {
     }
 }
 
-/// Regression (engine bug, not fixed yet): a `child_done` carrying a failure fails the
+/// Regression (found by this simulation, fixed): a `child_done` carrying a failure fails the
 /// Parallel/Map and closes its join in one commit; the worker dies after the commit,
 /// before sending its outbox; the redelivered `child_done` finds the join closed and is
 /// acknowledged as "join closed" without re-sending the outbox, so the execution stays
-/// RUNNING. `Engine::handle` returns on `Decision::Closed` before its redelivery check.
+/// RUNNING. `Engine::handle` returned on `Decision::Closed` before its redelivery check.
 /// Seed 452 (one execution, 15 deliveries): `0/2/0@1:child:0` carrying `States.Timeout`
 /// fails the inner Parallel; its worker is abandoned after the commit; the redelivery
-/// (receive count 3) answers `Ignored("join closed")`. Un-ignore when the engine is
-/// fixed, and drop `KnownBug::JoinFailureOutboxLost`.
+/// (receive count 3) answered `Ignored("join closed")`; it now finds its own commit and
+/// re-sends.
 #[test]
-#[ignore = "engine bug: a redelivered child_done that failed its join does not re-send the outbox"]
 fn regression_redelivered_join_failure_resends_its_outbox() {
     let seed = SEED_JOIN_FAILURE_OUTBOX_LOST;
     if let Err(e) = run(seed, Settings::default(), false) {
@@ -191,18 +176,17 @@ fn regression_redelivered_join_failure_resends_its_outbox() {
 
 const SEED_JOIN_FAILURE_OUTBOX_LOST: u64 = 452;
 
-/// Regression (engine gap, outside the CI fault model): when a handler outlives the
+/// Regression (found by this simulation, fixed; outside the CI fault model): when a handler outlives the
 /// visibility timeout, SQS gives the same message to a second worker. If the first
 /// commits and dies before sending, and the second loses the commit race, the second
 /// returns `Handled::Conflict` and deletes the message with the latest receipt: nobody
 /// re-sends the winner's outbox and the execution stays RUNNING. AWS requires the
-/// visibility timeout to exceed the function timeout, which prevents it; the engine
-/// could also re-send on `Conflict` when the frame's `cause` is this message. Seed 5798
+/// visibility timeout to exceed the function timeout, which prevents it; the engine now
+/// also re-sends on `Conflict` when the frame's `cause` is this message. Seed 5798
 /// with tasks up to 60 s: `0/1/1@3:task` (receive 1) commits and its send fails; the
 /// same message's second delivery (receive 2, the latest receipt) gets `Conflict` and
 /// is deleted.
 #[test]
-#[ignore = "engine gap: a worker that loses the commit race acknowledges without re-sending the winner's outbox"]
 fn regression_conflict_after_visibility_timeout_keeps_the_outbox() {
     let seed = SEED_CONFLICT_OUTBOX_LOST;
     let settings = Settings { slowest_task: 60 };

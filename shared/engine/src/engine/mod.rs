@@ -206,6 +206,14 @@ impl<S: Store, Q: Queue, T: TaskInvoker, C: Clock> Engine<S, Q, T, C> {
                 };
                 match join::decide(&join, failure.as_ref()) {
                     Decision::Wait => return Ok(Handled::Waiting),
+                    // The message whose failure closed the join may be back because
+                    // its handler died after that commit: only a failure can have
+                    // closed it, so only a failure looks for its own commit.
+                    Decision::Closed
+                        if failure.is_some() && (!message.resent || receive_count > 1) =>
+                    {
+                        return self.resend_if_own(&message).await;
+                    }
                     Decision::Closed => return Ok(Handled::Ignored("join closed")),
                     Decision::Collect
                         if join.collector.as_ref().is_some_and(|c| *c != message.key()) =>
@@ -340,6 +348,7 @@ impl<S: Store, Q: Queue, T: TaskInvoker, C: Clock> Engine<S, Q, T, C> {
             now,
         } = step;
         let arn = execution.arn();
+        let cause_key = cause.clone();
         let lead = submitted_lead(record, &event);
         let mut entropy = self.entropy();
         let Plan {
@@ -366,7 +375,16 @@ impl<S: Store, Q: Queue, T: TaskInvoker, C: Clock> Engine<S, Q, T, C> {
         }
         let outbox = commit.frame.outbox.clone();
         match self.store.commit(commit).await {
-            Ok(Written::Conflict) => Ok(Handled::Conflict),
+            // The winner may be this very message, delivered twice because a handler
+            // outlived the visibility timeout; if that handler then failed to send, its
+            // outbox rests on this copy.
+            Ok(Written::Conflict) => match self.store.frame(arn, &record.id).await? {
+                Some(current) if current.cause.as_deref() == Some(cause_key.as_str()) => {
+                    self.resend(current.outbox, now).await?;
+                    Ok(Handled::Resent)
+                }
+                _ => Ok(Handled::Conflict),
+            },
             Ok(Written::Done) => {
                 self.send(outbox, now).await?;
                 Ok(Handled::Advanced { transitions })
@@ -383,6 +401,26 @@ impl<S: Store, Q: Queue, T: TaskInvoker, C: Clock> Engine<S, Q, T, C> {
             }
             Err(e) => Err(e.into()),
         }
+    }
+
+    /// Sends the frame's outbox again when its current version is this message's commit.
+    async fn resend_if_own(&self, message: &Message) -> Result<Handled> {
+        match self.store.frame(&message.execution, &message.frame).await? {
+            Some(current)
+                if current.version == message.version + 1
+                    && current.cause.as_deref() == Some(message.key().as_str()) =>
+            {
+                self.resend(current.outbox, self.clock.now()).await?;
+                Ok(Handled::Resent)
+            }
+            _ => Ok(Handled::Ignored("join closed")),
+        }
+    }
+
+    /// Sends a commit's outbox again, each message marked as a copy.
+    async fn resend(&self, outbox: Vec<Message>, now: i64) -> Result<()> {
+        let copies = outbox.into_iter().map(|m| Message { resent: true, ..m });
+        self.send(copies.collect(), now).await
     }
 
     /// A callback task's call went through: note it beside the frame, which keeps

@@ -10,7 +10,6 @@ pub mod clock;
 pub mod executor;
 pub mod faults;
 pub mod invariants;
-pub mod known_bugs;
 pub mod queue;
 pub mod reference;
 pub mod rng;
@@ -28,7 +27,6 @@ use stepwise_engine::{Config, Engine, StartRequest};
 
 use clock::{VirtualClock, T0};
 use faults::{Fault, Faults, Profile};
-use known_bugs::KnownBug;
 use queue::SimQueue;
 use rng::{Rng, Stream};
 use scheduler::Tally;
@@ -67,10 +65,8 @@ pub struct Report {
 /// Why a seed failed.
 #[derive(Debug, Clone, PartialEq)]
 pub enum SeedError {
-    /// An invariant does not hold: a new finding.
+    /// An invariant does not hold.
     Violation(String),
-    /// A known engine bug showed (where).
-    Known(KnownBug, String),
 }
 
 impl From<String> for SeedError {
@@ -83,7 +79,6 @@ impl std::fmt::Display for SeedError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Self::Violation(message) => f.write_str(message),
-            Self::Known(bug, at) => write!(f, "known engine bug ({}): {at}", bug.name()),
         }
     }
 }

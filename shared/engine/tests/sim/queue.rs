@@ -8,7 +8,7 @@
 //! queue once it has been received more than `MAX_RECEIVES` times. Bodies travel as JSON
 //! text, as over the wire.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use stepwise_engine::queue::{self, Outgoing, Queue};
@@ -47,8 +47,6 @@ struct Sqs {
     messages: BTreeMap<u64, Stored>,
     next_id: u64,
     dead: Vec<String>,
-    /// (execution, message key) of every message ever enqueued, to tell a lost outbox.
-    sent: HashSet<(String, String)>,
 }
 
 #[derive(Debug)]
@@ -85,8 +83,6 @@ impl SimQueue {
         };
         let body = out.message.to_json();
         let mut sqs = self.sqs();
-        sqs.sent
-            .insert((out.message.execution.clone(), out.message.key()));
         for copy in 0..copies {
             let id = sqs.next_id;
             sqs.next_id += 1;
@@ -159,13 +155,6 @@ impl SimQueue {
 
     pub fn len(&self) -> usize {
         self.sqs().messages.len()
-    }
-
-    /// Whether `message` (or a copy of it) was ever sent.
-    pub fn was_sent(&self, message: &Message) -> bool {
-        self.sqs()
-            .sent
-            .contains(&(message.execution.clone(), message.key()))
     }
 
     pub fn dead_letters(&self) -> Vec<String> {

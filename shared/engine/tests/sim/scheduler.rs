@@ -47,6 +47,7 @@ fn outcome_name(handled: &Handled) -> &'static str {
         Handled::Waiting => "waiting",
         Handled::Ignored(_) => "ignored",
         Handled::Conflict => "conflict",
+        Handled::Submitted => "submitted",
     }
 }
 

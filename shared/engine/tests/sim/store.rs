@@ -9,7 +9,7 @@ use stepwise_engine::store::{
     self, Commit, Created, Creation, HistoryPage, LoadRequest, Loaded, Store, Written,
 };
 use stepwise_engine::{
-    ChildResult, ExecutionRecord, FrameId, FrameRecord, HistoryItem, JoinKey, JoinRecord,
+    ChildResult, ExecutionRecord, FrameId, FrameRecord, HistoryItem, JoinKey, JoinRecord, TaskNote,
 };
 
 use super::executor::pause;
@@ -95,6 +95,18 @@ impl Store for SimStore {
         self.before("store.commit").await?;
         let result = self.inner.commit(commit).await;
         self.after("store.commit", result).await
+    }
+
+    async fn note_task(
+        &self,
+        execution: &str,
+        frame: &FrameId,
+        version: u64,
+        note: TaskNote,
+    ) -> store::Result<Written> {
+        self.before("store.note_task").await?;
+        let result = self.inner.note_task(execution, frame, version, note).await;
+        self.after("store.note_task", result).await
     }
 
     async fn end(&self, record: ExecutionRecord, history: HistoryItem) -> store::Result<Written> {

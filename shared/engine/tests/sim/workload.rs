@@ -17,8 +17,10 @@ use super::rng::Rng;
 /// Parallel/Map nesting below the top level.
 const MAX_DEPTH: u32 = 2;
 
-/// Task states get `TimeoutSeconds` / `HeartbeatSeconds` when this is true. Off until the
-/// engine enforces task timeouts (in progress elsewhere): flipping it is the whole change.
+/// Task states get `TimeoutSeconds` when this is true. Off: the engine enforces task
+/// timeouts, but whether a timeout or a slow result commits first depends on the faults'
+/// delays, so the outcome is not the fault-free run's. Timeouts need a generator that
+/// keeps every race one-sided (a timeout far above or below the task's duration).
 const TASK_TIMEOUTS: bool = false;
 
 /// Errors the fake task can answer with (besides "ok").

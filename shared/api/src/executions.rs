@@ -1,0 +1,320 @@
+//! StartExecution, DescribeExecution, ListExecutions, StopExecution,
+//! DescribeStateMachineForExecution and RedriveExecution.
+
+use serde_json::{json, Value};
+use stepwise_engine::catalog::{ExecutionOrigin, MachineSpec};
+use stepwise_engine::{
+    Catalog, Clock, ExecutionRecord, ExecutionStatus, Queue, StartRequest, Store, TaskInvoker,
+};
+
+use crate::arn::MachineRef;
+use crate::errors::{ApiError, Result};
+use crate::protocol::{date, Input};
+use crate::Api;
+
+/// AWS's limits on `StopExecution`'s error and cause.
+const STOP_ERROR_LIMIT: usize = 256;
+const STOP_CAUSE_LIMIT: usize = 32_768;
+
+/// What a start runs: the state machine's name, the spec picked, and how it was picked.
+pub(crate) struct Target {
+    pub name: String,
+    pub spec: MachineSpec,
+    pub origin: ExecutionOrigin,
+}
+
+impl<S, Q, T, C> Api<S, Q, T, C>
+where
+    S: Store + Catalog,
+    Q: Queue,
+    T: TaskInvoker,
+    C: Clock,
+{
+    pub(crate) async fn start_execution(&self, input: &Input) -> Result<Value> {
+        let target = self.target(input.required("stateMachineArn")?).await?;
+        let record = self.start(input, target).await?;
+        Ok(json!({
+            "executionArn": record.info.id,
+            "startDate": date(record.info.start_time),
+        }))
+    }
+
+    /// Starts `target` as a `StartExecution` or `StartSyncExecution` asks.
+    pub(crate) async fn start(&self, input: &Input, target: Target) -> Result<ExecutionRecord> {
+        let name = input.string("name")?;
+        let document = input.document("input", "InvalidExecutionInput", "{}")?;
+        let mut request = StartRequest::new(&target.name, &target.spec.definition, document);
+        request.name = name.map(str::to_owned);
+        let started = self.engine.start(request).await?;
+        if target.origin != ExecutionOrigin::default() {
+            self.engine
+                .store()
+                .record_origin(&started.execution_arn, target.origin)
+                .await?;
+        }
+        Ok(self.engine.describe(&started.execution_arn).await?)
+    }
+
+    /// The state machine, version or alias a start names; an alias picks one of its
+    /// versions by weight.
+    pub(crate) async fn target(&self, arn: &str) -> Result<Target> {
+        match self.arns.parse_machine(arn)? {
+            MachineRef::Base(name) => {
+                let machine = self.machine(&name, arn).await?;
+                Ok(Target {
+                    name,
+                    spec: machine.spec,
+                    origin: ExecutionOrigin::default(),
+                })
+            }
+            MachineRef::Version(name, number) => {
+                let version = self.version_record(&name, number, arn).await?;
+                Ok(Target {
+                    name,
+                    spec: version.spec,
+                    origin: ExecutionOrigin {
+                        version: Some(number),
+                        alias: None,
+                    },
+                })
+            }
+            MachineRef::Alias(name, alias_name) => {
+                let alias = self
+                    .engine
+                    .store()
+                    .alias(&name, &alias_name)
+                    .await?
+                    .ok_or_else(|| ApiError::state_machine_missing(arn))?;
+                let number = alias
+                    .pick(self.percent())
+                    .ok_or_else(|| ApiError::state_machine_missing(arn))?;
+                let version = self.version_record(&name, number, arn).await?;
+                Ok(Target {
+                    name,
+                    spec: version.spec,
+                    origin: ExecutionOrigin {
+                        version: Some(number),
+                        alias: Some(alias_name),
+                    },
+                })
+            }
+        }
+    }
+
+    pub(crate) async fn describe_execution(&self, input: &Input) -> Result<Value> {
+        let arn = input.required("executionArn")?;
+        self.arns.check_execution(arn)?;
+        let record = self.engine.describe(arn).await?;
+        let origin = self.engine.store().origin(arn).await?.unwrap_or_default();
+        let mut output = json!({
+            "executionArn": record.info.id,
+            "stateMachineArn": record.info.state_machine_id,
+            "name": record.info.name,
+            "status": record.status.as_str(),
+            "startDate": date(record.info.start_time),
+            "input": record.info.input.to_string(),
+            "inputDetails": {"included": true},
+            "redriveCount": record.info.redrive_count,
+        });
+        if let Some(stop) = record.stop_time {
+            output["stopDate"] = date(stop);
+        }
+        if let Some(out) = &record.output {
+            output["output"] = out.to_string().into();
+            output["outputDetails"] = json!({"included": true});
+        }
+        if let Some(failure) = &record.failure {
+            if let Some(error) = &failure.error {
+                output["error"] = error.clone().into();
+            }
+            if let Some(cause) = &failure.cause {
+                output["cause"] = cause.clone().into();
+            }
+        }
+        self.add_origin(&mut output, &record, &origin);
+        if matches!(
+            record.status,
+            ExecutionStatus::Failed | ExecutionStatus::TimedOut | ExecutionStatus::Aborted
+        ) {
+            output["redriveStatus"] = "NOT_REDRIVABLE".into();
+            output["redriveStatusReason"] = "Stepwise does not redrive executions yet".into();
+        }
+        Ok(output)
+    }
+
+    pub(crate) async fn list_executions(&self, input: &Input) -> Result<Value> {
+        let Some(arn) = input.string("stateMachineArn")? else {
+            if input.string("mapRunArn")?.is_some() {
+                return Err(ApiError::new(
+                    "ValidationException",
+                    "Stepwise does not list Map Run executions",
+                ));
+            }
+            return Err(ApiError::missing("stateMachineArn"));
+        };
+        let status = input
+            .string("statusFilter")?
+            .map(|s| {
+                status_filter(s).ok_or_else(|| {
+                    ApiError::validation(
+                        "statusFilter",
+                        "Member must satisfy enum value set: [RUNNING, SUCCEEDED, FAILED, TIMED_OUT, ABORTED, PENDING_REDRIVE]",
+                    )
+                })
+            })
+            .transpose()?;
+        let max = input.max_results()?;
+        let page = input.string("nextToken")?.map(str::to_owned);
+        // A version or alias ARN lists the executions started through it.
+        let listed_arn = match self.arns.parse_machine(arn)? {
+            MachineRef::Base(name) => {
+                self.machine(&name, arn).await?;
+                self.arns.machine(&name)
+            }
+            MachineRef::Version(name, number) => {
+                self.version_record(&name, number, arn).await?;
+                self.arns.version(&name, number)
+            }
+            MachineRef::Alias(name, alias) => {
+                if self.engine.store().alias(&name, &alias).await?.is_none() {
+                    return Err(ApiError::resource_missing("Alias", arn));
+                }
+                self.arns.alias(&name, &alias)
+            }
+        };
+        let listed = self
+            .engine
+            .store()
+            .list_executions(&listed_arn, status, page, max)
+            .await?;
+        let mut executions = Vec::new();
+        for record in &listed.items {
+            let origin = self
+                .engine
+                .store()
+                .origin(record.arn())
+                .await?
+                .unwrap_or_default();
+            let mut item = json!({
+                "executionArn": record.info.id,
+                "stateMachineArn": record.info.state_machine_id,
+                "name": record.info.name,
+                "status": record.status.as_str(),
+                "startDate": date(record.info.start_time),
+                "redriveCount": record.info.redrive_count,
+            });
+            if let Some(stop) = record.stop_time {
+                item["stopDate"] = date(stop);
+            }
+            self.add_origin(&mut item, record, &origin);
+            executions.push(item);
+        }
+        let mut output = json!({"executions": executions});
+        if let Some(next) = listed.next {
+            output["nextToken"] = next.into();
+        }
+        Ok(output)
+    }
+
+    pub(crate) async fn stop_execution(&self, input: &Input) -> Result<Value> {
+        let arn = input.required("executionArn")?;
+        let error = input.bounded("error", STOP_ERROR_LIMIT)?;
+        let cause = input.bounded("cause", STOP_CAUSE_LIMIT)?;
+        self.arns.check_execution(arn)?;
+        let stopped = self
+            .engine
+            .stop(arn, error.map(str::to_owned), cause.map(str::to_owned))
+            .await?;
+        let stop = stopped.stop_time.unwrap_or_else(|| self.now());
+        Ok(json!({"stopDate": date(stop)}))
+    }
+
+    pub(crate) async fn describe_state_machine_for_execution(
+        &self,
+        input: &Input,
+    ) -> Result<Value> {
+        let arn = input.required("executionArn")?;
+        self.arns.check_execution(arn)?;
+        let record = self.engine.describe(arn).await?;
+        let definition = self
+            .engine
+            .store()
+            .definition(&record.definition_hash)
+            .await?
+            .ok_or_else(|| ApiError::execution_missing(arn))?;
+        let origin = self.engine.store().origin(arn).await?.unwrap_or_default();
+        let name = &record.info.state_machine_name;
+        // The role and revision of what ran: the version's when started through one,
+        // otherwise the state machine's (gone if it was deleted since).
+        let spec = match origin.version {
+            Some(number) => self
+                .engine
+                .store()
+                .version(name, number)
+                .await?
+                .map(|v| (v.spec, v.created)),
+            None => self
+                .engine
+                .store()
+                .state_machine(name)
+                .await?
+                .map(|m| (m.spec, m.updated)),
+        };
+        let (role_arn, revision, updated) = match spec {
+            Some((spec, updated)) => (spec.role_arn, Some(spec.revision_id), updated),
+            None => (record.info.role_arn.clone(), None, record.info.start_time),
+        };
+        let mut output = json!({
+            "stateMachineArn": record.info.state_machine_id,
+            "name": name,
+            "definition": definition,
+            "roleArn": role_arn,
+            "updateDate": date(updated),
+            "loggingConfiguration": {"level": "OFF", "includeExecutionData": false},
+            "tracingConfiguration": {"enabled": false},
+        });
+        if let Some(revision) = revision {
+            output["revisionId"] = revision.into();
+        }
+        Ok(output)
+    }
+
+    /// The engine cannot resume a failed execution yet: say so rather than start a new one.
+    pub(crate) async fn redrive_execution(&self, input: &Input) -> Result<Value> {
+        let arn = input.required("executionArn")?;
+        self.arns.check_execution(arn)?;
+        let record = self.engine.describe(arn).await?;
+        let reason = match record.status {
+            ExecutionStatus::Running | ExecutionStatus::Succeeded => format!(
+                "Execution is {} and cannot be redriven",
+                record.status.as_str()
+            ),
+            _ => "Stepwise does not support redriving executions yet".to_owned(),
+        };
+        Err(ApiError::new(
+            "ExecutionNotRedrivable",
+            format!("Execution Not Redrivable: '{reason}: {arn}'"),
+        ))
+    }
+
+    fn add_origin(&self, output: &mut Value, record: &ExecutionRecord, origin: &ExecutionOrigin) {
+        let name = &record.info.state_machine_name;
+        if let Some(version) = origin.version {
+            output["stateMachineVersionArn"] = self.arns.version(name, version).into();
+        }
+        if let Some(alias) = &origin.alias {
+            output["stateMachineAliasArn"] = self.arns.alias(name, alias).into();
+        }
+    }
+}
+
+fn status_filter(text: &str) -> Option<ExecutionStatus> {
+    Some(match text {
+        "RUNNING" => ExecutionStatus::Running,
+        "SUCCEEDED" => ExecutionStatus::Succeeded,
+        "FAILED" => ExecutionStatus::Failed,
+        "TIMED_OUT" => ExecutionStatus::TimedOut,
+        "ABORTED" => ExecutionStatus::Aborted,
+        _ => return None,
+    })
+}
