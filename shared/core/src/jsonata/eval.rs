@@ -19,6 +19,13 @@ pub(crate) type R<T> = Result<T, Error>;
 /// of 100 and refuses 101.
 const MAX_DEPTH: usize = 100;
 
+/// How many nodes one evaluation may evaluate. The depth bound alone still lets a short
+/// expression run for minutes (`$f` calling itself three times per level, nested
+/// `[1..2000]` ranges: found probing the fuzz target's timeouts), and a state's evaluation
+/// must end. Counting nodes rather than reading a clock keeps the core deterministic; ten
+/// million is a few seconds of work, well above what a 256 KiB payload needs.
+const MAX_EVALUATIONS: u64 = 10_000_000;
+
 /// A variable frame; lambdas keep the frame they were defined in.
 #[derive(Default)]
 pub(crate) struct Env {
@@ -81,6 +88,8 @@ pub(crate) struct Ev<'h> {
     pub root: V,
     host_cache: HashMap<String, V>,
     depth: usize,
+    /// Nodes this evaluation may still evaluate (starts at [`MAX_EVALUATIONS`]).
+    pub(super) budget: u64,
 }
 
 pub(crate) fn err(code: &'static str, message: impl Into<String>) -> Error {
@@ -99,6 +108,7 @@ impl<'h> Ev<'h> {
             root,
             host_cache: HashMap::new(),
             depth: 0,
+            budget: MAX_EVALUATIONS,
         }
     }
 
@@ -130,8 +140,16 @@ impl<'h> Ev<'h> {
     }
 
     /// Evaluates one node. Nesting is bounded as AWS bounds it (an evaluation depth of
-    /// 100), which also keeps deep recursion off the end of the thread's stack.
+    /// 100), which also keeps deep recursion off the end of the thread's stack; the work
+    /// is bounded by [`MAX_EVALUATIONS`], with jsonata-js's timeout error.
     pub fn eval(&mut self, e: &Expr, input: &V, env: &Rc<Env>) -> R<V> {
+        if self.budget == 0 {
+            return Err(err(
+                "U1001",
+                "Expression evaluation timeout: Check for infinite loop",
+            ));
+        }
+        self.budget -= 1;
         if self.depth >= MAX_DEPTH {
             return Err(err(
                 "U1001",

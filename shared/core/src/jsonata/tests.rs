@@ -220,6 +220,35 @@ fn runaway_recursion_is_an_error_not_a_crash() {
     assert_eq!(deep.map_err(|e| e.code), Err("U1001"));
 }
 
+/// Regression (found while fuzzing `jsonata`): the depth bound let short expressions run
+/// for a minute and more (`$f` calling itself three times per level, nested ranges). The
+/// evaluation budget stops them; it is lowered here so the test runs quickly in a debug
+/// build, where the real budget takes minutes to exhaust.
+#[test]
+fn runaway_work_is_an_error_not_a_hang() {
+    let budgeted = |src: &str, budget: u64| {
+        let ast = super::parser::parse(src).expect("parses");
+        let mut entropy = crate::entropy::SplitMix64::new(1);
+        let mut ev = super::eval::Ev::new(&(), &mut entropy, 0, super::value::V::Undef);
+        ev.budget = budget;
+        let env = std::rc::Rc::new(super::eval::Env::default());
+        ev.eval(&ast, &super::value::V::Undef, &env)
+            .map(|v| v.to_json())
+    };
+    let exponential =
+        "($f := function($n) { $n > 0 ? $f($n-1) + $f($n-1) + $f($n-1) : 1 }; $f(14))";
+    let nested_ranges = "$sum([1..2000].($sum([1..2000].($sum([1..2000])))))";
+    for src in [exponential, nested_ranges] {
+        let refused = budgeted(src, 100_000);
+        assert_eq!(refused.map_err(|e| e.code), Err("U1001"), "{src}");
+    }
+    // Work within the budget completes, and the budget is per evaluation.
+    assert_eq!(
+        budgeted("$count([1..1000].($ * 2))", 100_000).ok(),
+        Some(Some(json!(1000)))
+    );
+}
+
 #[test]
 fn pathological_nesting_and_sizes_are_refused() {
     let nested = format!("{}1{}", "(".repeat(500), ")".repeat(500));

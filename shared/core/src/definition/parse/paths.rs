@@ -35,6 +35,29 @@ pub(crate) fn path_field(cx: &mut Ctx, obj: &Obj<'_>, key: &str) -> Option<Path>
     compile(cx, &obj.at(key), source)
 }
 
+/// A string field holding a Reference Path (`SecondsPath`, `TimeoutSecondsPath`, …): the
+/// fields that read one value, where the spec (and statelint's `referencePath`) allows no
+/// wildcard, filter, slice, union or recursive descent. `$$…` and `$var…` stay allowed.
+pub(crate) fn reference_path_field(cx: &mut Ctx, obj: &Obj<'_>, key: &str) -> Option<Path> {
+    let path = path_field(cx, obj, key)?;
+    definite(cx, &obj.at(key), path)
+}
+
+/// Rejects a path that can select more than one value.
+fn definite(cx: &mut Ctx, at: &Ptr, path: Path) -> Option<Path> {
+    if path.is_definite() {
+        return Some(path);
+    }
+    cx.err(
+        at,
+        format!(
+            "\"{}\" is not a reference path (no wildcards, filters, slices, unions or \"..\")",
+            path.source()
+        ),
+    );
+    None
+}
+
 /// `InputPath` / `OutputPath`: absent or `"$"` → whole, `null` → `{}`, else a path.
 pub(crate) fn input_path(cx: &mut Ctx, obj: &Obj<'_>, key: &str) -> Option<InputPath> {
     match obj.get(key) {
@@ -52,7 +75,8 @@ pub(crate) fn input_path(cx: &mut Ctx, obj: &Obj<'_>, key: &str) -> Option<Input
     }
 }
 
-/// `ItemsPath`: like `InputPath` but `null` is rejected (statelint: "should be non-null").
+/// `ItemsPath`: like `InputPath` but `null` is rejected (statelint: "should be non-null")
+/// and the path must be a reference path (statelint: `referencePath`).
 pub(crate) fn items_path(cx: &mut Ctx, obj: &Obj<'_>) -> Option<InputPath> {
     match obj.get("ItemsPath") {
         Some(Value::Null) => {
@@ -62,7 +86,10 @@ pub(crate) fn items_path(cx: &mut Ctx, obj: &Obj<'_>) -> Option<InputPath> {
             );
             None
         }
-        _ => input_path(cx, obj, "ItemsPath"),
+        _ => match input_path(cx, obj, "ItemsPath")? {
+            InputPath::Path(path) => definite(cx, &obj.at("ItemsPath"), path).map(InputPath::Path),
+            other => Some(other),
+        },
     }
 }
 

@@ -267,9 +267,11 @@ fn wait(cx: &mut Ctx, obj: &Obj<'_>) -> Option<WaitState> {
                 }
             }
         }
-        ["SecondsPath"] => paths::path_field(cx, obj, "SecondsPath").map(WaitState::SecondsPath),
+        ["SecondsPath"] => {
+            paths::reference_path_field(cx, obj, "SecondsPath").map(WaitState::SecondsPath)
+        }
         ["TimestampPath"] => {
-            paths::path_field(cx, obj, "TimestampPath").map(WaitState::TimestampPath)
+            paths::reference_path_field(cx, obj, "TimestampPath").map(WaitState::TimestampPath)
         }
         many => {
             let list: Vec<String> = many.iter().map(|k| format!("\"{k}\"")).collect();
@@ -400,7 +402,7 @@ fn map(cx: &mut Ctx, obj: &Obj<'_>) -> Option<MapState> {
     } else if !obj.at_most_one(cx, &["MaxConcurrency", "MaxConcurrencyPath"]) {
         None
     } else if obj.has("MaxConcurrencyPath") {
-        paths::path_field(cx, obj, "MaxConcurrencyPath").map(MaxConcurrency::Path)
+        paths::reference_path_field(cx, obj, "MaxConcurrencyPath").map(MaxConcurrency::Path)
     } else if obj.has("MaxConcurrency") {
         obj.integer(cx, "MaxConcurrency", 0, u64::MAX)
             .map(MaxConcurrency::Literal)
@@ -541,7 +543,7 @@ fn literal_or_path<T>(
         return literal(cx, obj, key).map(Some);
     }
     if obj.has(&path_key) {
-        return paths::path_field(cx, obj, &path_key).map(|p| Some(path(p)));
+        return paths::reference_path_field(cx, obj, &path_key).map(|p| Some(path(p)));
     }
     Some(None)
 }

@@ -487,3 +487,43 @@ fn invalid_state_still_has_its_transitions_checked() {
     assert_eq!(d.len(), 1, "B is reachable through the invalid A: {d:#?}");
     assert_eq!(d[0].path, "/States/A");
 }
+
+/// Fields that read one value take a Reference Path (statelint's `referencePath`): a path
+/// that can select several values is rejected, while `$$…` and `$var…` stay allowed.
+#[test]
+fn single_value_paths_must_be_reference_paths() {
+    let cases = [
+        (
+            json!({"Type": "Wait", "SecondsPath": "$.a[*]", "End": true}),
+            "SecondsPath",
+        ),
+        (
+            json!({"Type": "Wait", "TimestampPath": "$..when", "End": true}),
+            "TimestampPath",
+        ),
+        (
+            json!({"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+                   "TimeoutSecondsPath": "$.t[0:1]", "End": true}),
+            "TimeoutSecondsPath",
+        ),
+        (
+            json!({"Type": "Map", "ItemsPath": "$.items[?(@.ok)]", "End": true,
+                   "ItemProcessor": {"StartAt": "I", "States": {"I": {"Type": "Succeed"}}}}),
+            "ItemsPath",
+        ),
+    ];
+    for (state, field) in cases {
+        rejects(
+            one(state),
+            &format!("/States/S/{field}"),
+            "not a reference path",
+        );
+    }
+    ok(one(
+        json!({"Type": "Wait", "SecondsPath": "$$.Execution.Input.wait", "End": true}),
+    ));
+    ok(one(
+        json!({"Type": "Map", "ItemsPath": "$.orders[0].items", "End": true,
+                  "ItemProcessor": {"StartAt": "I", "States": {"I": {"Type": "Succeed"}}}}),
+    ));
+}

@@ -6,6 +6,7 @@ mod errors;
 mod flow;
 mod io;
 mod jsonata;
+mod payload_limits;
 mod variables;
 
 mod tasks;
