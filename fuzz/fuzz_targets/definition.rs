@@ -64,6 +64,7 @@ fn drive(
             first_event_id: 1,
             record_history: true,
             max_transitions: MAX_TRANSITIONS,
+            task_token_prefix: None,
         };
         // An Err is a caller fault (an event that does not fit the frame's phase); the
         // driver below only sends events the effects asked for, so it must not happen.
