@@ -149,3 +149,36 @@ async fn a_map_of_100_lambda_tasks_keeps_to_max_concurrency() -> anyhow::Result<
     harness.clean_up().await;
     Ok(())
 }
+
+#[tokio::test]
+async fn a_lambda_task_that_outlives_its_timeout_fails_the_state() -> anyhow::Result<()> {
+    let Some(api) = LambdaApi::start().await? else {
+        return Ok(());
+    };
+    let Some(harness) = harness(&api, "lambda-timeout").await? else {
+        return Ok(());
+    };
+    let definition = json!({"StartAt": "Slow", "States": {
+        "Slow": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+            "Parameters": {"FunctionName": "sleep", "Payload": {"seconds": 4}},
+            "TimeoutSeconds": 1,
+            "Catch": [{"ErrorEquals": ["States.Timeout"], "ResultPath": "$.error", "Next": "Late"}],
+            "End": true},
+        "Late": {"Type": "Pass", "End": true}}});
+    let arn = harness.start("slow", &definition, None, json!({})).await?;
+    // Two pollers: the timeout check may come while a handler waits on the call.
+    let (record, took) = harness.run(&arn, 2, DEADLINE).await?;
+    println!("Lambda task timed out after {took:?}");
+    let output = expect_succeeded(&record)?;
+    assert_eq!(output["error"]["Error"], json!("States.Timeout"));
+    assert!(
+        took < Duration::from_secs(4),
+        "the call was not cut short: {took:?}"
+    );
+    let history = harness.history(&arn).await?;
+    let types: Vec<&str> = history.iter().filter_map(|e| e["type"].as_str()).collect();
+    assert!(types.contains(&"TaskTimedOut"), "{types:?}");
+    assert!(!types.contains(&"TaskSucceeded"), "{types:?}");
+    harness.clean_up().await;
+    Ok(())
+}

@@ -287,6 +287,14 @@ impl<S: Store, Q: Queue, T: TaskInvoker, C: Clock> Engine<S, Q, T, C> {
                         return self.submitted(&message, &record, output, now).await;
                     }
                     Ok(output) => (Event::TaskSucceeded { output }, None),
+                    // An invoker that bounds the call by TimeoutSeconds (so the handler
+                    // stops paying for the wait) reports the overrun as this error.
+                    Err(failure)
+                        if request.timeout_seconds.is_some()
+                            && failure.error.as_deref() == Some(names::TIMEOUT) =>
+                    {
+                        (Event::TaskTimedOut { failure }, None)
+                    }
                     Err(failure) => (Event::TaskFailed { failure }, None),
                 }
             }
