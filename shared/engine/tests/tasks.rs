@@ -407,3 +407,66 @@ async fn a_callback_retried_after_a_lost_send_repairs_the_execution() {
     assert_eq!(execution.status, ExecutionStatus::Succeeded);
     assert_eq!(execution.output, Some(json!("ok")));
 }
+
+/// Log lines written through `tracing`, kept for the test to read.
+#[derive(Clone, Default)]
+struct Captured(std::sync::Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().expect("log").extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn info_logs_carry_neither_payloads_nor_tokens() {
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::INFO)
+        .with_writer(move || writer.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let engine = engine_with(Scripted::answering([Ok(
+        json!({"MessageId": "m-secret-id"}),
+    )]));
+    let secret = "hunter2-in-the-input";
+    let arn = start(
+        &engine,
+        callback_machine(json!({})),
+        json!({"password": secret}),
+    )
+    .await;
+    drain(&engine).await;
+    let token = engine.tasks().token();
+    engine
+        .complete(
+            &token,
+            Completion::Success(json!({"answer": "result-secret"})),
+        )
+        .await
+        .expect("complete");
+    drain(&engine).await;
+    assert_eq!(
+        engine.describe(&arn).await.expect("describe").status,
+        ExecutionStatus::Succeeded
+    );
+
+    let logs = String::from_utf8(captured.0.lock().expect("log").clone()).expect("utf-8");
+    assert!(
+        logs.contains(&arn),
+        "the test saw the engine's logs: {logs}"
+    );
+    for secret in [secret, token.as_str(), "result-secret", "m-secret-id"] {
+        assert!(
+            !logs.contains(secret),
+            "{secret:?} reached the logs:\n{logs}"
+        );
+    }
+}
