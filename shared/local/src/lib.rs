@@ -37,6 +37,7 @@
 //! # });
 //! ```
 
+mod catalog;
 mod db;
 mod error;
 pub mod queue;
