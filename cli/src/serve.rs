@@ -39,8 +39,8 @@ async fn run(args: ServeArgs) -> anyhow::Result<()> {
     let (store, queue) = stepwise_local::open(&args.db, Options::default(), SystemClock)
         .with_context(|| format!("cannot open the database {}", args.db.display()))?;
     let config = config();
-    // Task states have no integration here yet: they fail with the engine's error for
-    // an unavailable task (`NoTasks`).
+    // No task integrations yet: a Task state fails with `States.Runtime` naming its
+    // resource (`NoTasks`) rather than hang.
     let engine = Arc::new(Engine::with(
         store,
         queue,
@@ -64,7 +64,9 @@ async fn run(args: ServeArgs) -> anyhow::Result<()> {
     });
 
     println!("listening on http://{bound}");
-    println!("database {}", args.db.display());
+    // Absolute, so that the line says which file whatever the working directory.
+    let db = std::path::absolute(&args.db).unwrap_or_else(|_| args.db.clone());
+    println!("database {}", db.display());
     if !args.bind.is_loopback() {
         eprintln!("warning: the API has no authentication and listens on {bound}");
     }
