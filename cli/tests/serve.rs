@@ -1,6 +1,8 @@
 //! `stepwise serve` as users run it: the real binary as a child process on a free port
 //! and a fresh database, driven by the Rust `aws-sdk-sfn` client, the `aws` CLI and raw
 //! HTTP; killed with SIGKILL mid-flight and started again on the same file.
+// Signals (SIGTERM through `kill`, SIGKILL) are what the tests send.
+#![cfg(unix)]
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;

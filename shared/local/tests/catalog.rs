@@ -433,3 +433,40 @@ async fn the_catalog_survives_reopening_the_file() {
         .expect("store call");
     assert_eq!(listed.items.len(), 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn racing_creates_and_publishes_have_one_winner() {
+    let db = TempDb::new("catalog");
+    let engine = std::sync::Arc::new(sqlite_engine(&db, T0));
+    let mut creates = tokio::task::JoinSet::new();
+    for index in 0..8 {
+        let engine = std::sync::Arc::clone(&engine);
+        creates.spawn(async move {
+            let record = machine("race", &format!("r{index}"));
+            engine.store().create_state_machine(record).await
+        });
+    }
+    let mut done = 0;
+    while let Some(result) = creates.join_next().await {
+        match result.expect("task").expect("store call") {
+            Change::Done(_) => done += 1,
+            Change::Conflict(Some(_)) => {}
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    assert_eq!(done, 1, "one create wins");
+    let mut publishes = tokio::task::JoinSet::new();
+    for _ in 0..8 {
+        let engine = std::sync::Arc::clone(&engine);
+        publishes.spawn(async move { engine.store().publish_version("race", None, None, 1).await });
+    }
+    let mut numbers = Vec::new();
+    while let Some(result) = publishes.join_next().await {
+        match result.expect("task").expect("store call") {
+            Change::Done(v) => numbers.push(v.number),
+            Change::Conflict(Some(v)) => assert_eq!(v.number, 1, "the one version"),
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    assert_eq!(numbers, [1], "one revision, one version");
+}
