@@ -27,6 +27,14 @@ pub fn config() -> Config {
 }
 
 pub fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
+    // The worker and the API log through `tracing` (retries, dead letters, failed
+    // requests); `RUST_LOG` (default `warn`) chooses how much reaches stderr.
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
