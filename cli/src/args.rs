@@ -21,6 +21,22 @@ pub enum Command {
     Run(RunArgs),
     /// Check a definition and list every problem with its JSON path.
     Validate(ValidateArgs),
+    /// Serve the Step Functions API and run its executions, in this process, on SQLite.
+    Serve(ServeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// The SQLite database (created if absent); executions survive restarts in it.
+    #[arg(long, default_value = "stepwise.db")]
+    pub db: PathBuf,
+    /// The TCP port of the API.
+    #[arg(long, default_value_t = 8083)]
+    pub port: u16,
+    /// The address to listen on. The API has no authentication: `0.0.0.0` lets anyone
+    /// who can reach this machine create and run state machines.
+    #[arg(long, default_value = "127.0.0.1")]
+    pub bind: std::net::IpAddr,
 }
 
 #[derive(Debug, Args)]

@@ -2,6 +2,7 @@
 
 mod args;
 mod run;
+mod serve;
 mod validate;
 
 use std::process::ExitCode;
@@ -13,6 +14,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         args::Command::Run(args) => run::run(args),
         args::Command::Validate(args) => validate::validate(args),
+        args::Command::Serve(args) => serve::serve(args),
     };
     match result {
         Ok(code) => code,

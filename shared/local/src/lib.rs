@@ -6,6 +6,9 @@
 //! - [`SqliteStore`]: executions, frames, joins, child results and history as rows whose
 //!   `record` column is the engine's serde JSON. `UPDATE … WHERE version = ?` inside one
 //!   transaction is the conditional write.
+//! - The engine's [`Catalog`](stepwise_engine::Catalog) on the same store (state
+//!   machines, versions, aliases, `ListExecutions` by start time), so `stepwise-api`
+//!   serves the Step Functions API over this file (`stepwise serve`).
 //! - [`SqliteQueue`]: a `messages` table with `visible_at` (SQS's delay and visibility
 //!   timeout), a receive count and a `dead_letters` table.
 //! - [`Worker`] / [`run_to_completion`]: receive, `Engine::handle`, ack / retry /
@@ -37,6 +40,7 @@
 //! # });
 //! ```
 
+mod catalog;
 mod db;
 mod error;
 pub mod queue;

@@ -66,6 +66,40 @@ const MIGRATIONS: &[&str] = &[
         dead_at       INTEGER NOT NULL
     );
     ",
+    // 2: the catalog (state machines, versions, aliases, execution origins), and the
+    // executions' columns that `ListExecutions` filters and orders on, filled from the
+    // records already stored.
+    "
+    CREATE TABLE state_machines (
+        name   TEXT PRIMARY KEY,
+        record TEXT NOT NULL
+    ) WITHOUT ROWID;
+    CREATE TABLE versions (
+        state_machine TEXT NOT NULL,
+        number        INTEGER NOT NULL,
+        record        TEXT NOT NULL,
+        PRIMARY KEY (state_machine, number)
+    ) WITHOUT ROWID;
+    CREATE TABLE aliases (
+        state_machine TEXT NOT NULL,
+        name          TEXT NOT NULL,
+        record        TEXT NOT NULL,
+        PRIMARY KEY (state_machine, name)
+    ) WITHOUT ROWID;
+    CREATE TABLE origins (
+        execution TEXT PRIMARY KEY,
+        version   INTEGER,
+        alias     TEXT
+    ) WITHOUT ROWID;
+    ALTER TABLE executions ADD COLUMN state_machine TEXT NOT NULL DEFAULT '';
+    ALTER TABLE executions ADD COLUMN start_time INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE executions ADD COLUMN status TEXT NOT NULL DEFAULT '';
+    UPDATE executions SET
+        state_machine = json_extract(record, '$.info.state_machine_id'),
+        start_time    = json_extract(record, '$.info.start_time'),
+        status        = json_extract(record, '$.status');
+    CREATE INDEX executions_by_machine ON executions (state_machine, start_time DESC, arn);
+    ",
 ];
 
 /// The schema version this build writes.
@@ -110,5 +144,29 @@ mod tests {
             .unwrap();
         let error = migrate(&mut conn, path).unwrap_err();
         assert!(matches!(error, Error::NewerSchema { found, .. } if found == VERSION + 1));
+    }
+
+    #[test]
+    fn version_2_fills_the_listing_columns_of_existing_executions() {
+        let path = Path::new(":memory:");
+        let mut conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch(MIGRATIONS[0]).unwrap();
+        conn.pragma_update(None, "user_version", 1).unwrap();
+        let record =
+            r#"{"info":{"state_machine_id":"arn:sm","start_time":42},"status":"SUCCEEDED"}"#;
+        conn.execute(
+            "INSERT INTO executions (arn, running, record) VALUES ('e', 0, ?1)",
+            [record],
+        )
+        .unwrap();
+        migrate(&mut conn, path).unwrap();
+        let row: (String, i64, String) = conn
+            .query_row(
+                "SELECT state_machine, start_time, status FROM executions WHERE arn = 'e'",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .unwrap();
+        assert_eq!(row, ("arn:sm".to_owned(), 42, "SUCCEEDED".to_owned()));
     }
 }

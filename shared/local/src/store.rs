@@ -39,6 +39,10 @@ impl SqliteStore {
         Self { db }
     }
 
+    pub(crate) fn db(&self) -> &Arc<Db> {
+        &self.db
+    }
+
     /// Every frame of an execution, by id (for inspection and tests).
     pub async fn frames(&self, execution: &str) -> Result<Vec<FrameRecord>> {
         let execution = execution.to_owned();
@@ -60,11 +64,11 @@ impl SqliteStore {
     }
 }
 
-fn encode<T: serde::Serialize>(value: &T) -> Result<String> {
+pub(crate) fn encode<T: serde::Serialize>(value: &T) -> Result<String> {
     serde_json::to_string(value).map_err(|e| Error::corrupt("(encoding)", e))
 }
 
-fn decode<T: serde::de::DeserializeOwned>(key: &str, text: &str) -> Result<T> {
+pub(crate) fn decode<T: serde::de::DeserializeOwned>(key: &str, text: &str) -> Result<T> {
     serde_json::from_str(text).map_err(|e| Error::corrupt(key, e))
 }
 
@@ -120,9 +124,18 @@ fn write_join(tx: &Transaction<'_>, execution: &str, join: &JoinRecord) -> Resul
 
 fn put_execution(tx: &Transaction<'_>, record: &ExecutionRecord) -> Result<()> {
     tx.execute(
-        "INSERT INTO executions (arn, running, record) VALUES (?1, ?2, ?3)
-         ON CONFLICT (arn) DO UPDATE SET running = excluded.running, record = excluded.record",
-        params![record.arn(), record.is_running(), encode(record)?],
+        "INSERT INTO executions (arn, running, record, state_machine, start_time, status)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+         ON CONFLICT (arn) DO UPDATE SET
+            running = excluded.running, record = excluded.record, status = excluded.status",
+        params![
+            record.arn(),
+            record.is_running(),
+            encode(record)?,
+            record.info.state_machine_id,
+            record.info.start_time,
+            record.status.as_str()
+        ],
     )?;
     Ok(())
 }
