@@ -380,3 +380,61 @@ async fn versions_are_published_once_per_revision_and_aliases_route_to_them() {
 async fn executions_are_listed_newest_first_by_status_version_and_alias() {
     on_both_catalogs!("cat-exec", executions_listed);
 }
+
+/// What the API's common calls cost in DynamoDB requests: the numbers the cost estimate
+/// rests on.
+#[tokio::test]
+async fn catalog_calls_cost_a_fixed_number_of_requests() {
+    let Some(fixture) = Fixture::new("cat-cost").await else {
+        return;
+    };
+    let store = fixture.store();
+    let prefix = unique("cost");
+    let count = |what: &str| {
+        let counts = fixture.counter.snapshot();
+        fixture.counter.reset();
+        println!("{what}: {counts:?}");
+        counts
+    };
+    let name = format!("{prefix}-sm");
+    store
+        .create_state_machine(machine(&name, "r1"))
+        .await
+        .unwrap();
+    let created = count("create_state_machine");
+    assert_eq!(created.get("DynamoDB.TransactWriteItems"), Some(&1));
+    assert_eq!(created.values().sum::<u64>(), 1);
+
+    store.publish_version(&name, None, None, 1).await.unwrap();
+    let published = count("publish_version (first)");
+    assert_eq!(published.get("DynamoDB.GetItem"), Some(&1));
+    assert_eq!(published.get("DynamoDB.TransactWriteItems"), Some(&1));
+
+    let machine_arn = format!("arn:aws:states:us-east-1:000000000000:stateMachine:{prefix}");
+    for index in 0..3 {
+        let record = started(&prefix, &machine_arn, index);
+        let mut creation = creation(&record.info.id, json!({}));
+        creation.execution = record;
+        store.create(creation).await.unwrap();
+    }
+    count("creates");
+    let page = store
+        .list_executions(&machine_arn, None, None, 2)
+        .await
+        .unwrap();
+    assert_eq!(page.items.len(), 2);
+    assert!(page.next.is_some());
+    let listed = count("list_executions (one page)");
+    assert_eq!(listed.get("DynamoDB.Query"), Some(&1));
+    assert_eq!(listed.values().sum::<u64>(), 1);
+
+    let machines = store.list_state_machines(None, 100).await.unwrap();
+    assert!(machines.items.iter().any(|m| m.name == name));
+    let listing = count("list_state_machines");
+    assert_eq!(listing.get("DynamoDB.Query"), Some(&1));
+    assert_eq!(
+        listing.get("DynamoDB.GetItem").copied(),
+        Some(machines.items.len() as u64)
+    );
+    fixture.clean_up().await;
+}
