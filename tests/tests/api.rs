@@ -211,3 +211,80 @@ async fn the_step_functions_api_through_api_gateway_events() -> anyhow::Result<(
     harness.clean_up().await;
     Ok(())
 }
+
+#[tokio::test]
+async fn versions_and_aliases_through_api_gateway_events() -> anyhow::Result<()> {
+    let Some(harness) = Harness::new("api-alias").await? else {
+        return Ok(());
+    };
+    let api = api(&harness).await?;
+    let name = unique("sm");
+    let definition = json!({"StartAt": "Pause", "States": {"Pause": {"Type": "Wait", "Seconds": 1, "End": true}}});
+    let created = ok(
+        &api,
+        "CreateStateMachine",
+        json!({
+            "name": name,
+            "definition": definition.to_string(),
+            "roleArn": "arn:aws:iam::000000000000:role/stepwise",
+            "publish": true
+        }),
+    )
+    .await?;
+    let machine = created["stateMachineArn"]
+        .as_str()
+        .context("an ARN")?
+        .to_owned();
+    let version = created["stateMachineVersionArn"]
+        .as_str()
+        .context("a version ARN")?
+        .to_owned();
+    assert_eq!(version, format!("{machine}:1"));
+    let alias = ok(
+        &api,
+        "CreateStateMachineAlias",
+        json!({
+            "name": "live",
+            "routingConfiguration": [{"stateMachineVersionArn": version, "weight": 100}]
+        }),
+    )
+    .await?;
+    let alias = alias["stateMachineAliasArn"]
+        .as_str()
+        .context("an alias ARN")?
+        .to_owned();
+    assert_eq!(alias, format!("{machine}:live"));
+
+    let direct = start(&api, &machine, "direct").await?;
+    let through_alias = start(&api, &alias, "aliased").await?;
+    let listed = |arn: String| {
+        let api = &api;
+        async move {
+            let page = ok(api, "ListExecutions", json!({"stateMachineArn": arn})).await?;
+            let arns: Vec<String> = page["executions"]
+                .as_array()
+                .context("executions")?
+                .iter()
+                .filter_map(|e| e["executionArn"].as_str().map(str::to_owned))
+                .collect();
+            anyhow::Ok(arns)
+        }
+    };
+    assert_eq!(
+        listed(machine.clone()).await?,
+        vec![through_alias.clone(), direct]
+    );
+    assert_eq!(listed(alias.clone()).await?, vec![through_alias.clone()]);
+    assert_eq!(listed(version.clone()).await?, vec![through_alias]);
+
+    let machines = ok(&api, "ListStateMachines", json!({})).await?;
+    let names: Vec<&str> = machines["stateMachines"]
+        .as_array()
+        .context("stateMachines")?
+        .iter()
+        .filter_map(|m| m["name"].as_str())
+        .collect();
+    assert_eq!(names, vec![name.as_str()]);
+    harness.clean_up().await;
+    Ok(())
+}
