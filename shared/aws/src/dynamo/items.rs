@@ -80,6 +80,16 @@ pub(crate) fn execution_item(record: &ExecutionRecord) -> Item {
         s(record.info.state_machine_name.clone()),
     );
     item.insert(START_TIME.to_owned(), n(record.info.start_time));
+    // The keys of the sparse index that lists a state machine's executions.
+    let index = crate::names::BY_STATE_MACHINE;
+    item.insert(
+        index.partition_key.to_owned(),
+        s(record.info.state_machine_id.clone()),
+    );
+    item.insert(
+        index.sort_key.to_owned(),
+        s(super::catalog::by_state_machine_sk(record)),
+    );
     item
 }
 

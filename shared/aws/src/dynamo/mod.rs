@@ -12,6 +12,10 @@
 //! | `EX#<arn>` | `H#<frame>#<version:020>#<part:04>` | `events`: parts 1… of a large commit |
 //! | `DEF#<sha256>` | `DEF` | `definition` or `definition_z` |
 //!
+//! The `META` item also carries `gsi1pk`/`gsi1sk`, the keys of the index that lists a
+//! state machine's executions; the catalog's items (state machines, versions, aliases,
+//! execution origins) are described in [`catalog`].
+//!
 //! Large records (see [`large`]): a JSON attribute over 350 KiB is stored zlib-compressed
 //! in the binary attribute `<name>_z` instead (readers take either), and a commit whose
 //! events are over 350 KiB of JSON is split into parts, each its own item in the same
@@ -26,6 +30,7 @@
 //! conditional `PutItem` per item; `history` one `Query` per page (DynamoDB returns at
 //! most 1 MB per page, so a large commit spans pages).
 
+mod catalog;
 mod errors;
 mod items;
 mod keys;

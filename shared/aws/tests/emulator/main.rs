@@ -7,6 +7,7 @@
 // `allow-unwrap-in-tests` does not reach; in them an unwrap is the assertion.
 #![allow(clippy::unwrap_used)]
 
+mod catalog;
 mod dynamo;
 mod execution;
 mod large;
