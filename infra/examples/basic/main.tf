@@ -1,7 +1,7 @@
 # Stepwise plus one sample task: a Lambda function the sample state machine
 # (hello.asl.json) calls. Build the functions first, from the repository's root:
 #   cargo lambda build --release --arm64 --output-format zip \
-#     -p stepwise-start -p stepwise-advance -p stepwise-complete -p stepwise-api
+#     -p stepwise-start -p stepwise-advance -p stepwise-complete -p stepwise-api-function
 # then, here: terraform init && terraform apply.
 
 module "stepwise" {
