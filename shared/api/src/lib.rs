@@ -158,19 +158,7 @@ where
     /// A fresh revision id (a UUID, as AWS's).
     fn revision_id(&self) -> String {
         let mut random = self.random.lock().unwrap_or_else(|e| e.into_inner());
-        let mut bytes = [0u8; 16];
-        random.fill_bytes(&mut bytes);
-        bytes[6] = (bytes[6] & 0x0f) | 0x40;
-        bytes[8] = (bytes[8] & 0x3f) | 0x80;
-        let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-        format!(
-            "{}-{}-{}-{}-{}",
-            &hex[0..8],
-            &hex[8..12],
-            &hex[12..16],
-            &hex[16..20],
-            &hex[20..32]
-        )
+        stepwise_core::entropy::uuid_v4(&mut *random)
     }
 
     /// A draw in `0..100` for alias routing.

@@ -45,6 +45,18 @@ impl Entropy for SplitMix64 {
     }
 }
 
+/// A version 4 UUID from `entropy` (never the OS), so ids replay with their seed:
+/// `States.UUID`, execution names, revision ids.
+pub fn uuid_v4(entropy: &mut dyn Entropy) -> String {
+    let mut bytes = [0u8; 16];
+    entropy.fill_bytes(&mut bytes);
+    // Sets the version (4) and variant (RFC 4122) bits over the random bytes.
+    ::uuid::Builder::from_random_bytes(bytes)
+        .into_uuid()
+        .hyphenated()
+        .to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

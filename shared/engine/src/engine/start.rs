@@ -6,7 +6,6 @@ use std::sync::Arc;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use stepwise_core::definition;
-use stepwise_core::entropy::SplitMix64;
 use stepwise_core::failure::Failure;
 use stepwise_core::interp::{
     exceeds_payload_limit, Details, Event, ExecutionInfo, Frame, HistoryEvent, Outcome,
@@ -69,7 +68,7 @@ impl<S: Store, Q: Queue, T: TaskInvoker, C: Clock> Engine<S, Q, T, C> {
         let mut entropy = self.entropy();
         let name = match request.name {
             Some(name) => validate_name(name)?,
-            None => uuid_v4(&mut entropy),
+            None => stepwise_core::entropy::uuid_v4(&mut entropy),
         };
         let now = self.clock.now();
         let arn = self.config.execution_arn(&request.state_machine, &name);
@@ -232,23 +231,6 @@ fn validate_name(name: String) -> Result<String> {
     } else {
         Err(Error::InvalidName(name))
     }
-}
-
-fn uuid_v4(entropy: &mut SplitMix64) -> String {
-    use stepwise_core::entropy::Entropy;
-    let mut bytes = [0u8; 16];
-    entropy.fill_bytes(&mut bytes);
-    bytes[6] = (bytes[6] & 0x0f) | 0x40;
-    bytes[8] = (bytes[8] & 0x3f) | 0x80;
-    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-    format!(
-        "{}-{}-{}-{}-{}",
-        &hex[0..8],
-        &hex[8..12],
-        &hex[12..16],
-        &hex[16..20],
-        &hex[20..32]
-    )
 }
 
 #[cfg(test)]
