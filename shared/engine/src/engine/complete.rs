@@ -11,7 +11,6 @@ use super::{Engine, Step};
 use crate::clock::Clock;
 use crate::error::{Error, Result};
 use crate::ids::FrameId;
-use crate::message::Message;
 use crate::queue::Queue;
 use crate::records::{FrameRecord, TaskNote};
 use crate::store::{LoadRequest, Store, Written};
@@ -116,13 +115,7 @@ impl<S: Store, Q: Queue, T: TaskInvoker, C: Clock> Engine<S, Q, T, C> {
             .map(|previous| callback_cause(&record.id, previous, token));
         if own.is_some() && record.cause == own {
             debug!(frame = %record.id, "callback retried: sending its outbox again");
-            let copies: Vec<Message> = record
-                .outbox
-                .iter()
-                .cloned()
-                .map(|m| Message { resent: true, ..m })
-                .collect();
-            self.send(copies, self.clock.now()).await?;
+            self.resend(record.outbox.clone(), self.clock.now()).await?;
         }
         Err(Error::TaskTimedOut("the task has already ended"))
     }

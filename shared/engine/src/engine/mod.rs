@@ -242,11 +242,7 @@ impl<S: Store, Q: Queue, T: TaskInvoker, C: Clock> Engine<S, Q, T, C> {
                 && record.cause.as_deref() == Some(message.key().as_str());
             if redelivered && (!message.resent || receive_count > 1) {
                 debug!(execution_id = %message.execution, frame = %message.frame, "redelivered: sending the outbox again");
-                let copies = record
-                    .outbox
-                    .into_iter()
-                    .map(|m| Message { resent: true, ..m });
-                self.send(copies.collect(), now).await?;
+                self.resend(record.outbox, now).await?;
                 return Ok(Handled::Resent);
             }
             return Ok(Handled::Ignored("stale version"));
