@@ -15,42 +15,33 @@ use stepwise_engine::catalog::{
 use stepwise_engine::{store, ExecutionRecord, ExecutionStatus};
 
 use crate::error::{Error, Result};
-use crate::store::{decode, encode, SqliteStore};
+use crate::store::{decode, encode, read_record, SqliteStore};
 
 fn read_machine(tx: &Transaction<'_>, name: &str) -> Result<Option<StateMachineRecord>> {
-    let text: Option<String> = tx
-        .query_row(
-            "SELECT record FROM state_machines WHERE name = ?1",
-            [name],
-            |r| r.get(0),
-        )
-        .optional()?;
-    text.map(|t| decode(&format!("state machine {name}"), &t))
-        .transpose()
+    read_record(
+        tx,
+        "SELECT record FROM state_machines WHERE name = ?1",
+        [name],
+        || format!("state machine {name}"),
+    )
 }
 
 fn read_alias(tx: &Transaction<'_>, machine: &str, name: &str) -> Result<Option<AliasRecord>> {
-    let text: Option<String> = tx
-        .query_row(
-            "SELECT record FROM aliases WHERE state_machine = ?1 AND name = ?2",
-            [machine, name],
-            |r| r.get(0),
-        )
-        .optional()?;
-    text.map(|t| decode(&format!("alias {machine}:{name}"), &t))
-        .transpose()
+    read_record(
+        tx,
+        "SELECT record FROM aliases WHERE state_machine = ?1 AND name = ?2",
+        [machine, name],
+        || format!("alias {machine}:{name}"),
+    )
 }
 
 fn newest_version(tx: &Transaction<'_>, machine: &str) -> Result<Option<VersionRecord>> {
-    let text: Option<String> = tx
-        .query_row(
-            "SELECT record FROM versions WHERE state_machine = ?1 ORDER BY number DESC LIMIT 1",
-            [machine],
-            |r| r.get(0),
-        )
-        .optional()?;
-    text.map(|t| decode(&format!("newest version of {machine}"), &t))
-        .transpose()
+    read_record(
+        tx,
+        "SELECT record FROM versions WHERE state_machine = ?1 ORDER BY number DESC LIMIT 1",
+        [machine],
+        || format!("newest version of {machine}"),
+    )
 }
 
 /// Turns up to `max + 1` rows `(page key, record text)` into a page of `max`: the extra
@@ -235,15 +226,12 @@ impl Catalog for SqliteStore {
         Ok(self
             .db()
             .read(move |tx| {
-                let text: Option<String> = tx
-                    .query_row(
-                        "SELECT record FROM versions WHERE state_machine = ?1 AND number = ?2",
-                        params![name, number as i64],
-                        |r| r.get(0),
-                    )
-                    .optional()?;
-                text.map(|t| decode(&format!("version {name}:{number}"), &t))
-                    .transpose()
+                read_record(
+                    tx,
+                    "SELECT record FROM versions WHERE state_machine = ?1 AND number = ?2",
+                    params![name, number as i64],
+                    || format!("version {name}:{number}"),
+                )
             })
             .await?)
     }

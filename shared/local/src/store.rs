@@ -72,18 +72,29 @@ pub(crate) fn decode<T: serde::de::DeserializeOwned>(key: &str, text: &str) -> R
     serde_json::from_str(text).map_err(|e| Error::corrupt(key, e))
 }
 
+/// The one `record` column a query selects, decoded; `None` when no row matches. `what`
+/// names the row in a corruption error.
+pub(crate) fn read_record<T: serde::de::DeserializeOwned>(
+    tx: &Transaction<'_>,
+    sql: &str,
+    params: impl rusqlite::Params,
+    what: impl FnOnce() -> String,
+) -> Result<Option<T>> {
+    let text: Option<String> = tx.query_row(sql, params, |r| r.get(0)).optional()?;
+    text.map(|t| decode(&what(), &t)).transpose()
+}
+
 fn join_id(join: &JoinKey) -> String {
     join.to_string()
 }
 
 fn read_execution(tx: &Transaction<'_>, arn: &str) -> Result<Option<ExecutionRecord>> {
-    let text: Option<String> = tx
-        .query_row("SELECT record FROM executions WHERE arn = ?1", [arn], |r| {
-            r.get(0)
-        })
-        .optional()?;
-    text.map(|t| decode(&format!("execution {arn}"), &t))
-        .transpose()
+    read_record(
+        tx,
+        "SELECT record FROM executions WHERE arn = ?1",
+        [arn],
+        || format!("execution {arn}"),
+    )
 }
 
 fn read_frame(
@@ -91,27 +102,21 @@ fn read_frame(
     execution: &str,
     frame: &FrameId,
 ) -> Result<Option<FrameRecord>> {
-    let text: Option<String> = tx
-        .query_row(
-            "SELECT record FROM frames WHERE execution = ?1 AND frame = ?2",
-            [execution, frame.as_str()],
-            |r| r.get(0),
-        )
-        .optional()?;
-    text.map(|t| decode(&format!("{execution} frame {frame}"), &t))
-        .transpose()
+    read_record(
+        tx,
+        "SELECT record FROM frames WHERE execution = ?1 AND frame = ?2",
+        [execution, frame.as_str()],
+        || format!("{execution} frame {frame}"),
+    )
 }
 
 fn read_join(tx: &Transaction<'_>, execution: &str, join: &JoinKey) -> Result<Option<JoinRecord>> {
-    let text: Option<String> = tx
-        .query_row(
-            "SELECT record FROM joins WHERE execution = ?1 AND join_key = ?2",
-            [execution, &join_id(join)],
-            |r| r.get(0),
-        )
-        .optional()?;
-    text.map(|t| decode(&format!("{execution} join {join}"), &t))
-        .transpose()
+    read_record(
+        tx,
+        "SELECT record FROM joins WHERE execution = ?1 AND join_key = ?2",
+        [execution, &join_id(join)],
+        || format!("{execution} join {join}"),
+    )
 }
 
 fn write_join(tx: &Transaction<'_>, execution: &str, join: &JoinRecord) -> Result<()> {
