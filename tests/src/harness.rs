@@ -246,7 +246,10 @@ impl<Q: Queue + 'static> Harness<Q> {
 
     /// Calls the start function with a direct-invoke payload; its JSON answer or error.
     pub async fn invoke_start(&self, payload: Value) -> Result<Value, stepwise_start::Error> {
-        stepwise_start::handle(self.engine.as_ref(), payload).await
+        // The engine was built from this config, so it names a region.
+        let config = self.config.engine_config().expect("the engine's config");
+        let api = stepwise_api::Api::new(self.engine.clone(), &config);
+        stepwise_start::handle(&api, payload).await
     }
 
     /// Starts an execution through the start function; its ARN.

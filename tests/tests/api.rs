@@ -288,3 +288,43 @@ async fn versions_and_aliases_through_api_gateway_events() -> anyhow::Result<()>
     harness.clean_up().await;
     Ok(())
 }
+
+/// The start function takes Step Functions' own `StartExecution` request for a state
+/// machine created through the API (its definition read from the DynamoDB catalog).
+#[tokio::test]
+async fn the_start_function_takes_start_execution_requests() -> anyhow::Result<()> {
+    let Some(harness) = Harness::new("startapi").await? else {
+        return Ok(());
+    };
+    let api = api(&harness).await?;
+    let name = unique("sm");
+    let definition = json!({"StartAt": "Greet", "States": {
+        "Greet": {"Type": "Pass", "Parameters": {"greeting.$": "States.Format('hello {}', $.who)"}, "End": true}}});
+    let created = ok(
+        &api,
+        "CreateStateMachine",
+        json!({"name": name, "definition": definition.to_string(), "roleArn": "arn:aws:iam::000000000000:role/stepwise"}),
+    )
+    .await?;
+    let machine = created["stateMachineArn"].as_str().context("an ARN")?;
+    let request =
+        json!({"stateMachineArn": machine, "name": "queued", "input": "{\"who\": \"queue\"}"});
+    let started = harness.invoke_start(request).await?;
+    let arn = started["executionArn"].as_str().context("an ARN")?;
+    ensure!(arn.ends_with(&format!(":execution:{name}:queued")), "{arn}");
+    let (record, _) = harness.run(arn, 1, DEADLINE).await?;
+    ensure!(
+        record.output == Some(json!({"greeting": "hello queue"})),
+        "{record:?}"
+    );
+    let missing = harness
+        .invoke_start(json!({"stateMachineArn": format!("{machine}-gone")}))
+        .await
+        .expect_err("an unknown state machine");
+    ensure!(
+        matches!(&missing, stepwise_start::Error::Api(e) if e.kind() == "StateMachineDoesNotExist"),
+        "{missing:?}"
+    );
+    harness.clean_up().await;
+    Ok(())
+}

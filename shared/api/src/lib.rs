@@ -118,7 +118,9 @@ where
         }
     }
 
-    async fn call(&self, target: &str, body: &[u8]) -> Result<Value> {
+    /// Handles one request as [`Api::dispatch`] does, with the answer still typed: for
+    /// callers that are not HTTP (the start queue's handler).
+    pub async fn call(&self, target: &str, body: &[u8]) -> Result<Value> {
         let operation = protocol::operation(target)?;
         if body.len() > MAX_BODY_BYTES {
             return Err(ApiError::too_large(MAX_BODY_BYTES));
