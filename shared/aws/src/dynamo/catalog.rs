@@ -36,7 +36,7 @@ use stepwise_engine::catalog::{
 use stepwise_engine::store::{self, Error};
 use stepwise_engine::{ExecutionRecord, ExecutionStatus};
 
-use super::errors::{cancellation_codes, from_build, from_sdk};
+use super::errors::{cancellation_codes, cancelled_too_large, from_build, from_sdk};
 use super::items::{self, Item};
 use super::keys::{self, PK, SK};
 use super::large;
@@ -221,6 +221,23 @@ impl DynamoStore {
             version_sk(version.number),
             version,
         )?;
+        let guard = TransactWriteItem::builder().update(bump).build();
+        match self.put_new_with(guard, item).await? {
+            Ok(()) => Ok(true),
+            // A failed condition or a concurrent transaction on the state machine: the
+            // caller reads again and decides anew.
+            Err(_) => Ok(false),
+        }
+    }
+
+    /// Puts `item` (condition: absent) in one transaction with `guard`, the write or check
+    /// it depends on. A cancelled transaction gives its reasons' codes (the guard's
+    /// first), so each caller tells which condition failed.
+    async fn put_new_with(
+        &self,
+        guard: TransactWriteItem,
+        item: Item,
+    ) -> store::Result<Result<(), Vec<String>>> {
         let absent = Condition::absent();
         let put = Put::builder()
             .table_name(&self.table)
@@ -232,16 +249,18 @@ impl DynamoStore {
         let result = self
             .client
             .transact_write_items()
-            .transact_items(TransactWriteItem::builder().update(bump).build())
+            .transact_items(guard)
             .transact_items(TransactWriteItem::builder().put(put).build())
             .send()
             .await;
         match result {
-            Ok(_) => Ok(true),
-            // A failed condition or a concurrent transaction on the state machine: the
-            // caller reads again and decides anew.
-            Err(e) if !cancellation_codes(&e).is_empty() => Ok(false),
-            Err(e) => Err(from_sdk("TransactWriteItems", e)),
+            Ok(_) => Ok(Ok(())),
+            Err(e) => match cancellation_codes(&e) {
+                codes if codes.is_empty() || cancelled_too_large(&e) => {
+                    Err(from_sdk("TransactWriteItems", e))
+                }
+                codes => Ok(Err(codes)),
+            },
         }
     }
 
@@ -505,34 +524,22 @@ impl Catalog for DynamoStore {
             .expression_attribute_names("#pk", PK)
             .build()
             .map_err(from_build)?;
-        let absent = Condition::absent();
-        let put = Put::builder()
-            .table_name(&self.table)
-            .set_item(Some(item))
-            .condition_expression(absent.expression)
-            .set_expression_attribute_names(Some(absent.names))
-            .build()
-            .map_err(from_build)?;
-        let result = self
-            .client
-            .transact_write_items()
-            .transact_items(TransactWriteItem::builder().condition_check(exists).build())
-            .transact_items(TransactWriteItem::builder().put(put).build())
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(Change::Done(alias)),
-            Err(e) => {
-                let codes = cancellation_codes(&e);
-                if codes.first().is_some_and(|c| c == "ConditionalCheckFailed") {
-                    Ok(Change::Missing)
-                } else if codes.get(1).is_some_and(|c| c == "ConditionalCheckFailed") {
-                    let existing = self.alias(&alias.state_machine, &alias.name).await?;
-                    Ok(Change::Conflict(existing))
-                } else {
-                    Err(from_sdk("TransactWriteItems", e))
-                }
+        let guard = TransactWriteItem::builder().condition_check(exists).build();
+        let failed = |codes: &[String], at: usize| {
+            codes.get(at).is_some_and(|c| c == "ConditionalCheckFailed")
+        };
+        match self.put_new_with(guard, item).await? {
+            Ok(()) => Ok(Change::Done(alias)),
+            Err(codes) if failed(&codes, 0) => Ok(Change::Missing),
+            Err(codes) if failed(&codes, 1) => {
+                let existing = self.alias(&alias.state_machine, &alias.name).await?;
+                Ok(Change::Conflict(existing))
             }
+            // Cancelled by a concurrent transaction: the caller's retry decides anew.
+            Err(codes) => Err(Error::Unavailable(format!(
+                "TransactWriteItems cancelled: {}",
+                codes.join(", ")
+            ))),
         }
     }
 
