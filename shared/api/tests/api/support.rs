@@ -13,6 +13,7 @@ use aws_sdk_sfn::config::interceptors::BeforeTransmitInterceptorContextMut;
 use aws_sdk_sfn::config::{
     BehaviorVersion, ConfigBag, Credentials, Intercept, Region, RuntimeComponents,
 };
+use aws_sdk_sfn::types::StateMachineType;
 use aws_sdk_sfn::Client;
 use serde_json::{json, Value};
 use stepwise_api::{server, Api};
@@ -81,11 +82,23 @@ impl Server {
     }
 
     pub async fn create(&self, name: &str, definition: &Value) -> String {
+        self.create_typed(name, definition, StateMachineType::Standard)
+            .await
+    }
+
+    /// Creates an EXPRESS state machine; its ARN.
+    pub async fn create_express(&self, name: &str, definition: &Value) -> String {
+        self.create_typed(name, definition, StateMachineType::Express)
+            .await
+    }
+
+    async fn create_typed(&self, name: &str, definition: &Value, kind: StateMachineType) -> String {
         self.client
             .create_state_machine()
             .name(name)
             .definition(definition.to_string())
             .role_arn(ROLE)
+            .r#type(kind)
             .send()
             .await
             .expect("create state machine")

@@ -1,28 +1,18 @@
 //! StartSyncExecution.
 
 use aws_sdk_sfn::operation::start_sync_execution::StartSyncExecutionError;
-use aws_sdk_sfn::types::{ExecutionStatus, StateMachineType, SyncExecutionStatus};
+use aws_sdk_sfn::types::{ExecutionStatus, SyncExecutionStatus};
 use serde_json::json;
 use std::time::Duration;
 
-use crate::support::{start, start_with, ROLE};
+use crate::support::{start, start_with};
 use crate::{pass, waiting};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn express_machines_run_synchronously() {
     let server = start().await;
     let client = &server.client;
-    let express = client
-        .create_state_machine()
-        .name("quick")
-        .definition(waiting(1).to_string())
-        .role_arn(ROLE)
-        .r#type(StateMachineType::Express)
-        .send()
-        .await
-        .unwrap()
-        .state_machine_arn()
-        .to_owned();
+    let express = server.create_express("quick", &waiting(1)).await;
     let ran = client
         .start_sync_execution()
         .state_machine_arn(&express)
@@ -37,17 +27,7 @@ async fn express_machines_run_synchronously() {
         "waited the Wait state"
     );
 
-    let failing = client
-        .create_state_machine()
-        .name("quick-fail")
-        .definition(json!({"StartAt": "F", "States": {"F": {"Type": "Fail", "Error": "Nope", "Cause": "because"}}}).to_string())
-        .role_arn(ROLE)
-        .r#type(StateMachineType::Express)
-        .send()
-        .await
-        .unwrap()
-        .state_machine_arn()
-        .to_owned();
+    let failing = server.create_express("quick-fail", &json!({"StartAt": "F", "States": {"F": {"Type": "Fail", "Error": "Nope", "Cause": "because"}}})).await;
     let failed = client
         .start_sync_execution()
         .state_machine_arn(&failing)
@@ -77,17 +57,7 @@ async fn express_machines_run_synchronously() {
 async fn a_sync_execution_past_the_timeout_is_stopped_and_reported_timed_out() {
     let server = start_with(Duration::from_millis(300)).await;
     let client = &server.client;
-    let slow = client
-        .create_state_machine()
-        .name("slow-express")
-        .definition(waiting(30).to_string())
-        .role_arn(ROLE)
-        .r#type(StateMachineType::Express)
-        .send()
-        .await
-        .unwrap()
-        .state_machine_arn()
-        .to_owned();
+    let slow = server.create_express("slow-express", &waiting(30)).await;
     let ran = client
         .start_sync_execution()
         .state_machine_arn(&slow)
