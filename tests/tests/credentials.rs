@@ -131,6 +131,16 @@ async fn scenarios(
         .await?;
         let output = expect_succeeded(&record)?;
         assert!(output["sent"].is_string(), "{output}");
+        // History shows the role, as Step Functions' TaskScheduled does.
+        let history = harness.history(record.arn()).await?;
+        let scheduled = history
+            .iter()
+            .find(|e| e["type"] == "TaskScheduled")
+            .context("a TaskScheduled event")?;
+        assert_eq!(
+            scheduled["taskScheduledEventDetails"]["taskCredentials"],
+            json!({"roleArn": role(TARGET_ACCOUNT)})
+        );
     }
     let mut bodies = messages_in(target, url).await?;
     bodies.sort();

@@ -372,6 +372,7 @@ impl Runner<'_, '_, '_> {
                     region: region.to_owned(),
                     timeout_seconds,
                     heartbeat_seconds,
+                    credentials: credentials.clone(),
                 },
             )
         });
