@@ -120,6 +120,16 @@ data "aws_iam_policy_document" "function" {
     }
   }
 
+  # Task Credentials: the engine calls as the role a Task names, after assuming it.
+  dynamic "statement" {
+    for_each = contains(local.runs_tasks, each.key) && length(var.task_role_arns) > 0 ? [1] : []
+    content {
+      sid       = "TaskRoles"
+      actions   = ["sts:AssumeRole"]
+      resources = var.task_role_arns
+    }
+  }
+
   # With a customer-managed key, SQS needs the sender to make data keys and the
   # receiver to decrypt them. (DynamoDB uses its own grants on the key.)
   dynamic "statement" {

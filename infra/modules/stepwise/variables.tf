@@ -116,6 +116,17 @@ variable "task_table_arns" {
   }
 }
 
+variable "task_role_arns" {
+  description = "IAM roles Task states may name in Credentials (arn:aws:iam::<account>:role/name, in any account); the engine may assume only these (sts:AssumeRole). Each role's trust policy must allow the advance function's role."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for a in var.task_role_arns : can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:role/[A-Za-z0-9_+=,.@/-]+$", a))])
+    error_message = "task_role_arns must be IAM role ARNs (arn:aws:iam::<account>:role/<name>)."
+  }
+}
+
 variable "log_retention_days" {
   description = "Days CloudWatch keeps the functions' and the API's logs."
   type        = number

@@ -314,7 +314,11 @@ fn a_longer_function_timeout_lengthens_its_queues_visibility() {
 /// One policy statement: sid, actions and resources (sorted).
 type Statement = (String, Vec<String>, Vec<String>);
 
-/// Each role's statements, by function, for a deployment with one task function.
+/// A role in another account that Task states name in `Credentials`.
+const TASK_ROLE: &str = "arn:aws:iam::222222222222:role/stepwise-tasks";
+
+/// Each role's statements, by function, for a deployment with one task function and one
+/// task role.
 fn policies() -> Vec<(String, Vec<Statement>)> {
     let mut module = module();
     let groups: Map<String, Value> = FUNCTIONS
@@ -334,6 +338,7 @@ fn policies() -> Vec<(String, Vec<Statement>)> {
             "arn:aws:lambda:us-east-1:123456789012:function:task",
         )]),
     );
+    module.set_variable("task_role_arns", Value::from(vec![Value::from(TASK_ROLE)]));
     let document = module
         .block("data", "aws_iam_policy_document", "function")
         .unwrap();
@@ -381,7 +386,7 @@ fn each_role_holds_only_what_its_function_uses() {
             expected.push("Trigger");
         }
         if function == "advance" {
-            expected.push("TaskFunctions");
+            expected.extend(["TaskFunctions", "TaskRoles"]);
         }
         assert_eq!(sids, expected, "{function}");
         for (sid, actions, resources) in statements {
@@ -416,8 +421,21 @@ fn each_role_holds_only_what_its_function_uses() {
                         "arn:aws:lambda:us-east-1:123456789012:function:task:*",
                     ]
                 ),
+                "TaskRoles" => {
+                    assert_eq!(actions, &["sts:AssumeRole"]);
+                    assert_eq!(resources, &[TASK_ROLE]);
+                }
                 _ => {}
             }
         }
     }
+}
+
+#[test]
+fn no_task_role_may_be_assumed_unless_listed() {
+    let module = module();
+    assert_eq!(
+        to_json(module.variable("task_role_arns").unwrap()),
+        json!([])
+    );
 }

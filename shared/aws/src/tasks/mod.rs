@@ -12,9 +12,13 @@
 //! `.waitForTaskToken` suffix makes the same call; the engine treats its result as the
 //! "submitted" output and waits for the callback. `.sync` jobs and nested executions are
 //! the engine's, not these integrations': they fail with `States.Runtime`, as does any
-//! other resource. A state's `TimeoutSeconds` bounds the call (`States.Timeout`). Task
-//! `Credentials` (a role to assume) are not supported yet and fail
-//! with `States.Runtime` rather than running with the wrong identity.
+//! other resource. A state's `TimeoutSeconds` bounds the call (`States.Timeout`).
+//!
+//! A Task's `Credentials` (`{"RoleArn": …}`, resolved by the core) make the call as that
+//! role: [`roles`] assumes it with STS AssumeRole and caches the credentials per role
+//! until shortly before they expire. Without an STS client (see
+//! [`AwsTasks::with_sts`]) such a task fails with `States.Runtime` rather than running
+//! with the wrong identity.
 
 mod attribute_value;
 mod dynamodb;
@@ -23,26 +27,30 @@ mod http;
 mod lambda;
 mod params;
 mod resource;
+mod role_cache;
+pub mod roles;
 mod sqs;
 
+use std::borrow::Cow;
 use std::time::Duration;
 
 use aws_config::SdkConfig;
 use serde_json::Value;
 use stepwise_core::failure::{names, Failure};
 use stepwise_core::interp::{exceeds_payload_limit, TaskRequest};
-use stepwise_engine::TaskInvoker;
+use stepwise_engine::{Clock, SystemClock, TaskInvoker};
 
 use crate::metrics::RequestCounter;
 pub use resource::{DynamoAction, Integration, Resource};
+use roles::{Clients, Roles};
 
 /// The AWS task integrations, over one client per service.
 #[derive(Debug, Clone)]
 pub struct AwsTasks {
     home: lambda::Home,
-    lambda: aws_sdk_lambda::Client,
-    sqs: aws_sdk_sqs::Client,
-    dynamodb: aws_sdk_dynamodb::Client,
+    clients: Clients,
+    /// Assumes the roles tasks name in `Credentials`; `None`: such tasks fail.
+    roles: Option<Roles>,
 }
 
 impl AwsTasks {
@@ -57,9 +65,12 @@ impl AwsTasks {
                 region,
                 account: None,
             },
-            lambda,
-            sqs,
-            dynamodb,
+            clients: Clients {
+                lambda,
+                sqs,
+                dynamodb,
+            },
+            roles: None,
         }
     }
 
@@ -70,8 +81,14 @@ impl AwsTasks {
         self
     }
 
+    /// Tasks with `Credentials` assume their role through `sts`.
+    pub fn with_sts(mut self, sts: aws_sdk_sts::Client) -> Self {
+        self.roles = Some(Roles::new(sts));
+        self
+    }
+
     /// Clients from the SDK configuration (region, credentials, `AWS_ENDPOINT_URL` and the
-    /// per-service `AWS_ENDPOINT_URL_LAMBDA` / `_SQS` / `_DYNAMODB`).
+    /// per-service `AWS_ENDPOINT_URL_LAMBDA` / `_SQS` / `_DYNAMODB` / `_STS`).
     pub fn from_conf(sdk: &SdkConfig) -> Self {
         Self::counted(sdk, None)
     }
@@ -81,35 +98,69 @@ impl AwsTasks {
         let mut lambda = aws_sdk_lambda::config::Builder::from(sdk);
         let mut sqs = aws_sdk_sqs::config::Builder::from(sdk);
         let mut dynamodb = aws_sdk_dynamodb::config::Builder::from(sdk);
+        let mut sts = aws_sdk_sts::config::Builder::from(sdk);
         if let Some(counter) = counter {
             lambda = lambda.interceptor(counter.clone());
             sqs = sqs.interceptor(counter.clone());
             dynamodb = dynamodb.interceptor(counter.clone());
+            sts = sts.interceptor(counter.clone());
         }
         Self::new(
             aws_sdk_lambda::Client::from_conf(lambda.build()),
             aws_sdk_sqs::Client::from_conf(sqs.build()),
             aws_sdk_dynamodb::Client::from_conf(dynamodb.build()),
         )
+        .with_sts(aws_sdk_sts::Client::from_conf(sts.build()))
     }
 
-    async fn run(&self, request: &TaskRequest) -> Result<Value, Failure> {
-        let resource = Resource::parse(&request.resource)?;
-        if let Some(credentials) = &request.credentials {
+    /// The clients to call with: the defaults, or the same signing as the task's role.
+    async fn clients(
+        &self,
+        execution: &str,
+        request: &TaskRequest,
+    ) -> Result<(Cow<'_, Clients>, lambda::Home), Failure> {
+        let Some(credentials) = &request.credentials else {
+            return Ok((Cow::Borrowed(&self.clients), self.home.clone()));
+        };
+        // The core resolves Credentials to an object with a string RoleArn.
+        let role_arn = credentials
+            .get("RoleArn")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        let Some(roles) = &self.roles else {
             return Err(Failure::runtime(format!(
-                "An error occurred while executing the state '{}'. Task Credentials ({credentials}) are not supported by Stepwise's AWS task integrations yet.",
+                "An error occurred while executing the state '{}'. Task Credentials (role '{role_arn}') need an STS client, and none is configured.",
                 request.state
             )));
-        }
+        };
+        let caller = roles::Caller {
+            execution,
+            state: &request.state,
+        };
+        let clients = roles
+            .clients_for(&self.clients, role_arn, caller, SystemClock.now())
+            .await?;
+        // A bare function ARN is invoked by name only in the account whose credentials
+        // sign the call: the role's.
+        let home = lambda::Home {
+            region: self.home.region.clone(),
+            account: roles::role_account(role_arn).map(str::to_owned),
+        };
+        Ok((Cow::Owned(clients), home))
+    }
+
+    async fn run(&self, execution: &str, request: &TaskRequest) -> Result<Value, Failure> {
+        let resource = Resource::parse(&request.resource)?;
+        let (clients, home) = self.clients(execution, request).await?;
         match resource {
             Resource::LambdaFunction { arn } => {
-                lambda::invoke_function(&self.lambda, &arn, &self.home, request).await
+                lambda::invoke_function(&clients.lambda, &arn, &home, request).await
             }
             Resource::Service { integration, .. } => match integration {
-                Integration::LambdaInvoke => lambda::invoke(&self.lambda, request).await,
-                Integration::SqsSendMessage => sqs::send_message(&self.sqs, request).await,
+                Integration::LambdaInvoke => lambda::invoke(&clients.lambda, request).await,
+                Integration::SqsSendMessage => sqs::send_message(&clients.sqs, request).await,
                 Integration::DynamoDb(action) => {
-                    dynamodb::call(&self.dynamodb, action, request).await
+                    dynamodb::call(&clients.dynamodb, action, request).await
                 }
             },
         }
@@ -130,10 +181,12 @@ impl TaskInvoker for AwsTasks {
         // The state's TimeoutSeconds bounds the call itself (a function may run for 15
         // minutes); the function is not stopped, as on AWS.
         let result = match request.timeout_seconds {
-            Some(seconds) => tokio::time::timeout(Duration::from_secs(seconds), self.run(request))
-                .await
-                .unwrap_or_else(|_| Err(timed_out())),
-            None => self.run(request).await,
+            Some(seconds) => {
+                tokio::time::timeout(Duration::from_secs(seconds), self.run(execution, request))
+                    .await
+                    .unwrap_or_else(|_| Err(timed_out()))
+            }
+            None => self.run(execution, request).await,
         };
         if let Err(failure) = &result {
             tracing::debug!(execution_id = %execution, state = %request.state, resource = %request.resource, %failure, "task failed");

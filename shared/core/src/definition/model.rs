@@ -191,8 +191,10 @@ pub struct TaskState {
     pub resource: String,
     pub timeout: Option<Seconds>,
     pub heartbeat: Option<Seconds>,
-    /// `Credentials` (role to assume), kept as written for the task runner.
-    pub credentials: Option<Value>,
+    /// `Credentials`: the role Step Functions assumes for the call. The parser checks it
+    /// holds exactly one `RoleArn` (a string or `{% %}`) or `RoleArn.$` (a path or an
+    /// intrinsic function); the interpreter resolves it into [`crate::interp::TaskRequest`].
+    pub credentials: Option<Payload>,
 }
 
 /// A number of seconds given literally or through a path (`TimeoutSecondsPath`).

@@ -58,6 +58,8 @@ pub struct TaskRequest {
     pub parameters: Value,
     pub timeout_seconds: Option<u64>,
     pub heartbeat_seconds: Option<u64>,
+    /// The task's `Credentials`, resolved: `{"RoleArn": "arn:aws:iam::…:role/…"}` (the
+    /// RoleArn always a string); the runner calls the resource as that role.
     pub credentials: Option<Value>,
     /// 0 for the first attempt; idempotency keys combine it with the frame and state.
     pub attempt: u32,

@@ -43,6 +43,9 @@ pub enum Details {
         region: String,
         timeout_seconds: Option<u64>,
         heartbeat_seconds: Option<u64>,
+        /// The resolved `Credentials` (`{"RoleArn": …}`), shown as `taskCredentials`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        credentials: Option<Value>,
     },
     /// The resource was called (`TaskStarted`, `LambdaFunctionStarted`).
     TaskStarted {
@@ -123,6 +126,7 @@ impl HistoryEvent {
                 region,
                 timeout_seconds,
                 heartbeat_seconds,
+                credentials,
             } => {
                 let mut d = match TaskKind::of(resource) {
                     TaskKind::Service { service, api } => json!({
@@ -139,6 +143,15 @@ impl HistoryEvent {
                 }
                 if let Some(h) = heartbeat_seconds {
                     d["heartbeatInSeconds"] = (*h).into();
+                }
+                // TaskScheduledEventDetails / LambdaFunctionScheduledEventDetails:
+                // `taskCredentials: {roleArn}` (Step Functions API reference).
+                if let Some(role) = credentials
+                    .as_ref()
+                    .and_then(|c| c.get("RoleArn"))
+                    .and_then(Value::as_str)
+                {
+                    d["taskCredentials"] = json!({"roleArn": role});
                 }
                 (self.details_key("ScheduledEventDetails"), d)
             }
@@ -412,13 +425,15 @@ mod tests {
                 region: "us-east-1".into(),
                 timeout_seconds: Some(30),
                 heartbeat_seconds: None,
+                credentials: Some(json!({"RoleArn": "arn:aws:iam::2:role/r"})),
             },
         )
         .to_aws_json(5, 4, "2024-01-01T00:00:00.000Z");
         assert_eq!(
             scheduled["taskScheduledEventDetails"],
             json!({"resourceType": "sqs", "resource": "sendMessage", "region": "us-east-1",
-                   "parameters": "{\"QueueUrl\":\"q\"}", "timeoutInSeconds": 30})
+                   "parameters": "{\"QueueUrl\":\"q\"}", "timeoutInSeconds": 30,
+                   "taskCredentials": {"roleArn": "arn:aws:iam::2:role/r"}})
         );
         let failed = HistoryEvent::new(
             "LambdaFunctionFailed",

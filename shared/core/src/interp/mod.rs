@@ -8,6 +8,7 @@
 
 mod choice;
 mod context;
+mod credentials;
 mod event;
 mod execution;
 mod frame;

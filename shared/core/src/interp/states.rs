@@ -6,6 +6,7 @@ use serde_json::{Map, Value};
 
 use super::choice;
 use super::context::Context;
+use super::credentials;
 use super::event::{ChildrenKind, ChildrenRequest, Effect, Outcome, TaskRequest};
 use super::frame::{Frame, Phase};
 use super::history::{Details, HistoryEvent, TaskEvent, TaskKind};
@@ -302,6 +303,18 @@ impl Runner<'_, '_, '_> {
             Ok(p) => p,
             Err(f) => return Flow::Fail(f),
         };
+        let credentials = task.credentials.as_ref().map(|payload| {
+            let dollar = match state.query_language {
+                QueryLanguage::Jsonata => Cow::Borrowed(&frame.input),
+                QueryLanguage::JsonPath => effective_input(&state.input_path, &frame.input, &ctx)?,
+            };
+            let states = self.states(&frame.input, None, &ctx);
+            credentials::resolve(payload, &dollar, &states, self.env.now, self.env.entropy)
+        });
+        let credentials = match credentials.transpose() {
+            Ok(c) => c,
+            Err(f) => return Flow::Fail(f),
+        };
         let now = self.env.now;
         let entropy = &mut *self.env.entropy;
         let mut resolve = |s: &Option<Seconds>, field: &str| -> Result<Option<u64>, Failure> {
@@ -359,6 +372,7 @@ impl Runner<'_, '_, '_> {
                     region: region.to_owned(),
                     timeout_seconds,
                     heartbeat_seconds,
+                    credentials: credentials.clone(),
                 },
             )
         });
@@ -380,7 +394,7 @@ impl Runner<'_, '_, '_> {
             parameters,
             timeout_seconds,
             heartbeat_seconds,
-            credentials: task.credentials.clone(),
+            credentials,
             attempt,
             task_token,
         }));

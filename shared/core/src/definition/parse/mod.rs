@@ -7,6 +7,7 @@
 //! gathered here.
 
 mod choice;
+mod credentials;
 pub(crate) mod ctx;
 mod jsonata;
 mod jsonata_states;

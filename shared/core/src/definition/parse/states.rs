@@ -5,7 +5,9 @@ use serde_json::{Map, Value};
 use crate::jsonpath::Path;
 
 use super::ctx::{Ctx, Obj};
-use super::{choice, graph, jsonata, jsonata_states, paths, query_language, retry, template};
+use super::{
+    choice, credentials, graph, jsonata, jsonata_states, paths, query_language, retry, template,
+};
 use super::{timestamp_millis, MAX_SECONDS};
 use crate::definition::{
     fields, ChoiceState, Count, FailState, InputPath, ItemBatcher, MapState, MaxConcurrency,
@@ -214,17 +216,12 @@ fn task(cx: &mut Ctx, obj: &Obj<'_>) -> Option<TaskState> {
             );
         }
     }
-    let credentials = obj
-        .object(cx, "Credentials")
-        .map(|o| Value::Object(o.map.clone()));
-    if obj.has("Credentials") && credentials.is_none() {
-        return None;
-    }
+    let credentials = credentials::field(cx, obj);
     Some(TaskState {
         resource: resource?.to_owned(),
         timeout: timeout?,
         heartbeat: heartbeat?,
-        credentials,
+        credentials: credentials?,
     })
 }
 

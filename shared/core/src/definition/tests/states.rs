@@ -4,7 +4,7 @@ use serde_json::json;
 
 use super::{diags, ok, one, rejects, then_done};
 use crate::definition::{
-    FailField, InputPath, ResultPath, Seconds, StateKind, Transition, WaitState,
+    FailField, InputPath, Payload, ResultPath, Seconds, StateKind, Template, Transition, WaitState,
 };
 
 /// Fields each state type must reject (AWS docs, "amazon-states-language-*-state").
@@ -274,7 +274,9 @@ fn task_state() {
     assert!(matches!(&t.heartbeat, Some(Seconds::Path(p)) if p.source() == "$.hb"));
     assert_eq!(
         t.credentials,
-        Some(json!({"RoleArn": "arn:aws:iam::1:role/r"}))
+        Some(Payload::Template(Template::Literal(
+            json!({"RoleArn": "arn:aws:iam::1:role/r"})
+        )))
     );
     let cases = [
         (

@@ -1,6 +1,7 @@
 //! Interpreter tests, written from the AWS Step Functions developer guide's semantics.
 //! A small driver runs definitions on a virtual clock and answers tasks from a script.
 
+mod credentials;
 mod distributed;
 mod errors;
 mod flow;
