@@ -409,3 +409,89 @@ async fn a_failed_map_runs_again_whole() {
         .count();
     assert_eq!(started, 6, "three iterations, run twice");
 }
+
+#[tokio::test]
+async fn a_redrive_without_a_token_is_not_stranded_by_a_lost_send() {
+    let engine: RedriveEngine<FaultyQueue> = engine_with(Flaky::failing(1));
+    let arn = start(&engine, one_task(), json!({})).await;
+    drain(&engine).await;
+    engine.queue().failures.store(1, Ordering::SeqCst);
+    assert!(engine.redrive(&arn, None).await.is_err());
+    assert_eq!(status(&engine, &arn).await, ExecutionStatus::Running);
+    // A second call is refused (the execution runs), but re-sends what the first
+    // redrive's commit promised.
+    assert!(matches!(
+        engine.redrive(&arn, None).await,
+        Err(Error::ExecutionNotRedrivable { .. })
+    ));
+    drain(&engine).await;
+    assert_eq!(status(&engine, &arn).await, ExecutionStatus::Succeeded);
+}
+
+#[tokio::test]
+async fn an_execution_stopped_inside_a_task_runs_the_task_again_once() {
+    let engine: RedriveEngine = engine_with(Flaky::default());
+    let arn = start(&engine, one_task(), json!({"n": 1})).await;
+    engine.stop(&arn, None, None).await.expect("stop");
+    // The task's message, held back: after the redrive it belongs to a stale version.
+    let task = engine.queue().pop().expect("the task's message");
+    engine.clock().advance_to(T0 + 1_000);
+    engine.redrive(&arn, None).await.expect("redrive");
+    assert_eq!(
+        engine
+            .handle(task.message, 1)
+            .await
+            .expect("old task message"),
+        Handled::Ignored("stale version")
+    );
+    drain(&engine).await;
+    assert_eq!(status(&engine, &arn).await, ExecutionStatus::Succeeded);
+    assert_eq!(engine.tasks().inputs(), vec![json!({"n": 1})]);
+    let history = engine.history(&arn).await.expect("history");
+    assert_eq!(
+        types(&history),
+        vec![
+            "ExecutionStarted",
+            "TaskStateEntered",
+            "LambdaFunctionScheduled",
+            "LambdaFunctionStarted",
+            "ExecutionAborted",
+            "ExecutionRedriven",
+            "TaskStateEntered",
+            "LambdaFunctionScheduled",
+            "LambdaFunctionStarted",
+            "LambdaFunctionSucceeded",
+            "TaskStateExited",
+            "ExecutionSucceeded"
+        ]
+    );
+}
+
+#[tokio::test]
+async fn a_map_stopped_mid_way_runs_again_and_its_old_iterations_stand_down() {
+    let engine: RedriveEngine = engine_with(Flaky::default());
+    let machine = json!({"StartAt": "M", "States": {"M": {"Type": "Map", "End": true,
+        "ItemProcessor": {"StartAt": "W", "States": {
+            "W": {"Type": "Wait", "Seconds": 10, "End": true}}}}}});
+    let arn = start(&engine, machine, json!([1, 2])).await;
+    // The iterations enter their Waits; their timers stay queued.
+    let runs: Vec<_> = std::iter::from_fn(|| engine.queue().pop()).collect();
+    for out in runs {
+        engine.handle(out.message, 1).await.expect("handle");
+    }
+    engine.stop(&arn, None, None).await.expect("stop");
+    engine.clock().advance_to(T0 + 1_000);
+    engine.redrive(&arn, None).await.expect("redrive");
+    let handled = drain(&engine).await;
+    assert_eq!(
+        handled
+            .iter()
+            .filter(|h| **h == Handled::Ignored("join closed"))
+            .count(),
+        2,
+        "{handled:?}"
+    );
+    let described = engine.describe(&arn).await.expect("describe");
+    assert_eq!(described.status, ExecutionStatus::Succeeded);
+    assert_eq!(described.output, Some(json!([1, 2])));
+}

@@ -80,28 +80,32 @@ impl<S: Store, Q: Queue, T: TaskInvoker, C: Clock> Engine<S, Q, T, C> {
         }
     }
 
-    /// The execution's last redrive, when it was made with `client_token`; its outbox is
-    /// sent again if the redrive's commit is still the root frame's current version (the
-    /// first call may have died before sending it).
+    /// The execution's last redrive, when it was made with `client_token`. When that
+    /// redrive's commit is still the root frame's current version, its outbox is sent
+    /// again (the first call may have died before sending it); a call without the token
+    /// does that too while the execution runs, so even a redrive made without a token
+    /// cannot be stranded by a crash, though that call is then refused.
     async fn redriven_before(
         &self,
         execution: &ExecutionRecord,
         client_token: Option<&str>,
     ) -> Result<Option<Redriven>> {
         let count = execution.info.redrive_count;
-        let same = client_token.is_some() && execution.redrive_token.as_deref() == client_token;
-        let (true, Some(date)) = (same && count > 0, execution.info.redrive_time) else {
-            return Ok(None);
-        };
-        if let Some(root) = self.store.frame(execution.arn(), &FrameId::root()).await? {
-            if root.cause.as_deref() == Some(redrive_cause(count).as_str()) {
-                self.resend(root.outbox, self.clock.now()).await?;
+        let own = client_token.is_some() && execution.redrive_token.as_deref() == client_token;
+        if count > 0 && (own || execution.is_running()) {
+            if let Some(root) = self.store.frame(execution.arn(), &FrameId::root()).await? {
+                if root.cause.as_deref() == Some(redrive_cause(count).as_str()) {
+                    self.resend(root.outbox, self.clock.now()).await?;
+                }
             }
         }
-        Ok(Some(Redriven {
-            redrive_date: date,
-            redrive_count: count,
-        }))
+        Ok(match (own && count > 0, execution.info.redrive_time) {
+            (true, Some(date)) => Some(Redriven {
+                redrive_date: date,
+                redrive_count: count,
+            }),
+            _ => None,
+        })
     }
 }
 
