@@ -509,4 +509,37 @@ mod tests {
         ));
         assert!(writes[0].to_transact("t").is_ok());
     }
+
+    #[test]
+    fn a_redrive_is_guarded_by_the_ended_header_and_the_frame_version() {
+        let redrive = Redrive {
+            execution: {
+                let mut header = execution("arn:x", ExecutionStatus::Running);
+                header.info.redrive_count = 2;
+                header
+            },
+            root: commit(),
+        };
+        let writes = redrive_writes(&redrive);
+        let Write::Put(PutWrite { condition, .. }) = &writes[0] else {
+            panic!("the frame first: {writes:?}");
+        };
+        assert_eq!(
+            condition.clone().unwrap().expression,
+            "#version = :expected"
+        );
+        let Some(Write::Put(PutWrite { item, condition })) = writes.last() else {
+            panic!("the header last: {writes:?}");
+        };
+        let condition = condition.clone().unwrap();
+        assert_eq!(
+            condition.expression,
+            "#status IN (:failed, :timed_out, :aborted) AND #redrives = :redrives"
+        );
+        assert_eq!(condition.values[":redrives"], items::n(1));
+        assert_eq!(item[items::REDRIVES], items::n(2));
+        assert!(Condition::redrivable(0)
+            .expression
+            .contains("attribute_not_exists(#redrives)"));
+    }
 }
