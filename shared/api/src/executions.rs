@@ -18,6 +18,8 @@ const STOP_ERROR_LIMIT: usize = 256;
 const STOP_CAUSE_LIMIT: usize = 32_768;
 /// AWS's limit on `RedriveExecution`'s `clientToken`.
 const CLIENT_TOKEN_LIMIT: usize = 64;
+/// The `statusFilter` of executions whose redrive has not started yet.
+const PENDING_REDRIVE: &str = "PENDING_REDRIVE";
 
 /// What a start runs: the state machine's name, the spec picked, and how it was picked.
 pub(crate) struct Target {
@@ -152,8 +154,11 @@ where
             }
             return Err(ApiError::missing("stateMachineArn"));
         };
+        // A redrive here is immediate: no execution ever waits as PENDING_REDRIVE.
+        let pending_redrive = input.string("statusFilter")? == Some(PENDING_REDRIVE);
         let status = input
             .string("statusFilter")?
+            .filter(|_| !pending_redrive)
             .map(|s| {
                 status_filter(s).ok_or_else(|| {
                     ApiError::validation(
@@ -182,6 +187,9 @@ where
                 self.arns.alias(&name, &alias)
             }
         };
+        if pending_redrive {
+            return Ok(json!({"executions": []}));
+        }
         let listed = self
             .engine
             .store()

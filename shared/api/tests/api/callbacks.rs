@@ -3,7 +3,7 @@
 
 use aws_sdk_sfn::operation::redrive_execution::RedriveExecutionError;
 use aws_sdk_sfn::operation::send_task_success::SendTaskSuccessError;
-use aws_sdk_sfn::types::ExecutionRedriveStatus as RedriveStatus;
+use aws_sdk_sfn::types::{ExecutionRedriveStatus as RedriveStatus, ExecutionStatus};
 
 use crate::callback;
 use crate::support::start;
@@ -174,6 +174,14 @@ async fn callbacks_complete_tasks_once() {
         .expect("listed");
     assert_eq!(item.redrive_count(), Some(1));
     assert_eq!(item.redrive_date(), Some(redriven.redrive_date()));
+    let pending = client
+        .list_executions()
+        .state_machine_arn(&arn)
+        .status_filter(ExecutionStatus::PendingRedrive)
+        .send()
+        .await
+        .unwrap();
+    assert!(pending.executions().is_empty());
 
     // A succeeded execution is not redrivable; nor is one that does not exist.
     let redrive = client
