@@ -194,4 +194,20 @@ mod tests {
             "arn:aws:states:local:000000000000:stateMachine:sm"
         );
     }
+
+    #[test]
+    fn only_a_redriven_execution_has_a_redrive_time() {
+        let mut info = ExecutionInfo::local("sm", "ex1", json!({}), 1000);
+        let fresh = Context::new(&info, "S1", 2000, 0).value().clone();
+        assert_eq!(fresh["Execution"]["RedriveCount"], 0);
+        assert!(fresh["Execution"].get("RedriveTime").is_none());
+        info.redrive_count = 2;
+        info.redrive_time = Some(5000);
+        let redriven = Context::new(&info, "S1", 6000, 0).value().clone();
+        assert_eq!(redriven["Execution"]["RedriveCount"], 2);
+        assert_eq!(
+            redriven["Execution"]["RedriveTime"],
+            "1970-01-01T00:00:05.000Z"
+        );
+    }
 }
