@@ -167,6 +167,9 @@ impl From<EngineError> for ApiError {
                 format!("Execution Already Exists: '{arn}'"),
             ),
             EngineError::ExecutionDoesNotExist(arn) => Self::execution_missing(&arn),
+            error @ EngineError::ExecutionNotRedrivable { .. } => {
+                Self::new("ExecutionNotRedrivable", error.to_string())
+            }
             EngineError::InvalidName(name) => Self::invalid_name(&name),
             EngineError::InvalidToken(why) => {
                 Self::new("InvalidToken", format!("Invalid Token: '{why}'"))

@@ -4,7 +4,8 @@
 use serde_json::{json, Value};
 use stepwise_engine::catalog::{ExecutionOrigin, MachineSpec};
 use stepwise_engine::{
-    Catalog, Clock, ExecutionRecord, ExecutionStatus, Queue, StartRequest, Store, TaskInvoker,
+    not_redrivable, Catalog, Clock, ExecutionRecord, ExecutionStatus, Queue, StartRequest, Store,
+    TaskInvoker,
 };
 
 use crate::arn::MachineRef;
@@ -15,6 +16,10 @@ use crate::Api;
 /// AWS's limits on `StopExecution`'s error and cause.
 const STOP_ERROR_LIMIT: usize = 256;
 const STOP_CAUSE_LIMIT: usize = 32_768;
+/// AWS's limit on `RedriveExecution`'s `clientToken`.
+const CLIENT_TOKEN_LIMIT: usize = 64;
+/// The `statusFilter` of executions whose redrive has not started yet.
+const PENDING_REDRIVE: &str = "PENDING_REDRIVE";
 
 /// What a start runs: the state machine's name, the spec picked, and how it was picked.
 pub(crate) struct Target {
@@ -131,14 +136,11 @@ where
                 output["cause"] = cause.clone().into();
             }
         }
-        self.add_origin(&mut output, &record, &origin);
-        if matches!(
-            record.status,
-            ExecutionStatus::Failed | ExecutionStatus::TimedOut | ExecutionStatus::Aborted
-        ) {
-            output["redriveStatus"] = "NOT_REDRIVABLE".into();
-            output["redriveStatusReason"] = "Stepwise does not redrive executions yet".into();
+        if let Some(at) = record.info.redrive_time {
+            output["redriveDate"] = date(at);
         }
+        self.add_origin(&mut output, &record, &origin);
+        self.add_redrive_status(&mut output, &record);
         Ok(output)
     }
 
@@ -152,8 +154,11 @@ where
             }
             return Err(ApiError::missing("stateMachineArn"));
         };
+        // A redrive here is immediate: no execution ever waits as PENDING_REDRIVE.
+        let pending_redrive = input.string("statusFilter")? == Some(PENDING_REDRIVE);
         let status = input
             .string("statusFilter")?
+            .filter(|_| !pending_redrive)
             .map(|s| {
                 status_filter(s).ok_or_else(|| {
                     ApiError::validation(
@@ -182,6 +187,9 @@ where
                 self.arns.alias(&name, &alias)
             }
         };
+        if pending_redrive {
+            return Ok(json!({"executions": []}));
+        }
         let listed = self
             .engine
             .store()
@@ -205,6 +213,9 @@ where
             });
             if let Some(stop) = record.stop_time {
                 item["stopDate"] = date(stop);
+            }
+            if let Some(at) = record.info.redrive_time {
+                item["redriveDate"] = date(at);
             }
             self.add_origin(&mut item, record, &origin);
             executions.push(item);
@@ -279,22 +290,32 @@ where
         Ok(output)
     }
 
-    /// The engine cannot resume a failed execution yet: say so rather than start a new one.
+    /// Resumes a failed, timed-out or aborted execution from where it stopped. The same
+    /// `clientToken` as the execution's last redrive answers that redrive again.
     pub(crate) async fn redrive_execution(&self, input: &Input) -> Result<Value> {
         let arn = input.required("executionArn")?;
+        let token = input.bounded("clientToken", CLIENT_TOKEN_LIMIT)?;
+        if token.is_some_and(|t| t.is_empty() || !t.chars().all(|c| c.is_ascii_graphic())) {
+            return Err(ApiError::validation(
+                "clientToken",
+                "Member must satisfy regular expression pattern: [!-~]+",
+            ));
+        }
         self.arns.check_execution(arn)?;
-        let record = self.engine.describe(arn).await?;
-        let reason = match record.status {
-            ExecutionStatus::Running | ExecutionStatus::Succeeded => format!(
-                "Execution is {} and cannot be redriven",
-                record.status.as_str()
-            ),
-            _ => "Stepwise does not support redriving executions yet".to_owned(),
-        };
-        Err(ApiError::new(
-            "ExecutionNotRedrivable",
-            format!("Execution Not Redrivable: '{reason}: {arn}'"),
-        ))
+        let redriven = self.engine.redrive(arn, token).await?;
+        Ok(json!({"redriveDate": date(redriven.redrive_date)}))
+    }
+
+    /// `redriveStatus` and, when not redrivable, `redriveStatusReason`, as
+    /// `DescribeExecution` shows them.
+    fn add_redrive_status(&self, output: &mut Value, record: &ExecutionRecord) {
+        match not_redrivable(record, self.now()) {
+            None => output["redriveStatus"] = "REDRIVABLE".into(),
+            Some(reason) => {
+                output["redriveStatus"] = "NOT_REDRIVABLE".into();
+                output["redriveStatusReason"] = reason.into();
+            }
+        }
     }
 
     fn add_origin(&self, output: &mut Value, record: &ExecutionRecord, origin: &ExecutionOrigin) {

@@ -14,6 +14,10 @@ pub enum Error {
     ExecutionAlreadyExists(String),
     #[error("Execution Does Not Exist: '{0}'")]
     ExecutionDoesNotExist(String),
+    /// `RedriveExecution` on an execution that cannot be redriven; `reason` is AWS's
+    /// `redriveStatusReason`.
+    #[error("Execution Not Redrivable: '{reason}: {arn}'")]
+    ExecutionNotRedrivable { arn: String, reason: String },
     #[error("invalid execution name {0:?}: 1 to 80 characters, none of whitespace, <>{{}}[]?*\"#%\\^|~`$&,;:/ or control characters")]
     InvalidName(String),
     /// The stored frame and its definition disagree (a bug, or a store edited by hand).

@@ -54,7 +54,10 @@ mod transition;
 
 pub use catalog::Catalog;
 pub use clock::{Clock, SystemClock};
-pub use engine::{Completion, Config, Engine, Handled, StartRequest, Started};
+pub use engine::{
+    not_redrivable, Completion, Config, Engine, Handled, Redriven, StartRequest, Started,
+    REDRIVABLE_PERIOD_MS,
+};
 pub use error::{Error, Result};
 pub use ids::{FrameId, JoinKey};
 pub use message::{Message, MessageKind};

@@ -10,7 +10,7 @@ use crate::records::{
     ChildResult, ExecutionRecord, FrameRecord, HistoryItem, JoinRecord, TaskNote,
 };
 use crate::store::{
-    self, Commit, Created, Creation, HistoryPage, LoadRequest, Loaded, Store, Written,
+    self, Commit, Created, Creation, HistoryPage, LoadRequest, Loaded, Redrive, Store, Written,
 };
 
 #[derive(Debug, Default)]
@@ -253,6 +253,24 @@ impl Store for MemoryStore {
         data.history
             .insert((arn, history.frame.to_string(), history.version), history);
         Ok(Written::Done)
+    }
+
+    async fn redrive(&self, redrive: Redrive) -> store::Result<Written> {
+        self.check_size(&redrive.root)?;
+        let mut data = self.data();
+        let arn = redrive.execution.arn().to_owned();
+        let count = redrive.execution.info.redrive_count;
+        let ended = data.executions.get(&arn).is_some_and(|stored| {
+            stored.is_unsuccessful() && stored.info.redrive_count.checked_add(1) == Some(count)
+        });
+        let root = (arn.clone(), redrive.root.frame.id.clone());
+        let at = data.frames.get(&root).map(|f| f.version);
+        if !ended || at != Some(redrive.root.expected_version) {
+            return Ok(Written::Conflict);
+        }
+        data.executions.insert(arn, redrive.execution);
+        // The frame's version was checked above and no `finish` rides along, so it applies.
+        Ok(apply(&mut data, redrive.root))
     }
 
     async fn claim_join(

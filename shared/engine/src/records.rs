@@ -46,6 +46,10 @@ pub struct ExecutionRecord {
     pub failure: Option<Failure>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stop_time: Option<i64>,
+    /// The `clientToken` of the last redrive, so a retried `RedriveExecution` is
+    /// recognised (the count and time are in `info`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub redrive_token: Option<String>,
 }
 
 impl ExecutionRecord {
@@ -55,6 +59,14 @@ impl ExecutionRecord {
 
     pub fn is_running(&self) -> bool {
         self.status == ExecutionStatus::Running
+    }
+
+    /// Whether the execution ended unsuccessfully (the statuses a redrive resumes).
+    pub fn is_unsuccessful(&self) -> bool {
+        matches!(
+            self.status,
+            ExecutionStatus::Failed | ExecutionStatus::TimedOut | ExecutionStatus::Aborted
+        )
     }
 
     /// This header, ended with `status`.

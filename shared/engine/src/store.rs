@@ -75,6 +75,20 @@ pub struct ChildOutcome {
     pub items: u64,
 }
 
+/// A redrive: the ended execution running again and its root frame's next version, written
+/// all or nothing.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Redrive {
+    /// The header as it becomes: `Running`, its `redrive_count` one more than the stored
+    /// header's. Written only if the stored header has ended unsuccessfully with
+    /// `redrive_count - 1` redrives, so of two racing redrives one wins.
+    pub execution: ExecutionRecord,
+    /// The root frame's new version (conditional on `expected_version`), with the
+    /// `ExecutionRedriven` event and the outbox that resumes it; `finish` and
+    /// `child_result` are `None`, `close_join` closes a join the frame waited on.
+    pub root: Commit,
+}
+
 /// The result of a conditional write.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Written {
@@ -143,6 +157,11 @@ pub trait Store: Send + Sync {
         record: ExecutionRecord,
         history: HistoryItem,
     ) -> impl Future<Output = Result<Written>> + Send;
+
+    /// Resumes an execution that ended unsuccessfully (`RedriveExecution`); `Conflict`
+    /// when the header is not the ended one the redrive read (it is running, or another
+    /// redrive won) or the root frame moved.
+    fn redrive(&self, redrive: Redrive) -> impl Future<Output = Result<Written>> + Send;
 
     /// Claims a finished join for the message that collects it (`claimant`: its key), so
     /// that of several late `ChildDone` messages only one reads every result and

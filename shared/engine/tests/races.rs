@@ -5,12 +5,12 @@ mod support;
 use serde_json::json;
 use stepwise_engine::memory::{MemoryQueue, MemoryStore};
 use stepwise_engine::store::{
-    self, Commit, Created, Creation, HistoryPage, LoadRequest, Loaded, Store, Written,
+    self, Commit, Created, Creation, HistoryPage, LoadRequest, Loaded, Redrive, Store, Written,
 };
 use stepwise_engine::Clock;
 use stepwise_engine::{
-    ChildResult, Config, Engine, ExecutionRecord, ExecutionStatus, FrameId, FrameRecord, Handled,
-    HistoryItem, JoinKey, JoinRecord, NoTasks, StartRequest, TaskNote,
+    ChildResult, Config, Engine, Error, ExecutionRecord, ExecutionStatus, FrameId, FrameRecord,
+    Handled, HistoryItem, JoinKey, JoinRecord, NoTasks, StartRequest, TaskNote,
 };
 use support::{ManualClock, T0};
 
@@ -54,6 +54,10 @@ impl Store for Interleaving {
     async fn end(&self, record: ExecutionRecord, history: HistoryItem) -> store::Result<Written> {
         tokio::task::yield_now().await;
         self.0.end(record, history).await
+    }
+    async fn redrive(&self, redrive: Redrive) -> store::Result<Written> {
+        tokio::task::yield_now().await;
+        self.0.redrive(redrive).await
     }
     async fn claim_join(
         &self,
@@ -144,4 +148,60 @@ async fn two_workers_race_on_every_message() {
         .expect("describe");
     assert_eq!(record.status, ExecutionStatus::Succeeded);
     assert_eq!(record.output, Some(json!([1, {"v": 1}])));
+}
+
+#[tokio::test]
+async fn two_racing_redrives_make_one() {
+    let engine = Engine::with(
+        Interleaving::default(),
+        MemoryQueue::default(),
+        NoTasks,
+        ManualClock::at(T0),
+        Config::local(),
+    );
+    // Fails on its first run; a redrive runs the Map again and it succeeds.
+    let definition = json!({"StartAt": "M", "States": {"M": {"Type": "Map", "End": true,
+        "ItemProcessor": {"StartAt": "Check", "States": {
+            "Check": {"Type": "Choice", "Choices": [
+                {"Variable": "$$.Execution.RedriveCount", "NumericGreaterThan": 0, "Next": "Done"}],
+                "Default": "Broken"},
+            "Broken": {"Type": "Fail", "Error": "Broken"},
+            "Done": {"Type": "Succeed"}}}}}});
+    let arn = engine
+        .start(StartRequest::new(
+            "race",
+            &definition.to_string(),
+            json!([1]),
+        ))
+        .await
+        .expect("start")
+        .execution_arn;
+    while let Some(out) = engine.queue().pop() {
+        engine.handle(out.message, 1).await.expect("handle");
+    }
+    assert_eq!(
+        engine.describe(&arn).await.expect("describe").status,
+        ExecutionStatus::Failed
+    );
+    let (a, b) = tokio::join!(
+        engine.redrive(&arn, Some("first")),
+        engine.redrive(&arn, Some("second"))
+    );
+    let refused = |r: &Result<_, Error>| matches!(r, Err(Error::ExecutionNotRedrivable { .. }));
+    assert!(
+        (a.is_ok() && refused(&b)) || (b.is_ok() && refused(&a)),
+        "{a:?} {b:?}"
+    );
+    while let Some(out) = engine.queue().pop() {
+        engine.handle(out.message, 1).await.expect("handle");
+    }
+    let described = engine.describe(&arn).await.expect("describe");
+    assert_eq!(described.status, ExecutionStatus::Succeeded);
+    assert_eq!(described.info.redrive_count, 1);
+    let history = engine.history(&arn).await.expect("history");
+    let redriven = history
+        .iter()
+        .filter(|e| e["type"] == "ExecutionRedriven")
+        .count();
+    assert_eq!(redriven, 1);
 }

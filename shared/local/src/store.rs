@@ -9,7 +9,7 @@ use std::sync::Arc;
 use rusqlite::{params, OptionalExtension, Transaction};
 use stepwise_core::interp::Outcome;
 use stepwise_engine::store::{
-    self, Commit, Created, Creation, HistoryPage, LoadRequest, Loaded, Store, Written,
+    self, Commit, Created, Creation, HistoryPage, LoadRequest, Loaded, Redrive, Store, Written,
 };
 use stepwise_engine::{
     ChildResult, ExecutionRecord, FrameId, FrameRecord, HistoryItem, JoinKey, JoinRecord, TaskNote,
@@ -356,6 +356,30 @@ impl Store for SqliteStore {
                 put_execution(tx, &record)?;
                 put_history(tx, record.arn(), &history)?;
                 Ok(Written::Done)
+            })
+            .await?)
+    }
+
+    async fn redrive(&self, redrive: Redrive) -> store::Result<Written> {
+        Ok(self
+            .db
+            .write(move |tx| {
+                let header = &redrive.execution;
+                let ended = read_execution(tx, header.arn())?.is_some_and(|stored| {
+                    stored.is_unsuccessful()
+                        && stored.info.redrive_count.checked_add(1)
+                            == Some(header.info.redrive_count)
+                });
+                if !ended {
+                    return Ok(Written::Conflict);
+                }
+                // `apply` checks the root frame's version before it writes anything; the
+                // header is written after it, so a conflict leaves both as they were.
+                let written = apply(tx, &redrive.root)?;
+                if written == Written::Done {
+                    put_execution(tx, header)?;
+                }
+                Ok(written)
             })
             .await?)
     }

@@ -27,6 +27,8 @@ pub(crate) const RECORD: &str = "record";
 pub(crate) const STATUS: &str = "status";
 pub(crate) const STATE_MACHINE: &str = "state_machine";
 pub(crate) const START_TIME: &str = "start_time";
+/// The header's redrive count, beside its JSON so a redrive can be conditional on it.
+pub(crate) const REDRIVES: &str = "redrives";
 pub(crate) const VERSION: &str = "version";
 pub(crate) const RESULT: &str = "result";
 pub(crate) const EVENTS: &str = "events";
@@ -80,6 +82,7 @@ pub(crate) fn execution_item(record: &ExecutionRecord) -> Item {
         s(record.info.state_machine_name.clone()),
     );
     item.insert(START_TIME.to_owned(), n(record.info.start_time));
+    item.insert(REDRIVES.to_owned(), n(record.info.redrive_count));
     // The keys of the sparse index that lists a state machine's executions.
     let index = crate::names::BY_STATE_MACHINE;
     item.insert(

@@ -47,7 +47,8 @@ use aws_sdk_dynamodb::types::KeysAndAttributes;
 use aws_sdk_dynamodb::Client;
 use futures::{StreamExt, TryStreamExt};
 use stepwise_engine::store::{
-    self, Commit, Created, Creation, Error, HistoryPage, LoadRequest, Loaded, Store, Written,
+    self, Commit, Created, Creation, Error, HistoryPage, LoadRequest, Loaded, Redrive, Store,
+    Written,
 };
 use stepwise_engine::{
     ChildResult, ExecutionRecord, FrameId, FrameRecord, HistoryItem, JoinKey, JoinRecord, TaskNote,
@@ -57,8 +58,8 @@ use tracing::debug;
 use errors::{cancellation_codes, cancelled_too_large, classify, from_build, from_sdk, Cancelled};
 use items::Item;
 use write::{
-    check_transaction, commit_writes, finish_write, history_writes, non_empty, Condition,
-    FrameGuard, PutWrite, Write,
+    check_transaction, commit_writes, finish_write, history_writes, non_empty, redrive_writes,
+    Condition, FrameGuard, PutWrite, Write,
 };
 
 /// Child frames written at once by [`Store::open_join`]: enough to write a 1,000-item Map
@@ -402,6 +403,13 @@ impl Store for DynamoStore {
         let mut writes = vec![finish_write(&record)];
         writes.extend(history_writes(record.arn(), &history));
         Ok(match self.transact(&writes).await? {
+            Ok(()) => Written::Done,
+            Err(_) => Written::Conflict,
+        })
+    }
+
+    async fn redrive(&self, redrive: Redrive) -> store::Result<Written> {
+        Ok(match self.transact(&redrive_writes(&redrive)).await? {
             Ok(()) => Written::Done,
             Err(_) => Written::Conflict,
         })

@@ -15,12 +15,14 @@ pub(crate) fn execution(arn: &str, status: ExecutionStatus) -> ExecutionRecord {
             state_machine_id: "arn:aws:states:local:000000000000:stateMachine:sm".to_owned(),
             state_machine_name: "sm".to_owned(),
             redrive_count: 0,
+            redrive_time: None,
         },
         definition_hash: "abc".to_owned(),
         status,
         output: None,
         failure: None,
         stop_time: None,
+        redrive_token: None,
     }
 }
 

@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem, Update};
 use stepwise_core::interp::Outcome;
-use stepwise_engine::store::{self, Commit};
+use stepwise_engine::store::{self, Commit, Redrive};
 use stepwise_engine::{ExecutionRecord, ExecutionStatus, HistoryItem};
 
 use super::errors::from_build;
@@ -75,6 +75,29 @@ impl Condition {
                 ":running".to_owned(),
                 items::s(ExecutionStatus::Running.as_str()),
             )]),
+        }
+    }
+
+    /// The header ended unsuccessfully after `redrives` redrives (a header written before
+    /// redrive existed has no count: none).
+    pub(crate) fn redrivable(redrives: u32) -> Self {
+        let expression = match redrives {
+            0 => "#status IN (:failed, :timed_out, :aborted) AND (attribute_not_exists(#redrives) OR #redrives = :redrives)",
+            _ => "#status IN (:failed, :timed_out, :aborted) AND #redrives = :redrives",
+        };
+        let status = |s: ExecutionStatus| items::s(s.as_str());
+        Self {
+            expression,
+            names: HashMap::from([
+                ("#status".to_owned(), items::STATUS.to_owned()),
+                ("#redrives".to_owned(), items::REDRIVES.to_owned()),
+            ]),
+            values: HashMap::from([
+                (":failed".to_owned(), status(ExecutionStatus::Failed)),
+                (":timed_out".to_owned(), status(ExecutionStatus::TimedOut)),
+                (":aborted".to_owned(), status(ExecutionStatus::Aborted)),
+                (":redrives".to_owned(), items::n(redrives)),
+            ]),
         }
     }
 }
@@ -158,6 +181,19 @@ pub(crate) fn check_transaction(writes: &[Write]) -> store::Result<()> {
         )));
     }
     Ok(())
+}
+
+/// A redrive's writes: the root frame's commit and the header running again, only if it
+/// is still the ended header the redrive read.
+pub(crate) fn redrive_writes(redrive: &Redrive) -> Vec<Write> {
+    let root = &redrive.root;
+    let mut writes = commit_writes(root, FrameGuard::Version(root.expected_version));
+    let before = redrive.execution.info.redrive_count.saturating_sub(1);
+    writes.push(Write::Put(PutWrite::new(
+        items::execution_item(&redrive.execution),
+        Some(Condition::redrivable(before)),
+    )));
+    writes
 }
 
 /// Ends the execution: the header's new content, only while it is running.
@@ -472,5 +508,38 @@ mod tests {
             })
         ));
         assert!(writes[0].to_transact("t").is_ok());
+    }
+
+    #[test]
+    fn a_redrive_is_guarded_by_the_ended_header_and_the_frame_version() {
+        let redrive = Redrive {
+            execution: {
+                let mut header = execution("arn:x", ExecutionStatus::Running);
+                header.info.redrive_count = 2;
+                header
+            },
+            root: commit(),
+        };
+        let writes = redrive_writes(&redrive);
+        let Write::Put(PutWrite { condition, .. }) = &writes[0] else {
+            panic!("the frame first: {writes:?}");
+        };
+        assert_eq!(
+            condition.clone().unwrap().expression,
+            "#version = :expected"
+        );
+        let Some(Write::Put(PutWrite { item, condition })) = writes.last() else {
+            panic!("the header last: {writes:?}");
+        };
+        let condition = condition.clone().unwrap();
+        assert_eq!(
+            condition.expression,
+            "#status IN (:failed, :timed_out, :aborted) AND #redrives = :redrives"
+        );
+        assert_eq!(condition.values[":redrives"], items::n(1));
+        assert_eq!(item[items::REDRIVES], items::n(2));
+        assert!(Condition::redrivable(0)
+            .expression
+            .contains("attribute_not_exists(#redrives)"));
     }
 }

@@ -12,6 +12,7 @@ mod dynamo;
 mod execution;
 mod large;
 mod queue;
+mod redrive;
 mod store;
 mod support;
 mod tasks;

@@ -3,7 +3,7 @@
 
 use serde_json::{json, Value};
 use stepwise_engine::memory::MemoryStore;
-use stepwise_engine::store::{ChildOutcome, Commit, Created, LoadRequest, Store, Written};
+use stepwise_engine::store::{ChildOutcome, Commit, Created, LoadRequest, Redrive, Store, Written};
 use stepwise_engine::{ExecutionStatus, FrameId, FrameRecord, JoinKey, Submission, TaskNote};
 
 use crate::support::{
@@ -168,6 +168,82 @@ async fn commit_after_end_conflicts<S: Store>(store: &S, arn: &str) -> Vec<Strin
     assert_eq!(store.execution(arn).await.unwrap().as_ref(), Some(&aborted));
     vec![
         format!("{root:?}"),
+        format!("{:?}", store.history(arn, None).await.unwrap()),
+    ]
+}
+
+/// The header running again after `redrives` redrives, as a redrive writes it.
+fn running_again(
+    record: &stepwise_engine::ExecutionRecord,
+    redrives: u32,
+) -> stepwise_engine::ExecutionRecord {
+    let mut running = record.clone();
+    running.status = ExecutionStatus::Running;
+    running.stop_time = None;
+    running.output = None;
+    running.info.redrive_count = redrives;
+    running.info.redrive_time = Some(1_700_000_002_000);
+    running.redrive_token = Some(format!("token-{redrives}"));
+    running
+}
+
+/// A redrive of the root frame from `version - 1` to `version`, as run `redrives`.
+fn redrive(
+    arn: &str,
+    header: &stepwise_engine::ExecutionRecord,
+    redrives: u32,
+    version: u64,
+) -> Redrive {
+    Redrive {
+        execution: running_again(header, redrives),
+        root: Commit {
+            history: Some(history(&FrameId::root(), version, "ExecutionRedriven")),
+            ..commit(
+                arn,
+                frame(FrameId::root(), version, json!({"redrive": redrives})),
+            )
+        },
+    }
+}
+
+async fn redrives_are_conditional<S: Store>(store: &S, arn: &str) -> Vec<String> {
+    let first = creation(arn, json!({}));
+    store.create(first.clone()).await.unwrap();
+    // Running: nothing to redrive.
+    let early = redrive(arn, &first.execution, 1, 2);
+    assert_eq!(store.redrive(early).await.unwrap(), Written::Conflict);
+    let failed = ended(&first.execution, ExecutionStatus::Failed);
+    let stop = history(&FrameId::root(), u64::MAX, "ExecutionFailed");
+    assert_eq!(
+        store.end(failed.clone(), stop).await.unwrap(),
+        Written::Done
+    );
+    // A stale frame version, or a count that skips one, changes nothing.
+    let stale = redrive(arn, &failed, 1, 3);
+    assert_eq!(store.redrive(stale).await.unwrap(), Written::Conflict);
+    let skipping = redrive(arn, &failed, 2, 2);
+    assert_eq!(store.redrive(skipping).await.unwrap(), Written::Conflict);
+    assert_eq!(store.execution(arn).await.unwrap().as_ref(), Some(&failed));
+    // The first of two identical redrives wins; the second finds it running.
+    let once = redrive(arn, &failed, 1, 2);
+    assert_eq!(store.redrive(once.clone()).await.unwrap(), Written::Done);
+    assert_eq!(store.redrive(once).await.unwrap(), Written::Conflict);
+    let running = store.execution(arn).await.unwrap().unwrap();
+    assert_eq!(running, running_again(&failed, 1));
+    // Stopped again, it redrives again with the next count only.
+    let aborted = ended(&running, ExecutionStatus::Aborted);
+    let abort = history(&FrameId::root(), u64::MAX - 1, "ExecutionAborted");
+    assert_eq!(
+        store.end(aborted.clone(), abort).await.unwrap(),
+        Written::Done
+    );
+    let replay = redrive(arn, &aborted, 1, 3);
+    assert_eq!(store.redrive(replay).await.unwrap(), Written::Conflict);
+    let second = redrive(arn, &aborted, 2, 3);
+    assert_eq!(store.redrive(second).await.unwrap(), Written::Done);
+    vec![
+        format!("{:?}", store.execution(arn).await.unwrap()),
+        format!("{:?}", store.frame(arn, &FrameId::root()).await.unwrap()),
         format!("{:?}", store.history(arn, None).await.unwrap()),
     ]
 }
@@ -434,4 +510,9 @@ async fn history_pages_come_back_in_order() {
 #[tokio::test]
 async fn unknown_executions_read_as_absent() {
     on_both_stores!("unknown", unknown_execution);
+}
+
+#[tokio::test]
+async fn redrives_write_once_on_an_ended_header() {
+    on_both_stores!("redrive", redrives_are_conditional);
 }

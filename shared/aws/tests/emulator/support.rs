@@ -131,12 +131,14 @@ pub fn execution(arn: &str) -> ExecutionRecord {
             state_machine_id: "arn:aws:states:us-east-1:000000000000:stateMachine:sm".to_owned(),
             state_machine_name: "sm".to_owned(),
             redrive_count: 0,
+            redrive_time: None,
         },
         definition_hash: "d41d8cd98f00b204e9800998ecf8427e".to_owned(),
         status: ExecutionStatus::Running,
         output: None,
         failure: None,
         stop_time: None,
+        redrive_token: None,
     }
 }
 

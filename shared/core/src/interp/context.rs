@@ -22,6 +22,9 @@ pub struct ExecutionInfo {
     pub state_machine_name: String,
     #[serde(default)]
     pub redrive_count: u32,
+    /// Epoch milliseconds of the last redrive (`$$.Execution.RedriveTime`), if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub redrive_time: Option<i64>,
 }
 
 impl ExecutionInfo {
@@ -42,6 +45,7 @@ impl ExecutionInfo {
             state_machine_id: format!("{account}:stateMachine:{state_machine_name}"),
             state_machine_name: state_machine_name.to_owned(),
             redrive_count: 0,
+            redrive_time: None,
         }
     }
 }
@@ -117,17 +121,19 @@ impl<'a> Context<'a> {
     fn build(&self) -> Value {
         let info = self.info;
         let mut object = Map::new();
-        object.insert(
-            "Execution".into(),
-            json!({
-                "Id": info.id,
-                "Input": info.input,
-                "StartTime": iso8601(info.start_time),
-                "Name": info.name,
-                "RoleArn": info.role_arn,
-                "RedriveCount": info.redrive_count,
-            }),
-        );
+        let mut execution = json!({
+            "Id": info.id,
+            "Input": info.input,
+            "StartTime": iso8601(info.start_time),
+            "Name": info.name,
+            "RoleArn": info.role_arn,
+            "RedriveCount": info.redrive_count,
+        });
+        // Only a redriven execution has a redrive time.
+        if let Some(at) = info.redrive_time {
+            execution["RedriveTime"] = iso8601(at).into();
+        }
+        object.insert("Execution".into(), execution);
         object.insert(
             "StateMachine".into(),
             json!({"Id": info.state_machine_id, "Name": info.state_machine_name}),
@@ -186,6 +192,22 @@ mod tests {
         assert_eq!(
             v["StateMachine"]["Id"],
             "arn:aws:states:local:000000000000:stateMachine:sm"
+        );
+    }
+
+    #[test]
+    fn only_a_redriven_execution_has_a_redrive_time() {
+        let mut info = ExecutionInfo::local("sm", "ex1", json!({}), 1000);
+        let fresh = Context::new(&info, "S1", 2000, 0).value().clone();
+        assert_eq!(fresh["Execution"]["RedriveCount"], 0);
+        assert!(fresh["Execution"].get("RedriveTime").is_none());
+        info.redrive_count = 2;
+        info.redrive_time = Some(5000);
+        let redriven = Context::new(&info, "S1", 6000, 0).value().clone();
+        assert_eq!(redriven["Execution"]["RedriveCount"], 2);
+        assert_eq!(
+            redriven["Execution"]["RedriveTime"],
+            "1970-01-01T00:00:05.000Z"
         );
     }
 }

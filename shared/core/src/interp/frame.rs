@@ -147,4 +147,21 @@ impl Frame {
     pub fn is_done(&self) -> bool {
         self.phase == Phase::Done
     }
+
+    /// Readies a frame of an execution that ended unsuccessfully to go on (a redrive).
+    /// A frame that failed, or that was stopped inside a Task or while its Parallel or
+    /// Map children ran, enters its current state again with its input and fresh retry
+    /// counters (Step Functions resets them on redrive); a frame sleeping in a Wait or a
+    /// retry backoff sleeps on until the same time; a frame about to enter a state still
+    /// is. The caller resumes it with [`Event::Run`](super::Event::Run) or, while it
+    /// sleeps, [`Event::Timer`](super::Event::Timer).
+    pub fn redrive(&mut self) {
+        match self.phase {
+            Phase::Done | Phase::Task | Phase::Children => {
+                self.phase = Phase::Entering;
+                self.retries.clear();
+            }
+            Phase::Entering | Phase::Waiting { .. } | Phase::Backoff { .. } => {}
+        }
+    }
 }

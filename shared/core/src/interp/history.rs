@@ -29,6 +29,10 @@ pub enum Details {
     ExecutionFailed(Failure),
     ExecutionTimedOut(Failure),
     ExecutionAborted(Failure),
+    /// A redrive resumed the ended execution; `redrive_count` counts it.
+    ExecutionRedriven {
+        redrive_count: u32,
+    },
     StateEntered {
         name: String,
         input: Value,
@@ -110,6 +114,10 @@ impl HistoryEvent {
             Details::ExecutionFailed(f) => ("executionFailedEventDetails", failure_json(f)),
             Details::ExecutionTimedOut(f) => ("executionTimedOutEventDetails", failure_json(f)),
             Details::ExecutionAborted(f) => ("executionAbortedEventDetails", failure_json(f)),
+            Details::ExecutionRedriven { redrive_count } => (
+                "executionRedrivenEventDetails",
+                json!({"redriveCount": redrive_count}),
+            ),
             Details::StateEntered { name, input } => (
                 "stateEnteredEventDetails",
                 json!({"name": name, "input": input.to_string(),

@@ -1,9 +1,11 @@
 //! The engine: start, advance, stop and describe executions over a store and a queue.
 
 mod complete;
+mod redrive;
 mod start;
 
 pub use complete::Completion;
+pub use redrive::{not_redrivable, Redriven, REDRIVABLE_PERIOD_MS};
 pub use start::{StartRequest, Started};
 
 use std::collections::HashMap;
@@ -169,7 +171,7 @@ impl<S: Store, Q: Queue, T: TaskInvoker, C: Clock> Engine<S, Q, T, C> {
             return Ok(Handled::Delayed);
         }
         if message.kind == MessageKind::Timeout {
-            return self.time_out(&message.execution).await;
+            return self.time_out(&message.execution, message.version).await;
         }
         let parent_join = message.frame.join().map(|(join, _)| join);
         let own_join = matches!(message.kind, MessageKind::ChildDone { .. }).then(|| JoinKey {
@@ -494,7 +496,14 @@ impl<S: Store, Q: Queue, T: TaskInvoker, C: Clock> Engine<S, Q, T, C> {
         Ok(history::assemble(items))
     }
 
-    async fn time_out(&self, arn: &str) -> Result<Handled> {
+    /// Times the execution out. `run` is the redrive count of the run the timeout was
+    /// set for (its message's version): a redrive restarts the timeout, so an earlier
+    /// run's is void.
+    async fn time_out(&self, arn: &str, run: u64) -> Result<Handled> {
+        let current = self.store.execution(arn).await?;
+        if current.is_some_and(|e| u64::from(e.info.redrive_count) != run) {
+            return Ok(Handled::Ignored("timeout of an earlier run"));
+        }
         let failure = Failure {
             error: Some(names::TIMEOUT.to_owned()),
             cause: Some("The execution timed out".to_owned()),
@@ -532,15 +541,17 @@ impl<S: Store, Q: Queue, T: TaskInvoker, C: Clock> Engine<S, Q, T, C> {
         };
         let ended = execution.ended(status, Some(&Outcome::Failed(failure)), now);
         // Ids are renumbered when read back; the highest sorts this after everything
-        // else that happened in the same millisecond.
+        // else that happened in the same millisecond. Each run of a redriven execution
+        // ends under its own key.
+        let key = u64::MAX - u64::from(execution.info.redrive_count);
         let event = HistoryEvent::new(kind, details).to_aws_json(
-            u64::MAX,
+            key,
             0,
             &stepwise_core::interp::iso8601(now),
         );
         let item = HistoryItem {
             frame: FrameId::root(),
-            version: u64::MAX,
+            version: key,
             events: vec![event],
         };
         match self.store.end(ended.clone(), item).await? {

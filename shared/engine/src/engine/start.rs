@@ -81,6 +81,7 @@ impl<S: Store, Q: Queue, T: TaskInvoker, C: Clock> Engine<S, Q, T, C> {
             state_machine_id: self.config.state_machine_arn(&request.state_machine),
             state_machine_name: request.state_machine.clone(),
             redrive_count: 0,
+            redrive_time: None,
         };
         let execution = ExecutionRecord {
             info,
@@ -89,6 +90,7 @@ impl<S: Store, Q: Queue, T: TaskInvoker, C: Clock> Engine<S, Q, T, C> {
             output: None,
             failure: None,
             stop_time: None,
+            redrive_token: None,
         };
         let root = FrameRecord {
             id: FrameId::root(),

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use stepwise_engine::memory::MemoryStore;
 use stepwise_engine::store::{
-    self, Commit, Created, Creation, HistoryPage, LoadRequest, Loaded, Store, Written,
+    self, Commit, Created, Creation, HistoryPage, LoadRequest, Loaded, Redrive, Store, Written,
 };
 use stepwise_engine::{
     ChildResult, ExecutionRecord, FrameId, FrameRecord, HistoryItem, JoinKey, JoinRecord, TaskNote,
@@ -113,6 +113,12 @@ impl Store for SimStore {
         self.before("store.end").await?;
         let result = self.inner.end(record, history).await;
         self.after("store.end", result).await
+    }
+
+    async fn redrive(&self, redrive: Redrive) -> store::Result<Written> {
+        self.before("store.redrive").await?;
+        let result = self.inner.redrive(redrive).await;
+        self.after("store.redrive", result).await
     }
 
     async fn claim_join(
