@@ -46,6 +46,11 @@ pub struct ExecutionRecord {
     pub failure: Option<Failure>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stop_time: Option<i64>,
+    /// The mock configuration's test case the execution runs (`stepwise serve
+    /// --mock-config`, `StartExecution` on `…:stateMachine:name#TestCase`); stored here so
+    /// that its tasks find it after a restart.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub test_case: Option<String>,
 }
 
 impl ExecutionRecord {
