@@ -129,7 +129,9 @@ impl Runner {
         let mocks = args.tasks.mock_config()?;
         let test_case = match &args.test_case {
             Some(case) => {
-                mocks.check(machine_name, case).map_err(anyhow::Error::msg)?;
+                mocks
+                    .check(machine_name, case)
+                    .map_err(anyhow::Error::msg)?;
                 Some(TestCase {
                     machine: machine_name.to_owned(),
                     case: case.clone(),
@@ -148,7 +150,11 @@ impl Runner {
     }
 
     /// Runs a batch of tasks (a Parallel's branches, a Map's iterations) concurrently.
-    fn run(&self, execution: &str, tasks: Vec<PendingTask>) -> Vec<(TaskId, Result<Value, Failure>)> {
+    fn run(
+        &self,
+        execution: &str,
+        tasks: Vec<PendingTask>,
+    ) -> Vec<(TaskId, Result<Value, Failure>)> {
         let calls = tasks.into_iter().map(|task| async move {
             let result = self.tasks.invoke(execution, &task.request).await;
             (task.id, result)

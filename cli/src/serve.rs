@@ -71,7 +71,13 @@ async fn serve_with<T: TaskInvoker + 'static>(
     test_cases: Option<TestCases>,
 ) -> anyhow::Result<()> {
     let config = config();
-    let engine = Arc::new(Engine::with(store, queue, tasks, SystemClock, config.clone()));
+    let engine = Arc::new(Engine::with(
+        store,
+        queue,
+        tasks,
+        SystemClock,
+        config.clone(),
+    ));
     let mut api = Api::new(Arc::clone(&engine), &config);
     if let Some(test_cases) = test_cases {
         api = api.with_test_cases(test_cases);

@@ -53,7 +53,8 @@ pub async fn run(state: &str, argv: &[String], input: &Value) -> Result<Value, F
     if output.status.success() {
         return answer::result(state, &output.stdout, &format!("the output of '{program}'"));
     }
-    if let Some(failure) = answer::function_error(&output.stdout) {
+    // `echo`'s newline is no part of the document.
+    if let Some(failure) = answer::function_error(output.stdout.trim_ascii_end()) {
         return Err(failure);
     }
     let stderr = String::from_utf8_lossy(&output.stderr);
