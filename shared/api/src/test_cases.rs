@@ -34,3 +34,29 @@ pub(crate) fn check(cases: &TestCases, machine: &str, case: &str) -> Result<()> 
         ),
     ))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ARN: &str = "arn:aws:states:us-east-1:000000000000:stateMachine:orders";
+
+    #[test]
+    fn a_test_case_suffix_counts_only_with_a_mock_configuration() {
+        let cases: TestCases = [("orders".to_owned(), ["Happy".to_owned()].into())].into();
+        let with = format!("{ARN}#Happy");
+        assert_eq!(split(Some(&cases), &with).unwrap(), (ARN, Some("Happy")));
+        assert_eq!(split(None, &with).unwrap(), (with.as_str(), None));
+        assert_eq!(split(Some(&cases), ARN).unwrap(), (ARN, None));
+        let empty = format!("{ARN}#");
+        assert_eq!(split(Some(&cases), &empty).unwrap_err().kind(), "InvalidArn");
+        assert!(check(&cases, "orders", "Happy").is_ok());
+        let unknown = check(&cases, "orders", "Sad").unwrap_err();
+        assert_eq!(unknown.kind(), "ValidationException");
+        assert_eq!(
+            unknown.message(),
+            "The mock configuration defines no test case 'Sad' for state machine 'orders'."
+        );
+        assert!(check(&cases, "other", "Happy").is_err());
+    }
+}
