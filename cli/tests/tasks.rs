@@ -367,3 +367,75 @@ fn http_tasks_post_the_input_and_map_lambda_errors() {
                    "Cause": "{\"errorType\":\"Greeting.Refused\",\"errorMessage\":\"not today\"}"}})
     );
 }
+
+/// `--aws-endpoint`: an SQS `sendMessage` Task goes through the AWS integrations to the
+/// emulator (`AWS_ENDPOINT_URL`, LocalStack), and the message is on the queue. Skipped
+/// without an emulator unless `STEPWISE_REQUIRE_EMULATOR` is set.
+#[tokio::test]
+async fn aws_endpoint_sends_integrations_to_the_emulator() {
+    let Some(endpoint) = std::env::var("AWS_ENDPOINT_URL")
+        .ok()
+        .filter(|e| !e.is_empty())
+    else {
+        assert!(
+            std::env::var("STEPWISE_REQUIRE_EMULATOR").is_err(),
+            "AWS_ENDPOINT_URL is not set and STEPWISE_REQUIRE_EMULATOR is"
+        );
+        println!("skipped: AWS_ENDPOINT_URL not set");
+        return;
+    };
+    let config = aws_sdk_sqs::Config::builder()
+        .behavior_version(aws_sdk_sqs::config::BehaviorVersion::latest())
+        .endpoint_url(&endpoint)
+        .region(aws_sdk_sqs::config::Region::new("us-east-1"))
+        .credentials_provider(aws_sdk_sqs::config::Credentials::new(
+            "test", "test", None, None, "test",
+        ))
+        .build();
+    let sqs = aws_sdk_sqs::Client::from_conf(config);
+    let name = format!(
+        "stepwise-cli-tasks-{}-{}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or_default()
+    );
+    let queue = sqs
+        .create_queue()
+        .queue_name(&name)
+        .send()
+        .await
+        .expect("create queue")
+        .queue_url()
+        .expect("queue url")
+        .to_owned();
+    let def = file(
+        "send.asl.json",
+        &json!({"StartAt": "Send", "States": {"Send": {"Type": "Task",
+            "Resource": "arn:aws:states:::sqs:sendMessage",
+            "Parameters": {"QueueUrl": queue, "MessageBody.$": "$.body"},
+            "ResultSelector": {"id.$": "$.MessageId"}, "End": true}}}),
+    );
+    let (result, code) = run(&[
+        "run",
+        path(&def),
+        "--input",
+        r#"{"body": "hello queue"}"#,
+        "--json",
+        "--aws-endpoint",
+        &endpoint,
+    ]);
+    let received = sqs
+        .receive_message()
+        .queue_url(&queue)
+        .wait_time_seconds(5)
+        .send()
+        .await
+        .expect("receive");
+    let _ = sqs.delete_queue().queue_url(&queue).send().await;
+    assert_eq!(code, Some(0), "{result}");
+    let message = received.messages().first().expect("the message was sent");
+    assert_eq!(message.body(), Some("hello queue"));
+    assert_eq!(result["output"]["id"].as_str(), message.message_id());
+}
