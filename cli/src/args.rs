@@ -37,9 +37,8 @@ pub struct ServeArgs {
     /// who can reach this machine create and run state machines.
     #[arg(long, default_value = "127.0.0.1")]
     pub bind: std::net::IpAddr,
-    /// With --mock-config, `StartExecution` on `…:stateMachine:<name>#<TestCase>` runs
-    /// that test case (as Step Functions Local does); the test case is stored with the
-    /// execution.
+    // With --mock-config, `StartExecution` on `…:stateMachine:<name>#<TestCase>` runs that
+    // test case (as Step Functions Local does); the test case is stored with the execution.
     #[command(flatten)]
     pub tasks: crate::tasks::TaskArgs,
 }

@@ -18,8 +18,9 @@ pub struct TaskArgs {
     /// against this endpoint, such as LocalStack's `http://127.0.0.1:4566`.
     #[arg(long, value_name = "URL")]
     pub aws_endpoint: Option<String>,
-    /// A Step Functions Local mock configuration (`StateMachines` → test cases →
-    /// state → mocked response; `MockedResponses`).
+    /// A Step Functions Local mock configuration (`StateMachines` → test cases → state →
+    /// mocked response; `MockedResponses`). `run` picks a test case with --test-case;
+    /// `serve` runs one when StartExecution names `…:stateMachine:<name>#<TestCase>`.
     #[arg(long, value_name = "FILE")]
     pub mock_config: Option<PathBuf>,
 }
