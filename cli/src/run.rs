@@ -149,7 +149,9 @@ impl Runner {
         Ok(Some(Self { runtime, tasks }))
     }
 
-    /// Runs a batch of tasks (a Parallel's branches, a Map's iterations) concurrently.
+    /// Runs a batch of tasks (a Parallel's branches, a Map's iterations) concurrently, at
+    /// most [`MAX_CONCURRENT_TASKS`] at once: a 10,000-item Map must not start 10,000
+    /// processes together.
     fn run(
         &self,
         execution: &str,
@@ -159,9 +161,14 @@ impl Runner {
             let result = self.tasks.invoke(execution, &task.request).await;
             (task.id, result)
         });
-        self.runtime.block_on(futures::future::join_all(calls))
+        use futures::StreamExt as _;
+        let batch = futures::stream::iter(calls).buffer_unordered(MAX_CONCURRENT_TASKS);
+        self.runtime.block_on(batch.collect())
     }
 }
+
+/// How many tasks `run` has in flight at once.
+const MAX_CONCURRENT_TASKS: usize = 32;
 
 /// The account of `ExecutionInfo::local`'s ARNs.
 const LOCAL_ACCOUNT: &str = "000000000000";
