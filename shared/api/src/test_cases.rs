@@ -49,7 +49,10 @@ mod tests {
         assert_eq!(split(None, &with).unwrap(), (with.as_str(), None));
         assert_eq!(split(Some(&cases), ARN).unwrap(), (ARN, None));
         let empty = format!("{ARN}#");
-        assert_eq!(split(Some(&cases), &empty).unwrap_err().kind(), "InvalidArn");
+        assert_eq!(
+            split(Some(&cases), &empty).unwrap_err().kind(),
+            "InvalidArn"
+        );
         assert!(check(&cases, "orders", "Happy").is_ok());
         let unknown = check(&cases, "orders", "Sad").unwrap_err();
         assert_eq!(unknown.kind(), "ValidationException");
