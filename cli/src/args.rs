@@ -61,10 +61,15 @@ pub struct RunArgs {
     pub history: bool,
     #[command(flatten)]
     pub tasks: crate::tasks::TaskArgs,
-    /// The mock configuration's test case to run, under the state machine named by the
-    /// definition file's stem (`orders.asl.json` → `orders`).
+    /// The mock configuration's test case to run, under the state machine's name
+    /// (--state-machine-name, else the definition file's stem: `orders.asl.json` →
+    /// `orders`).
     #[arg(long, value_name = "NAME", requires = "mock_config")]
     pub test_case: Option<String>,
+    /// The state machine's name (`$$.StateMachine.Name`, and its key in the mock
+    /// configuration). Defaults to the definition file's stem.
+    #[arg(long, value_name = "NAME")]
+    pub state_machine_name: Option<String>,
 }
 
 #[derive(Debug, Args)]

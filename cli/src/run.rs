@@ -46,12 +46,17 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         .name
         .clone()
         .unwrap_or_else(|| format!("{:016x}", seed.rotate_left(17)));
-    // `$$.StateMachine.Name`: the file's stem, or a fixed name for an inline definition.
-    let machine_name = Some(&args.definition)
+    // `$$.StateMachine.Name` (and the mock configuration's key): --state-machine-name, else
+    // the file's stem, or a fixed name for an inline definition.
+    let stem = Some(&args.definition)
         .filter(|p| p.is_file())
         .and_then(|p| p.file_stem())
         .and_then(|s| s.to_str())
-        .map(|s| s.trim_end_matches(".asl"))
+        .map(|s| s.trim_end_matches(".asl"));
+    let machine_name = args
+        .state_machine_name
+        .as_deref()
+        .or(stem)
         .unwrap_or("state-machine")
         .to_owned();
     let runner = Runner::new(&args, &machine_name)?;
@@ -137,7 +142,12 @@ impl Runner {
                     case: case.clone(),
                 })
             }
-            None => None,
+            None => {
+                if args.tasks.mock_config.is_some() {
+                    eprintln!("warning: --mock-config without --test-case mocks no state");
+                }
+                None
+            }
         };
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()

@@ -122,6 +122,20 @@ fn mock_config_returns_throws_retries_and_catches() {
             Some(0)
         )
     );
+    // The name can also be given: a file named otherwise runs the same test case.
+    let renamed = file("definition.json", &orders());
+    let (result, _) = run(&[
+        "run",
+        path(&renamed),
+        "--json",
+        "--state-machine-name",
+        "orders",
+        "--mock-config",
+        path(&config),
+        "--test-case",
+        "Happy",
+    ]);
+    assert_eq!(result["output"]["ship"], json!({"tracking": "T-1"}));
     // Ship is not in the test case and no registry runs it: it fails as unmocked.
     let (result, code) = case("Exhausted");
     assert_eq!(
