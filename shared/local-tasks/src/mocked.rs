@@ -63,6 +63,8 @@ impl<S: Store> TestCases for Stored<S> {
             .store
             .execution(execution)
             .await
+            // The task port can only answer with a workflow failure; a read of the local
+            // SQLite file that fails is rare enough not to warrant more.
             .map_err(|e| Failure::runtime(format!("cannot read execution {execution}: {e}")))?;
         let found = record.and_then(|r| {
             r.test_case.map(|case| TestCase {
