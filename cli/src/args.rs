@@ -37,6 +37,10 @@ pub struct ServeArgs {
     /// who can reach this machine create and run state machines.
     #[arg(long, default_value = "127.0.0.1")]
     pub bind: std::net::IpAddr,
+    // With --mock-config, `StartExecution` on `…:stateMachine:<name>#<TestCase>` runs that
+    // test case (as Step Functions Local does); the test case is stored with the execution.
+    #[command(flatten)]
+    pub tasks: crate::tasks::TaskArgs,
 }
 
 #[derive(Debug, Args)]
@@ -55,6 +59,17 @@ pub struct RunArgs {
     /// Print every history event as Step Functions' GetExecutionHistory shows it.
     #[arg(long, conflicts_with = "json")]
     pub history: bool,
+    #[command(flatten)]
+    pub tasks: crate::tasks::TaskArgs,
+    /// The mock configuration's test case to run, under the state machine's name
+    /// (--state-machine-name, else the definition file's stem: `orders.asl.json` →
+    /// `orders`).
+    #[arg(long, value_name = "NAME", requires = "mock_config")]
+    pub test_case: Option<String>,
+    /// The state machine's name (`$$.StateMachine.Name`, and its key in the mock
+    /// configuration). Defaults to the definition file's stem.
+    #[arg(long, value_name = "NAME")]
+    pub state_machine_name: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -3,6 +3,7 @@
 mod args;
 mod run;
 mod serve;
+mod tasks;
 mod validate;
 
 use std::process::ExitCode;

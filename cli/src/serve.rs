@@ -10,9 +10,10 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use anyhow::Context as _;
-use stepwise_api::{server, Api};
-use stepwise_engine::{Config, Engine, NoTasks, SystemClock};
-use stepwise_local::{Options, Worker, WorkerOptions};
+use stepwise_api::{server, Api, TestCases};
+use stepwise_engine::{Config, Engine, NoTasks, SystemClock, TaskInvoker};
+use stepwise_local::{Options, SqliteQueue, SqliteStore, Worker, WorkerOptions};
+use stepwise_local_tasks::{LocalTasks, Mocked, Stored};
 use tokio::sync::watch;
 
 use crate::args::ServeArgs;
@@ -44,19 +45,44 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
 }
 
 async fn run(args: ServeArgs) -> anyhow::Result<()> {
+    // Bad task files are refused before the database is opened or created.
+    let registry = args.tasks.registry()?;
+    let mocks = args.tasks.mock_config()?;
+    let endpoint = args.tasks.aws_endpoint()?.map(str::to_owned);
     let (store, queue) = stepwise_local::open(&args.db, Options::default(), SystemClock)
         .with_context(|| format!("cannot open the database {}", args.db.display()))?;
     let config = config();
-    // No task integrations yet: a Task state fails with `States.Runtime` naming its
-    // resource (`NoTasks`) rather than hang.
+    if !args.tasks.any() {
+        // No task options: a Task state fails with `States.Runtime` naming its resource
+        // (`NoTasks`) rather than hang.
+        return serve_with(args, store, queue, NoTasks, None).await;
+    }
+    let local = LocalTasks::new(registry, endpoint.as_deref(), &config.account).await;
+    let test_cases = args.tasks.mock_config.is_some().then(|| mocks.test_cases());
+    let tasks = Mocked::new(Arc::new(mocks), Stored::new(store.clone()), local);
+    serve_with(args, store, queue, tasks, test_cases).await
+}
+
+async fn serve_with<T: TaskInvoker + 'static>(
+    args: ServeArgs,
+    store: SqliteStore,
+    queue: SqliteQueue<SystemClock>,
+    tasks: T,
+    test_cases: Option<TestCases>,
+) -> anyhow::Result<()> {
+    let config = config();
     let engine = Arc::new(Engine::with(
         store,
         queue,
-        NoTasks,
+        tasks,
         SystemClock,
         config.clone(),
     ));
-    let api = Arc::new(Api::new(Arc::clone(&engine), &config));
+    let mut api = Api::new(Arc::clone(&engine), &config);
+    if let Some(test_cases) = test_cases {
+        api = api.with_test_cases(test_cases);
+    }
+    let api = Arc::new(api);
 
     let address = SocketAddr::new(args.bind, args.port);
     let listener = tokio::net::TcpListener::bind(address)

@@ -57,9 +57,15 @@ impl Server {
     /// Starts the binary on `db` with port 0 (the OS picks a free one) and reads the
     /// address it prints.
     fn start(db: &Path) -> Self {
+        Self::start_with(db, &[])
+    }
+
+    /// As [`start`](Self::start), with more options (`--mock-config FILE`).
+    fn start_with(db: &Path, options: &[&str]) -> Self {
         let mut child = Command::new(env!("CARGO_BIN_EXE_stepwise"))
             .args(["serve", "--port", "0", "--db"])
             .arg(db)
+            .args(options)
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
@@ -516,4 +522,76 @@ fn bad_requests_get_aws_error_types() {
     assert_eq!(body["__type"], "SerializationException");
     let (status, body) = post(&server.url, "AWSStepFunctions.ListStateMachines", "{}");
     assert_eq!((status, body), (200, json!({"stateMachines": []})));
+}
+
+/// Step Functions Local's `stateMachineArn#TestCase`: the test case's mocked responses
+/// answer the Task states, and the test case is stored with the execution, so a server
+/// killed before the task runs answers it from the same test case after a restart.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mock_config_test_cases_answer_tasks_and_survive_a_restart() {
+    let dir = TempDir::new("mocks");
+    let mocks = dir.0.join("mocks.json");
+    let config = json!({
+        "StateMachines": {"orders": {"TestCases": {"Happy": {"Charge": "Charged"}}}},
+        "MockedResponses": {"Charged": {"0": {"Return": {"StatusCode": 200, "Payload": {"ok": 1}}}}}
+    });
+    std::fs::write(&mocks, config.to_string()).expect("write mocks");
+    let options = ["--mock-config", mocks.to_str().expect("utf-8")];
+    let definition = json!({"StartAt": "Nap", "States": {
+        "Nap": {"Type": "Wait", "Seconds": 1, "Next": "Charge"},
+        "Charge": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+            "Parameters": {"FunctionName": "charge", "Payload.$": "$"},
+            "OutputPath": "$.Payload", "End": true}}})
+    .to_string();
+
+    let mut server = Server::start_with(&dir.db(), &options);
+    let client = server.client();
+    let machine = create(&client, "orders", &definition).await;
+    let start = |arn: String| client.start_execution().state_machine_arn(arn).send();
+    let unknown = start(format!("{machine}#Sad"))
+        .await
+        .expect_err("unknown test case");
+    assert_eq!(
+        unknown.as_service_error().and_then(|e| e.meta().code()),
+        Some("ValidationException")
+    );
+    let mocked = start(format!("{machine}#Happy"))
+        .await
+        .expect("start the test case")
+        .execution_arn()
+        .to_owned();
+    // Without a test case nothing is mocked, and no task registry runs `charge`.
+    let real = start(machine.clone())
+        .await
+        .expect("start")
+        .execution_arn()
+        .to_owned();
+    server.kill();
+
+    let server = Server::start_with(&dir.db(), &options);
+    let client = server.client();
+    assert_eq!(
+        ended(&client, &mocked, Duration::from_secs(20)).await,
+        ExecutionStatus::Succeeded
+    );
+    let described = client
+        .describe_execution()
+        .execution_arn(&mocked)
+        .send()
+        .await
+        .expect("describe");
+    assert_eq!(described.state_machine_arn(), machine, "no '#' in the ARN");
+    let output: Value = serde_json::from_str(described.output().expect("output")).unwrap();
+    assert_eq!(output, json!({"ok": 1}));
+    assert_eq!(
+        ended(&client, &real, Duration::from_secs(20)).await,
+        ExecutionStatus::Failed
+    );
+    let failed = client
+        .describe_execution()
+        .execution_arn(&real)
+        .send()
+        .await
+        .expect("describe");
+    assert_eq!(failed.error(), Some("States.Runtime"));
 }

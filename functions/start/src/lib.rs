@@ -48,6 +48,7 @@ impl StartPayload {
             definition,
             name: self.name,
             input: self.input,
+            test_case: None,
         }
     }
 }

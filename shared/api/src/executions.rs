@@ -11,6 +11,7 @@ use stepwise_engine::{
 use crate::arn::MachineRef;
 use crate::errors::{ApiError, Result};
 use crate::protocol::{date, Input};
+use crate::test_cases;
 use crate::Api;
 
 /// AWS's limits on `StopExecution`'s error and cause.
@@ -36,8 +37,13 @@ where
     C: Clock,
 {
     pub(crate) async fn start_execution(&self, input: &Input) -> Result<Value> {
-        let target = self.target(input.required("stateMachineArn")?).await?;
-        let record = self.start(input, target).await?;
+        let arn = input.required("stateMachineArn")?;
+        let (arn, test_case) = test_cases::split(self.test_cases.as_ref(), arn)?;
+        let target = self.target(arn).await?;
+        if let (Some(cases), Some(case)) = (&self.test_cases, test_case) {
+            test_cases::check(cases, &target.name, case)?;
+        }
+        let record = self.start(input, target, test_case).await?;
         Ok(json!({
             "executionArn": record.info.id,
             "startDate": date(record.info.start_time),
@@ -45,11 +51,17 @@ where
     }
 
     /// Starts `target` as a `StartExecution` or `StartSyncExecution` asks.
-    pub(crate) async fn start(&self, input: &Input, target: Target) -> Result<ExecutionRecord> {
+    pub(crate) async fn start(
+        &self,
+        input: &Input,
+        target: Target,
+        test_case: Option<&str>,
+    ) -> Result<ExecutionRecord> {
         let name = input.string("name")?;
         let document = input.document("input", "InvalidExecutionInput", "{}")?;
         let mut request = StartRequest::new(&target.name, &target.spec.definition, document);
         request.name = name.map(str::to_owned);
+        request.test_case = test_case.map(str::to_owned);
         let started = self.engine.start(request).await?;
         if target.origin != ExecutionOrigin::default() {
             self.engine

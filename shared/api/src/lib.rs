@@ -31,6 +31,7 @@ pub mod server;
 mod state_machines;
 mod sync;
 mod tasks;
+mod test_cases;
 mod validate;
 mod versions;
 
@@ -49,6 +50,7 @@ use tracing::debug;
 use crate::arn::Arns;
 use crate::errors::Result;
 use crate::protocol::Input;
+pub use crate::test_cases::TestCases;
 
 /// The largest request body accepted: an execution input at the payload limit, escaped
 /// as a JSON string, with room for the other fields.
@@ -62,6 +64,8 @@ pub struct Api<S, Q, T, C> {
     /// Revision ids and alias routing draws.
     random: Mutex<SplitMix64>,
     sync_timeout: Duration,
+    /// Set when a mock configuration is loaded: `StartExecution` accepts `arn#TestCase`.
+    test_cases: Option<TestCases>,
 }
 
 impl<S, Q, T, C> Api<S, Q, T, C>
@@ -79,6 +83,7 @@ where
             arns: Arns::new(&config.region, &config.account),
             random: Mutex::new(SplitMix64::new(rand::random())),
             sync_timeout: Duration::from_secs(300),
+            test_cases: None,
         }
     }
 
@@ -94,6 +99,16 @@ where
     pub fn with_sync_timeout(self, timeout: Duration) -> Self {
         Self {
             sync_timeout: timeout,
+            ..self
+        }
+    }
+
+    /// Accepts `StartExecution` on `…:stateMachine:<name>#<TestCase>` for these test cases
+    /// (Step Functions Local's mock configuration); the test case is stored with the
+    /// execution for the engine's task port.
+    pub fn with_test_cases(self, test_cases: TestCases) -> Self {
+        Self {
+            test_cases: Some(test_cases),
             ..self
         }
     }

@@ -32,7 +32,7 @@ where
                 "This operation is not supported by this type of state machine",
             ));
         }
-        let record = self.start(input, target).await?;
+        let record = self.start(input, target, None).await?;
         let ended = self.wait_for_end(record).await?;
         Ok(sync_output(&ended))
     }

@@ -50,6 +50,11 @@ pub struct ExecutionRecord {
     /// recognised (the count and time are in `info`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub redrive_token: Option<String>,
+    /// The mock configuration's test case the execution runs (`stepwise serve
+    /// --mock-config`, `StartExecution` on `…:stateMachine:name#TestCase`); stored here so
+    /// that its tasks find it after a restart.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub test_case: Option<String>,
 }
 
 impl ExecutionRecord {

@@ -23,6 +23,7 @@ pub(crate) fn execution(arn: &str, status: ExecutionStatus) -> ExecutionRecord {
         failure: None,
         stop_time: None,
         redrive_token: None,
+        test_case: None,
     }
 }
 

@@ -139,6 +139,7 @@ pub fn execution(arn: &str) -> ExecutionRecord {
         failure: None,
         stop_time: None,
         redrive_token: None,
+        test_case: None,
     }
 }
 

@@ -32,6 +32,9 @@ pub struct StartRequest {
     /// The execution name; a random UUID when absent.
     pub name: Option<String>,
     pub input: Value,
+    /// A mock configuration's test case (`stepwise serve --mock-config`), kept on the
+    /// execution's record for its task port.
+    pub test_case: Option<String>,
 }
 
 impl StartRequest {
@@ -41,6 +44,7 @@ impl StartRequest {
             definition: definition.to_owned(),
             name: None,
             input,
+            test_case: None,
         }
     }
 
@@ -91,6 +95,7 @@ impl<S: Store, Q: Queue, T: TaskInvoker, C: Clock> Engine<S, Q, T, C> {
             failure: None,
             stop_time: None,
             redrive_token: None,
+            test_case: request.test_case.clone(),
         };
         let root = FrameRecord {
             id: FrameId::root(),

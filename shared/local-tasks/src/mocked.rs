@@ -1,0 +1,130 @@
+//! [`Mocked`]: a task port that answers the states a test case mocks from the mock
+//! configuration and passes every other call to the task port it wraps.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::{Arc, Mutex};
+
+use serde_json::Value;
+use stepwise_core::failure::Failure;
+use stepwise_core::interp::TaskRequest;
+use stepwise_engine::{Store, TaskInvoker};
+
+use crate::mock::MockConfig;
+
+/// The state machine and test case an execution runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TestCase {
+    pub machine: String,
+    pub case: String,
+}
+
+/// Finds an execution's test case at task time.
+pub trait TestCases: Send + Sync {
+    fn test_case(
+        &self,
+        execution: &str,
+    ) -> impl Future<Output = Result<Option<TestCase>, Failure>> + Send;
+}
+
+/// One execution in this process (`stepwise run`): the test case is known up front.
+#[derive(Debug, Clone)]
+pub struct Fixed(pub Option<TestCase>);
+
+impl TestCases for Fixed {
+    async fn test_case(&self, _execution: &str) -> Result<Option<TestCase>, Failure> {
+        Ok(self.0.clone())
+    }
+}
+
+/// Executions in a store (`stepwise serve`): the test case was stored with the execution
+/// at StartExecution, so it survives a restart. Cached, as it never changes.
+#[derive(Debug)]
+pub struct Stored<S> {
+    store: S,
+    known: Mutex<HashMap<String, Option<TestCase>>>,
+}
+
+impl<S> Stored<S> {
+    pub fn new(store: S) -> Self {
+        Self {
+            store,
+            known: Mutex::new(HashMap::new()),
+        }
+    }
+}
+
+impl<S: Store> TestCases for Stored<S> {
+    async fn test_case(&self, execution: &str) -> Result<Option<TestCase>, Failure> {
+        if let Some(known) = lock(&self.known).get(execution) {
+            return Ok(known.clone());
+        }
+        let record = self
+            .store
+            .execution(execution)
+            .await
+            // The task port can only answer with a workflow failure; a read of the local
+            // SQLite file that fails is rare enough not to warrant more.
+            .map_err(|e| Failure::runtime(format!("cannot read execution {execution}: {e}")))?;
+        let found = record.and_then(|r| {
+            r.test_case.map(|case| TestCase {
+                machine: r.info.state_machine_name,
+                case,
+            })
+        });
+        lock(&self.known).insert(execution.to_owned(), found.clone());
+        Ok(found)
+    }
+}
+
+/// Mocked responses in front of `inner`.
+#[derive(Debug)]
+pub struct Mocked<T, L> {
+    config: Arc<MockConfig>,
+    cases: L,
+    inner: T,
+    /// Invocations so far per (execution, state): the index into a mocked response.
+    /// In memory: after a restart of `stepwise serve` the count starts again at 0.
+    calls: Mutex<HashMap<(String, String), u64>>,
+}
+
+impl<T, L> Mocked<T, L> {
+    pub fn new(config: Arc<MockConfig>, cases: L, inner: T) -> Self {
+        Self {
+            config,
+            cases,
+            inner,
+            calls: Mutex::new(HashMap::new()),
+        }
+    }
+}
+
+impl<T: TaskInvoker, L: TestCases> TaskInvoker for Mocked<T, L> {
+    async fn invoke(&self, execution: &str, request: &TaskRequest) -> Result<Value, Failure> {
+        let Some(TestCase { machine, case }) = self.cases.test_case(execution).await? else {
+            return self.inner.invoke(execution, request).await;
+        };
+        if !self.config.mocks(&machine, &case, &request.state) {
+            return self.inner.invoke(execution, request).await;
+        }
+        let invocation = {
+            let mut calls = lock(&self.calls);
+            let count = calls
+                .entry((execution.to_owned(), request.state.clone()))
+                .or_insert(0);
+            *count += 1;
+            *count - 1
+        };
+        tracing::debug!(execution_id = %execution, state = %request.state, test_case = %case, invocation, "mocked task");
+        self.config
+            .answer(&machine, &case, &request.state, invocation)
+            .unwrap_or_else(|| Err(Failure::runtime("no mocked response")))
+    }
+}
+
+/// A poisoned lock only means another task panicked mid-insert; the map is still usable.
+fn lock<V>(mutex: &Mutex<V>) -> std::sync::MutexGuard<'_, V> {
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
