@@ -1,9 +1,11 @@
 //! The engine: start, advance, stop and describe executions over a store and a queue.
 
 mod complete;
+mod nested;
 mod start;
 
 pub use complete::Completion;
+pub(crate) use nested::waits as parent_waits;
 pub use start::{StartRequest, Started};
 
 use std::collections::HashMap;
@@ -16,11 +18,13 @@ use stepwise_core::failure::{names, Failure, HEARTBEAT_TIMEOUT_CAUSE};
 use stepwise_core::interp::{Details, Event, HistoryEvent, Outcome, TaskEvent, TaskKind};
 use tracing::{debug, info, warn};
 
+use crate::catalog::Catalog;
 use crate::clock::{Clock, SystemClock};
 use crate::error::{Error, Result};
 use crate::history;
 use crate::ids::{FrameId, JoinKey};
 use crate::join::{self, Decision};
+use crate::machines::{MachineLookup, ViaCatalog};
 use crate::message::{Message, MessageKind};
 use crate::queue::{Outgoing, Queue, MAX_DELAY_SECONDS};
 use crate::records::{
@@ -96,11 +100,23 @@ pub struct Engine<S, Q, T = NoTasks, C = SystemClock> {
     /// Seeds each step's entropy (task tokens, `States.UUID`, `MathRandom`): from the OS
     /// unless [`Engine::with_seed`] made the engine replayable.
     seeds: Mutex<Option<SplitMix64>>,
+    /// Where nested executions find the state machines they start (see
+    /// [`Engine::with_catalog`]); without it their Task states fail with `States.Runtime`.
+    machines: Option<Box<dyn MachineLookup<S>>>,
 }
 
 impl<S: Store, Q: Queue> Engine<S, Q> {
     pub fn new(store: S, queue: Q, config: Config) -> Self {
         Engine::with(store, queue, NoTasks, SystemClock, config)
+    }
+}
+
+impl<S: Store + Catalog, Q: Queue, T: TaskInvoker, C: Clock> Engine<S, Q, T, C> {
+    /// Runs nested executions (`states:startExecution` Task states) of the state
+    /// machines, versions and aliases in the store's catalog.
+    pub fn with_catalog(mut self) -> Self {
+        self.machines = Some(Box::new(ViaCatalog));
+        self
     }
 }
 
@@ -114,6 +130,7 @@ impl<S: Store, Q: Queue, T: TaskInvoker, C: Clock> Engine<S, Q, T, C> {
             config,
             definitions: Mutex::new(HashMap::new()),
             seeds: Mutex::new(None),
+            machines: None,
         }
     }
 
@@ -170,6 +187,9 @@ impl<S: Store, Q: Queue, T: TaskInvoker, C: Clock> Engine<S, Q, T, C> {
         }
         if message.kind == MessageKind::Timeout {
             return self.time_out(&message.execution).await;
+        }
+        if message.kind == MessageKind::ExecutionEnded {
+            return self.report_to_parent(&message.execution).await;
         }
         let parent_join = message.frame.join().map(|(join, _)| join);
         let own_join = matches!(message.kind, MessageKind::ChildDone { .. }).then(|| JoinKey {
@@ -275,7 +295,10 @@ impl<S: Store, Q: Queue, T: TaskInvoker, C: Clock> Engine<S, Q, T, C> {
                 let Some(request) = &record.task else {
                     return Ok(Handled::Ignored("no pending task"));
                 };
-                let result = self.tasks.invoke(&message.execution, request).await;
+                let result = match nested::Pattern::of(&request.resource) {
+                    Some(pattern) => self.start_nested(&message, request, pattern).await?,
+                    None => self.tasks.invoke(&message.execution, request).await,
+                };
                 // The call may have taken minutes: its result is recorded when it came.
                 now = self.clock.now();
                 match result {
@@ -323,10 +346,12 @@ impl<S: Store, Q: Queue, T: TaskInvoker, C: Clock> Engine<S, Q, T, C> {
                 let failure = Failure::new(names::TIMEOUT, HEARTBEAT_TIMEOUT_CAUSE);
                 (Event::TaskTimedOut { failure }, None)
             }
-            // A ChildDone is decided (or answered) above, a Timeout at the top.
-            (None, MessageKind::ChildDone { .. } | MessageKind::Timeout) => {
-                return Ok(Handled::Ignored("nothing to do"))
-            }
+            // A ChildDone is decided (or answered) above, a Timeout and an ExecutionEnded
+            // at the top.
+            (
+                None,
+                MessageKind::ChildDone { .. } | MessageKind::Timeout | MessageKind::ExecutionEnded,
+            ) => return Ok(Handled::Ignored("nothing to do")),
         };
         self.advance(Step {
             execution: &execution,
@@ -515,6 +540,8 @@ impl<S: Store, Q: Queue, T: TaskInvoker, C: Clock> Engine<S, Q, T, C> {
         let now = self.clock.now();
         let execution = self.describe(arn).await?;
         if !execution.is_running() {
+            // Its end may not have reached a waiting parent (a crash after the commit).
+            self.notify_parent(&execution).await?;
             return Ok(execution);
         }
         let (kind, details) = match status {
@@ -546,9 +573,14 @@ impl<S: Store, Q: Queue, T: TaskInvoker, C: Clock> Engine<S, Q, T, C> {
         match self.store.end(ended.clone(), item).await? {
             Written::Done => {
                 info!(execution_id = %arn, status = status.as_str(), "execution ended from outside");
+                self.notify_parent(&ended).await?;
                 Ok(ended)
             }
-            Written::Conflict => self.describe(arn).await,
+            Written::Conflict => {
+                let current = self.describe(arn).await?;
+                self.notify_parent(&current).await?;
+                Ok(current)
+            }
         }
     }
 
