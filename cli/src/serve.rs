@@ -48,14 +48,10 @@ async fn run(args: ServeArgs) -> anyhow::Result<()> {
         .with_context(|| format!("cannot open the database {}", args.db.display()))?;
     let config = config();
     // No task integrations yet: a Task state fails with `States.Runtime` naming its
-    // resource (`NoTasks`) rather than hang.
-    let engine = Arc::new(Engine::with(
-        store,
-        queue,
-        NoTasks,
-        SystemClock,
-        config.clone(),
-    ));
+    // resource (`NoTasks`) rather than hang. Nested executions are the engine's own and
+    // start the state machines the API created.
+    let engine =
+        Arc::new(Engine::with(store, queue, NoTasks, SystemClock, config.clone()).with_catalog());
     let api = Arc::new(Api::new(Arc::clone(&engine), &config));
 
     let address = SocketAddr::new(args.bind, args.port);

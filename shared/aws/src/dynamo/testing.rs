@@ -21,6 +21,7 @@ pub(crate) fn execution(arn: &str, status: ExecutionStatus) -> ExecutionRecord {
         output: None,
         failure: None,
         stop_time: None,
+        parent: None,
     }
 }
 

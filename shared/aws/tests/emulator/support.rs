@@ -137,6 +137,7 @@ pub fn execution(arn: &str) -> ExecutionRecord {
         output: None,
         failure: None,
         stop_time: None,
+        parent: None,
     }
 }
 
