@@ -4,13 +4,15 @@
 mod support;
 
 use serde_json::{json, Value};
+use std::sync::atomic::Ordering;
 use stepwise_engine::catalog::{Catalog, MachineSpec, MachineType, StateMachineRecord};
 use stepwise_engine::memory::{MemoryQueue, MemoryStore};
 use stepwise_engine::{
     Completion, Config, Engine, ExecutionRecord, ExecutionStatus, Handled, MessageKind, NoTasks,
     StartRequest,
 };
-use support::{drain, ManualClock, Source, T0};
+
+use support::{drain, FaultyQueue, ManualClock, Source, T0};
 
 type NestedEngine = Engine<MemoryStore, MemoryQueue, NoTasks, ManualClock>;
 
@@ -389,4 +391,171 @@ async fn without_a_catalog_the_task_names_what_is_missing() {
     let failure = done.failure.expect("failure");
     assert_eq!(failure.error.as_deref(), Some("States.Runtime"));
     assert!(failure.cause.expect("cause").contains("catalog"));
+}
+
+#[tokio::test]
+async fn a_timed_out_child_fails_the_task_and_a_task_timeout_outlives_the_child() {
+    let engine = engine();
+    create(
+        &engine,
+        "slow",
+        json!({"TimeoutSeconds": 5, "StartAt": "W",
+               "States": {"W": {"Type": "Wait", "Seconds": 60, "End": true}}}),
+    )
+    .await;
+    let definition = parent(
+        "arn:aws:states:::states:startExecution.sync",
+        json!({"StateMachineArn": format!("{PREFIX}slow")}),
+    );
+    let done = run_parent(&engine, definition, json!({})).await;
+    let caught = &succeeded_output(&done)["caught"];
+    assert_eq!(caught["Error"], json!("States.TaskFailed"));
+    let cause: Value =
+        serde_json::from_str(caught["Cause"].as_str().expect("cause")).expect("JSON");
+    assert_eq!(cause["Status"], json!("TIMED_OUT"));
+
+    // The parent's own TimeoutSeconds ends the task first; the child's later end is
+    // ignored.
+    let definition = json!({"StartAt": "Child", "States": {"Child": {"Type": "Task",
+        "Resource": "arn:aws:states:::states:startExecution.sync",
+        "Parameters": {"StateMachineArn": format!("{PREFIX}slow")},
+        "TimeoutSeconds": 2, "End": true}}});
+    let done = run_parent(&engine, definition, json!({})).await;
+    assert_eq!(done.status, ExecutionStatus::Failed);
+    assert_eq!(
+        done.failure.and_then(|f| f.error).as_deref(),
+        Some("States.Timeout")
+    );
+    let children = executions_of(&engine, "slow").await;
+    assert_eq!(children.len(), 2);
+    assert!(children
+        .iter()
+        .all(|c| c.status == ExecutionStatus::TimedOut));
+}
+
+fn faulty_engine(duplicate: bool) -> Engine<MemoryStore, FaultyQueue, NoTasks, ManualClock> {
+    let queue = FaultyQueue {
+        duplicate,
+        ..FaultyQueue::default()
+    };
+    Engine::with(
+        MemoryStore::default(),
+        queue,
+        NoTasks,
+        ManualClock::at(T0),
+        Config::local(),
+    )
+    .with_catalog()
+}
+
+#[tokio::test]
+async fn every_message_delivered_twice_starts_each_child_once() {
+    let engine = faulty_engine(true);
+    let record = StateMachineRecord {
+        name: "child".to_owned(),
+        spec: MachineSpec {
+            definition: doubling_child().to_string(),
+            role_arn: "arn:aws:iam::000000000000:role/r".to_owned(),
+            kind: MachineType::Standard,
+            revision_id: "r1".to_owned(),
+        },
+        description: None,
+        created: T0,
+        updated: T0,
+    };
+    engine
+        .store()
+        .create_state_machine(record)
+        .await
+        .expect("create");
+    for (resource, expected) in [
+        ("arn:aws:states:::states:startExecution", "ExecutionArn"),
+        ("arn:aws:states:::states:startExecution.sync", "Output"),
+        ("arn:aws:states:::states:startExecution.sync:2", "Output"),
+    ] {
+        let definition = parent(
+            resource,
+            json!({"StateMachineArn": format!("{PREFIX}child"), "Input": {"n": 2}}),
+        );
+        let started = engine
+            .start(StartRequest::new(
+                "parent",
+                &definition.to_string(),
+                json!({}),
+            ))
+            .await
+            .expect("start");
+        drain(&engine).await;
+        let done = engine
+            .describe(&started.execution_arn)
+            .await
+            .expect("parent");
+        let output = succeeded_output(&done);
+        assert!(output.get(expected).is_some(), "{resource}: {output}");
+    }
+    let children = engine
+        .store()
+        .list_executions(&format!("{PREFIX}child"), None, None, 100)
+        .await
+        .expect("list")
+        .items;
+    assert_eq!(children.len(), 3, "one child per parent");
+}
+
+#[tokio::test]
+async fn a_child_whose_end_was_not_sent_completes_the_parent_when_redelivered() {
+    let engine = faulty_engine(false);
+    let record = StateMachineRecord {
+        name: "child".to_owned(),
+        spec: MachineSpec {
+            definition: json!({"StartAt": "W", "States": {"W": {"Type": "Wait",
+                "Seconds": 10, "End": true}}})
+            .to_string(),
+            role_arn: "arn:aws:iam::000000000000:role/r".to_owned(),
+            kind: MachineType::Standard,
+            revision_id: "r1".to_owned(),
+        },
+        description: None,
+        created: T0,
+        updated: T0,
+    };
+    engine
+        .store()
+        .create_state_machine(record)
+        .await
+        .expect("create");
+    let definition = parent(
+        "arn:aws:states:::states:startExecution.sync",
+        json!({"StateMachineArn": format!("{PREFIX}child")}),
+    );
+    let started = engine
+        .start(StartRequest::new(
+            "parent",
+            &definition.to_string(),
+            json!({}),
+        ))
+        .await
+        .expect("start");
+    let task = engine.queue().next().expect("task");
+    assert_eq!(
+        engine.handle(task.message, 1).await.expect("task"),
+        Handled::Submitted
+    );
+    let timer = engine.queue().next().expect("the child's timer").message;
+    assert_eq!(timer.kind, MessageKind::Timer);
+    engine.clock().advance_to(timer.due.expect("due"));
+    // The child's end commits, then its sends fail (a crash before the outbox left).
+    engine.queue().failures.store(1, Ordering::SeqCst);
+    assert!(engine.handle(timer.clone(), 1).await.is_err());
+    assert!(engine.queue().next().is_none(), "nothing was sent");
+    assert_eq!(
+        engine.handle(timer, 2).await.expect("redelivered"),
+        Handled::Resent
+    );
+    drain(&engine).await;
+    let done = engine
+        .describe(&started.execution_arn)
+        .await
+        .expect("parent");
+    assert_eq!(succeeded_output(&done)["Status"], json!("SUCCEEDED"));
 }

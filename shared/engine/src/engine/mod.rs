@@ -211,6 +211,11 @@ impl<S: Store, Q: Queue, T: TaskInvoker, C: Clock> Engine<S, Q, T, C> {
             return Ok(Handled::Ignored("unknown execution"));
         };
         if !execution.is_running() {
+            // The commit that ended a nested execution promised its parent an
+            // `execution_ended`: a redelivery of that commit's message sends it again.
+            if nested::waits(&execution) && (!message.resent || receive_count > 1) {
+                return self.resend_if_own(&message, "execution ended").await;
+            }
             return Ok(Handled::Ignored("execution ended"));
         }
         let mut joins = loaded.joins.into_iter();
@@ -232,7 +237,7 @@ impl<S: Store, Q: Queue, T: TaskInvoker, C: Clock> Engine<S, Q, T, C> {
                     Decision::Closed
                         if failure.is_some() && (!message.resent || receive_count > 1) =>
                     {
-                        return self.resend_if_own(&message).await;
+                        return self.resend_if_own(&message, "join closed").await;
                     }
                     Decision::Closed => return Ok(Handled::Ignored("join closed")),
                     Decision::Collect
@@ -432,8 +437,9 @@ impl<S: Store, Q: Queue, T: TaskInvoker, C: Clock> Engine<S, Q, T, C> {
         }
     }
 
-    /// Sends the frame's outbox again when its current version is this message's commit.
-    async fn resend_if_own(&self, message: &Message) -> Result<Handled> {
+    /// Sends the frame's outbox again when its current version is this message's commit;
+    /// else the message is ignored, for the reason `otherwise`.
+    async fn resend_if_own(&self, message: &Message, otherwise: &'static str) -> Result<Handled> {
         match self.store.frame(&message.execution, &message.frame).await? {
             Some(current)
                 if current.version == message.version + 1
@@ -442,7 +448,7 @@ impl<S: Store, Q: Queue, T: TaskInvoker, C: Clock> Engine<S, Q, T, C> {
                 self.resend(current.outbox, self.clock.now()).await?;
                 Ok(Handled::Resent)
             }
-            _ => Ok(Handled::Ignored("join closed")),
+            _ => Ok(Handled::Ignored(otherwise)),
         }
     }
 
