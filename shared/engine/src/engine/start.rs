@@ -63,7 +63,9 @@ impl<S: Store, Q: Queue, T: TaskInvoker, C: Clock> Engine<S, Q, T, C> {
     /// Pass and Choice states ends here). Idempotent by name: the same name and input
     /// while running return the same execution.
     pub async fn start(&self, request: StartRequest) -> Result<Started> {
-        self.start_with(request, None).await
+        // Boxed: the start's state machine is large, and callers nest it in their own
+        // (a Lambda handler's future would otherwise exceed the compiler's layout depth).
+        Box::pin(self.start_with(request, None)).await
     }
 
     /// Starts an execution, nested under `parent`'s Task state when given. A start from
