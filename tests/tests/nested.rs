@@ -45,7 +45,10 @@ async fn a_sync_task_waits_for_its_child_and_sees_its_failure() -> anyhow::Resul
         .await?;
     let (done, _) = harness.run(&arn, 1, DEADLINE).await?;
     // What one parent with one `.sync` child costs, for the record.
-    println!("requests for a .sync parent and its child: {:?}", harness.counter().snapshot());
+    println!(
+        "requests for a .sync parent and its child: {:?}",
+        harness.counter().snapshot()
+    );
     let output = expect_succeeded(&done)?;
     assert_eq!(output["Status"], json!("SUCCEEDED"));
     assert_eq!(output["Output"], json!("{\"doubled\":42}"));
