@@ -10,9 +10,9 @@
 //!
 //! Each invocation makes exactly one SDK call (the SDK's own retries aside). A
 //! `.waitForTaskToken` suffix makes the same call; the engine treats its result as the
-//! "submitted" output and waits for the callback. `.sync` jobs and nested executions are
-//! the engine's, not these integrations': they fail with `States.Runtime`, as does any
-//! other resource. A state's `TimeoutSeconds` bounds the call (`States.Timeout`). Task
+//! "submitted" output and waits for the callback. Nested executions
+//! (`states:startExecution…`) are run by the engine itself and never reach this invoker;
+//! other `.sync` jobs fail with `States.Runtime`, as does any other resource. A state's `TimeoutSeconds` bounds the call (`States.Timeout`). Task
 //! `Credentials` (a role to assume) are not supported yet and fail
 //! with `States.Runtime` rather than running with the wrong identity.
 
