@@ -1,6 +1,7 @@
 //! The engine: start, advance, stop and describe executions over a store and a queue.
 
 mod complete;
+mod end;
 mod nested;
 mod start;
 
@@ -15,8 +16,8 @@ use serde_json::Value;
 use stepwise_core::definition::{self, StateMachine};
 use stepwise_core::entropy::{Entropy, SplitMix64};
 use stepwise_core::failure::{names, Failure, HEARTBEAT_TIMEOUT_CAUSE};
-use stepwise_core::interp::{Details, Event, HistoryEvent, Outcome, TaskEvent, TaskKind};
-use tracing::{debug, info, warn};
+use stepwise_core::interp::{Details, Event, HistoryEvent, TaskEvent, TaskKind};
+use tracing::{debug, warn};
 
 use crate::catalog::Catalog;
 use crate::clock::{Clock, SystemClock};
@@ -28,7 +29,7 @@ use crate::machines::{MachineLookup, ViaCatalog};
 use crate::message::{Message, MessageKind};
 use crate::queue::{Outgoing, Queue, MAX_DELAY_SECONDS};
 use crate::records::{
-    ExecutionRecord, ExecutionStatus, FrameRecord, HistoryItem, JoinRecord, Submission, TaskNote,
+    ExecutionRecord, ExecutionStatus, FrameRecord, JoinRecord, Submission, TaskNote,
 };
 use crate::store::{self, LoadRequest, Store, Written};
 use crate::tasks::{NoTasks, TaskInvoker};
@@ -490,18 +491,6 @@ impl<S: Store, Q: Queue, T: TaskInvoker, C: Clock> Engine<S, Q, T, C> {
         })
     }
 
-    /// `StopExecution`: ends a running execution as `ABORTED`. Its frames stand down at
-    /// their next message.
-    pub async fn stop(
-        &self,
-        arn: &str,
-        error: Option<String>,
-        cause: Option<String>,
-    ) -> Result<ExecutionRecord> {
-        let failure = Failure { error, cause };
-        self.end(arn, ExecutionStatus::Aborted, failure).await
-    }
-
     pub async fn describe(&self, arn: &str) -> Result<ExecutionRecord> {
         self.store
             .execution(arn)
@@ -523,71 +512,6 @@ impl<S: Store, Q: Queue, T: TaskInvoker, C: Clock> Engine<S, Q, T, C> {
             }
         }
         Ok(history::assemble(items))
-    }
-
-    async fn time_out(&self, arn: &str) -> Result<Handled> {
-        let failure = Failure {
-            error: Some(names::TIMEOUT.to_owned()),
-            cause: Some("The execution timed out".to_owned()),
-        };
-        match self.end(arn, ExecutionStatus::TimedOut, failure).await {
-            Ok(_) => Ok(Handled::Advanced { transitions: 0 }),
-            Err(Error::ExecutionDoesNotExist(_)) => Ok(Handled::Ignored("unknown execution")),
-            Err(e) => Err(e),
-        }
-    }
-
-    async fn end(
-        &self,
-        arn: &str,
-        status: ExecutionStatus,
-        failure: Failure,
-    ) -> Result<ExecutionRecord> {
-        let now = self.clock.now();
-        let execution = self.describe(arn).await?;
-        if !execution.is_running() {
-            // Its end may not have reached a waiting parent (a crash after the commit).
-            self.notify_parent(&execution).await?;
-            return Ok(execution);
-        }
-        let (kind, details) = match status {
-            ExecutionStatus::TimedOut => (
-                "ExecutionTimedOut",
-                Details::ExecutionTimedOut(failure.clone()),
-            ),
-            ExecutionStatus::Failed => {
-                ("ExecutionFailed", Details::ExecutionFailed(failure.clone()))
-            }
-            _ => (
-                "ExecutionAborted",
-                Details::ExecutionAborted(failure.clone()),
-            ),
-        };
-        let ended = execution.ended(status, Some(&Outcome::Failed(failure)), now);
-        // Ids are renumbered when read back; the highest sorts this after everything
-        // else that happened in the same millisecond.
-        let event = HistoryEvent::new(kind, details).to_aws_json(
-            u64::MAX,
-            0,
-            &stepwise_core::interp::iso8601(now),
-        );
-        let item = HistoryItem {
-            frame: FrameId::root(),
-            version: u64::MAX,
-            events: vec![event],
-        };
-        match self.store.end(ended.clone(), item).await? {
-            Written::Done => {
-                info!(execution_id = %arn, status = status.as_str(), "execution ended from outside");
-                self.notify_parent(&ended).await?;
-                Ok(ended)
-            }
-            Written::Conflict => {
-                let current = self.describe(arn).await?;
-                self.notify_parent(&current).await?;
-                Ok(current)
-            }
-        }
     }
 
     async fn definition(&self, hash: &str) -> Result<Arc<StateMachine>> {
