@@ -71,13 +71,10 @@ async fn serve_with<T: TaskInvoker + 'static>(
     test_cases: Option<TestCases>,
 ) -> anyhow::Result<()> {
     let config = config();
-    let engine = Arc::new(Engine::with(
-        store,
-        queue,
-        tasks,
-        SystemClock,
-        config.clone(),
-    ));
+    // Nested executions are the engine's own: they start the state machines the API
+    // created.
+    let engine =
+        Arc::new(Engine::with(store, queue, tasks, SystemClock, config.clone()).with_catalog());
     let mut api = Api::new(Arc::clone(&engine), &config);
     if let Some(test_cases) = test_cases {
         api = api.with_test_cases(test_cases);

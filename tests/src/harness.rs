@@ -18,6 +18,7 @@ use stepwise_aws::config::{Config, Settings};
 use stepwise_aws::metrics::RequestCounter;
 use stepwise_aws::tasks::AwsTasks;
 use stepwise_aws::{DynamoStore, SqsQueue};
+use stepwise_engine::catalog::{Catalog, Change, MachineSpec, MachineType, StateMachineRecord};
 use stepwise_engine::{Engine, ExecutionRecord, ExecutionStatus, Queue, SystemClock};
 
 use crate::poller::{run_until, Poller};
@@ -191,7 +192,8 @@ impl<Q: Queue + 'static> Harness<Q> {
             tasks,
             SystemClock,
             engine_config,
-        );
+        )
+        .with_catalog();
         let observer = Engine::with(
             DynamoStore::new(config.dynamodb_client(None), &table),
             SqsQueue::new(admin_sqs, &queues.url),
@@ -325,6 +327,38 @@ impl<Q: Queue + 'static> Harness<Q> {
             .map_or_else(|| DEFAULT_REGION.to_owned(), |r| r.to_string());
         let poller = Poller::new(sqs, &url, &arn, region);
         Ok((url, poller))
+    }
+
+    /// Creates a state machine in the table's catalog (for nested executions); its ARN.
+    pub async fn create_state_machine(
+        &self,
+        name: &str,
+        definition: &Value,
+    ) -> anyhow::Result<String> {
+        let record = StateMachineRecord {
+            name: name.to_owned(),
+            spec: MachineSpec {
+                definition: definition.to_string(),
+                role_arn: format!(
+                    "arn:aws:iam::{}:role/stepwise",
+                    self.config.engine_config()?.account
+                ),
+                kind: MachineType::Standard,
+                revision_id: "1".to_owned(),
+            },
+            description: None,
+            created: 0,
+            updated: 0,
+        };
+        match self.observer.store().create_state_machine(record).await? {
+            Change::Done(_) => {}
+            other => bail!("state machine {name} not created: {other:?}"),
+        }
+        let config = self.config.engine_config()?;
+        Ok(format!(
+            "arn:aws:states:{}:{}:stateMachine:{name}",
+            config.region, config.account
+        ))
     }
 
     /// The execution's header, read outside the counter.

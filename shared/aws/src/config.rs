@@ -155,7 +155,8 @@ impl Config {
     }
 
     /// The engine the functions run: the store, the steps queue, the AWS task
-    /// integrations and the ARN parts.
+    /// integrations and the ARN parts; nested executions start the state machines of the
+    /// table's catalog.
     pub fn engine(&self) -> Result<stepwise_engine::Engine<DynamoStore, SqsQueue, AwsTasks>> {
         Ok(stepwise_engine::Engine::with(
             self.store(None),
@@ -163,7 +164,8 @@ impl Config {
             self.tasks(None),
             stepwise_engine::SystemClock,
             self.engine_config()?,
-        ))
+        )
+        .with_catalog())
     }
 }
 

@@ -42,6 +42,7 @@ mod error;
 mod history;
 mod ids;
 mod join;
+mod machines;
 pub mod memory;
 mod memory_catalog;
 mod message;
@@ -64,7 +65,7 @@ pub use message::{Message, MessageKind};
 pub use queue::Queue;
 pub use records::{
     ChildResult, ExecutionRecord, ExecutionStatus, FrameRecord, HistoryItem, JoinRecord,
-    ParentLink, Submission, TaskNote, TaskProgress,
+    ParentLink, ParentTask, Submission, TaskNote, TaskProgress, WaitingParent,
 };
 pub use store::Store;
 pub use tasks::{NoTasks, TaskInvoker};

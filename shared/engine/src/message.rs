@@ -50,6 +50,8 @@ pub enum MessageKind {
     TaskTimeout,
     /// The pending task's `HeartbeatSeconds` since its last heartbeat may be due.
     Heartbeat,
+    /// A nested execution ended (frame: its root): complete the parent's waiting task.
+    ExecutionEnded,
 }
 
 impl Message {
@@ -80,6 +82,7 @@ impl Message {
             MessageKind::Timeout => "timeout".to_owned(),
             MessageKind::TaskTimeout => "task_timeout".to_owned(),
             MessageKind::Heartbeat => "heartbeat".to_owned(),
+            MessageKind::ExecutionEnded => "execution_ended".to_owned(),
         };
         format!("{}@{}:{kind}", self.frame, self.version)
     }

@@ -55,6 +55,31 @@ pub struct ExecutionRecord {
     /// that its tasks find it after a restart.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub test_case: Option<String>,
+    /// For a nested execution: the Task state that started it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent: Option<ParentTask>,
+}
+
+/// The Task state (`states:startExecution…`) that started a nested execution.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ParentTask {
+    /// The parent execution ARN and the key of the task message that started this one: a
+    /// redelivered start from the same caller finds this execution instead of failing
+    /// with `ExecutionAlreadyExists`, even after it ended.
+    pub caller: String,
+    /// Set when the parent waits for this execution's end (`.sync`, `.sync:2`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub waiting: Option<WaitingParent>,
+}
+
+/// What the end of a nested execution reports, and to which task.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WaitingParent {
+    /// The token the parent's task waits on (a credential: never logged or described).
+    pub token: String,
+    /// `.sync:2`: the child's input and output as JSON values rather than JSON text.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub json_values: bool,
 }
 
 impl ExecutionRecord {

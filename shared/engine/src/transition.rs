@@ -174,6 +174,16 @@ pub(crate) fn plan(start: Start<'_>, entropy: &mut dyn Entropy) -> Result<Plan, 
                 };
                 history.push(event);
                 finish = Some(execution.ended(status, Some(&outcome), now));
+                // A task waits for this nested execution: the end, committed here,
+                // completes it.
+                if crate::engine::parent_waits(execution) {
+                    outbox.push(Message::new(
+                        arn,
+                        record.id.clone(),
+                        version,
+                        MessageKind::ExecutionEnded,
+                    ));
+                }
             }
             Some(link) => {
                 let failure = match &outcome {

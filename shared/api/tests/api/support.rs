@@ -139,13 +139,16 @@ pub async fn start() -> Server {
 /// Starts the server with StartSyncExecution waiting at most `sync_timeout`.
 pub async fn start_with(sync_timeout: Duration) -> Server {
     let config = config();
-    let engine = Arc::new(Engine::with(
-        MemoryStore::default(),
-        MemoryQueue::default(),
-        CallbackTasks::default(),
-        SystemClock,
-        config.clone(),
-    ));
+    let engine = Arc::new(
+        Engine::with(
+            MemoryStore::default(),
+            MemoryQueue::default(),
+            CallbackTasks::default(),
+            SystemClock,
+            config.clone(),
+        )
+        .with_catalog(),
+    );
     let api = Arc::new(Api::new(engine.clone(), &config).with_sync_timeout(sync_timeout));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await

@@ -24,6 +24,7 @@ pub(crate) fn execution(arn: &str, status: ExecutionStatus) -> ExecutionRecord {
         stop_time: None,
         redrive_token: None,
         test_case: None,
+        parent: None,
     }
 }
 

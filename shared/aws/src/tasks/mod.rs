@@ -10,9 +10,9 @@
 //!
 //! Each invocation makes exactly one SDK call (the SDK's own retries aside). A
 //! `.waitForTaskToken` suffix makes the same call; the engine treats its result as the
-//! "submitted" output and waits for the callback. `.sync` jobs and nested executions are
-//! the engine's, not these integrations': they fail with `States.Runtime`, as does any
-//! other resource. A state's `TimeoutSeconds` bounds the call (`States.Timeout`).
+//! "submitted" output and waits for the callback. Nested executions
+//! (`states:startExecution…`) are run by the engine itself and never reach this invoker;
+//! other `.sync` jobs fail with `States.Runtime`, as does any other resource. A state's `TimeoutSeconds` bounds the call (`States.Timeout`).
 //!
 //! A Task's `Credentials` (`{"RoleArn": …}`, resolved by the core) make the call as that
 //! role: [`roles`] assumes it with STS AssumeRole and caches the credentials per role

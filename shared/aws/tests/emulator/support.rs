@@ -140,6 +140,7 @@ pub fn execution(arn: &str) -> ExecutionRecord {
         stop_time: None,
         redrive_token: None,
         test_case: None,
+        parent: None,
     }
 }
 

@@ -292,13 +292,14 @@ impl Runner<'_, '_, '_> {
     fn task(&mut self, frame: &mut Frame, task: &TaskState) -> Flow {
         let state = self.state(frame);
         // The callback pattern: a fresh single-use token per attempt, visible to Parameters
-        // as `$$.Task.Token`. Its randomness comes from the caller's entropy source.
-        let task_token = task
-            .resource
-            .ends_with(".waitForTaskToken")
+        // as `$$.Task.Token`. Its randomness comes from the caller's entropy source. A
+        // nested execution run to its end (`.sync`, `.sync:2`) waits on a token too, which
+        // the child's end presents; AWS offers `$$.Task.Token` only to callbacks.
+        let callback = task.resource.ends_with(".waitForTaskToken");
+        let task_token = (callback || waits_for_child(&task.resource))
             .then(|| new_task_token(self.env.task_token_prefix, self.env.entropy));
         let mut ctx = self.context(frame);
-        ctx.task_token = task_token.as_deref();
+        ctx.task_token = task_token.as_deref().filter(|_| callback);
         let parameters = match self.parameters(state, &frame.input, &ctx) {
             Ok(p) => p,
             Err(f) => return Flow::Fail(f),
@@ -481,6 +482,14 @@ pub(super) fn exit_with(
 
 /// 256 random bits, URL-safe: comfortably past the 128 bits a guess must beat; after the
 /// caller's prefix and a `.` when it gave one.
+/// `states:startExecution.sync` and `.sync:2`: the task ends when the child execution does.
+fn waits_for_child(resource: &str) -> bool {
+    matches!(
+        resource.strip_prefix("arn:aws:states:::states:startExecution"),
+        Some(".sync" | ".sync:2")
+    )
+}
+
 fn new_task_token(prefix: Option<&str>, entropy: &mut dyn crate::entropy::Entropy) -> String {
     use base64::Engine as _;
     let mut bytes = [0u8; 32];

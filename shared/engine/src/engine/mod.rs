@@ -1,10 +1,13 @@
 //! The engine: start, advance, stop and describe executions over a store and a queue.
 
 mod complete;
+mod end;
+mod nested;
 mod redrive;
 mod start;
 
 pub use complete::Completion;
+pub(crate) use nested::waits as parent_waits;
 pub use redrive::{not_redrivable, Redriven, REDRIVABLE_PERIOD_MS};
 pub use start::{StartRequest, Started};
 
@@ -15,18 +18,20 @@ use serde_json::Value;
 use stepwise_core::definition::{self, StateMachine};
 use stepwise_core::entropy::{Entropy, SplitMix64};
 use stepwise_core::failure::{names, Failure, HEARTBEAT_TIMEOUT_CAUSE};
-use stepwise_core::interp::{Details, Event, HistoryEvent, Outcome, TaskEvent, TaskKind};
-use tracing::{debug, info, warn};
+use stepwise_core::interp::{Details, Event, HistoryEvent, TaskEvent, TaskKind};
+use tracing::{debug, warn};
 
+use crate::catalog::Catalog;
 use crate::clock::{Clock, SystemClock};
 use crate::error::{Error, Result};
 use crate::history;
 use crate::ids::{FrameId, JoinKey};
 use crate::join::{self, Decision};
+use crate::machines::{MachineLookup, ViaCatalog};
 use crate::message::{Message, MessageKind};
 use crate::queue::{Outgoing, Queue, MAX_DELAY_SECONDS};
 use crate::records::{
-    ExecutionRecord, ExecutionStatus, FrameRecord, HistoryItem, JoinRecord, Submission, TaskNote,
+    ExecutionRecord, ExecutionStatus, FrameRecord, JoinRecord, Submission, TaskNote,
 };
 use crate::store::{self, LoadRequest, Store, Written};
 use crate::tasks::{NoTasks, TaskInvoker};
@@ -98,11 +103,23 @@ pub struct Engine<S, Q, T = NoTasks, C = SystemClock> {
     /// Seeds each step's entropy (task tokens, `States.UUID`, `MathRandom`): from the OS
     /// unless [`Engine::with_seed`] made the engine replayable.
     seeds: Mutex<Option<SplitMix64>>,
+    /// Where nested executions find the state machines they start (see
+    /// [`Engine::with_catalog`]); without it their Task states fail with `States.Runtime`.
+    machines: Option<Box<dyn MachineLookup<S>>>,
 }
 
 impl<S: Store, Q: Queue> Engine<S, Q> {
     pub fn new(store: S, queue: Q, config: Config) -> Self {
         Engine::with(store, queue, NoTasks, SystemClock, config)
+    }
+}
+
+impl<S: Store + Catalog, Q: Queue, T: TaskInvoker, C: Clock> Engine<S, Q, T, C> {
+    /// Runs nested executions (`states:startExecution` Task states) of the state
+    /// machines, versions and aliases in the store's catalog.
+    pub fn with_catalog(mut self) -> Self {
+        self.machines = Some(Box::new(ViaCatalog));
+        self
     }
 }
 
@@ -116,6 +133,7 @@ impl<S: Store, Q: Queue, T: TaskInvoker, C: Clock> Engine<S, Q, T, C> {
             config,
             definitions: Mutex::new(HashMap::new()),
             seeds: Mutex::new(None),
+            machines: None,
         }
     }
 
@@ -173,6 +191,9 @@ impl<S: Store, Q: Queue, T: TaskInvoker, C: Clock> Engine<S, Q, T, C> {
         if message.kind == MessageKind::Timeout {
             return self.time_out(&message.execution, message.version).await;
         }
+        if message.kind == MessageKind::ExecutionEnded {
+            return self.report_to_parent(&message.execution).await;
+        }
         let parent_join = message.frame.join().map(|(join, _)| join);
         let own_join = matches!(message.kind, MessageKind::ChildDone { .. }).then(|| JoinKey {
             parent: message.frame.clone(),
@@ -193,6 +214,11 @@ impl<S: Store, Q: Queue, T: TaskInvoker, C: Clock> Engine<S, Q, T, C> {
             return Ok(Handled::Ignored("unknown execution"));
         };
         if !execution.is_running() {
+            // The commit that ended a nested execution promised its parent an
+            // `execution_ended`: a redelivery of that commit's message sends it again.
+            if nested::waits(&execution) && (!message.resent || receive_count > 1) {
+                return self.resend_if_own(&message, "execution ended").await;
+            }
             return Ok(Handled::Ignored("execution ended"));
         }
         let mut joins = loaded.joins.into_iter();
@@ -214,7 +240,7 @@ impl<S: Store, Q: Queue, T: TaskInvoker, C: Clock> Engine<S, Q, T, C> {
                     Decision::Closed
                         if failure.is_some() && (!message.resent || receive_count > 1) =>
                     {
-                        return self.resend_if_own(&message).await;
+                        return self.resend_if_own(&message, "join closed").await;
                     }
                     Decision::Closed => return Ok(Handled::Ignored("join closed")),
                     Decision::Collect
@@ -277,7 +303,10 @@ impl<S: Store, Q: Queue, T: TaskInvoker, C: Clock> Engine<S, Q, T, C> {
                 let Some(request) = &record.task else {
                     return Ok(Handled::Ignored("no pending task"));
                 };
-                let result = self.tasks.invoke(&message.execution, request).await;
+                let result = match nested::Pattern::of(&request.resource) {
+                    Some(pattern) => self.start_nested(&message, request, pattern).await?,
+                    None => self.tasks.invoke(&message.execution, request).await,
+                };
                 // The call may have taken minutes: its result is recorded when it came.
                 now = self.clock.now();
                 match result {
@@ -325,10 +354,12 @@ impl<S: Store, Q: Queue, T: TaskInvoker, C: Clock> Engine<S, Q, T, C> {
                 let failure = Failure::new(names::TIMEOUT, HEARTBEAT_TIMEOUT_CAUSE);
                 (Event::TaskTimedOut { failure }, None)
             }
-            // A ChildDone is decided (or answered) above, a Timeout at the top.
-            (None, MessageKind::ChildDone { .. } | MessageKind::Timeout) => {
-                return Ok(Handled::Ignored("nothing to do"))
-            }
+            // A ChildDone is decided (or answered) above, a Timeout and an ExecutionEnded
+            // at the top.
+            (
+                None,
+                MessageKind::ChildDone { .. } | MessageKind::Timeout | MessageKind::ExecutionEnded,
+            ) => return Ok(Handled::Ignored("nothing to do")),
         };
         self.advance(Step {
             execution: &execution,
@@ -409,8 +440,9 @@ impl<S: Store, Q: Queue, T: TaskInvoker, C: Clock> Engine<S, Q, T, C> {
         }
     }
 
-    /// Sends the frame's outbox again when its current version is this message's commit.
-    async fn resend_if_own(&self, message: &Message) -> Result<Handled> {
+    /// Sends the frame's outbox again when its current version is this message's commit;
+    /// else the message is ignored, for the reason `otherwise`.
+    async fn resend_if_own(&self, message: &Message, otherwise: &'static str) -> Result<Handled> {
         match self.store.frame(&message.execution, &message.frame).await? {
             Some(current)
                 if current.version == message.version + 1
@@ -419,7 +451,7 @@ impl<S: Store, Q: Queue, T: TaskInvoker, C: Clock> Engine<S, Q, T, C> {
                 self.resend(current.outbox, self.clock.now()).await?;
                 Ok(Handled::Resent)
             }
-            _ => Ok(Handled::Ignored("join closed")),
+            _ => Ok(Handled::Ignored(otherwise)),
         }
     }
 
@@ -461,18 +493,6 @@ impl<S: Store, Q: Queue, T: TaskInvoker, C: Clock> Engine<S, Q, T, C> {
         })
     }
 
-    /// `StopExecution`: ends a running execution as `ABORTED`. Its frames stand down at
-    /// their next message.
-    pub async fn stop(
-        &self,
-        arn: &str,
-        error: Option<String>,
-        cause: Option<String>,
-    ) -> Result<ExecutionRecord> {
-        let failure = Failure { error, cause };
-        self.end(arn, ExecutionStatus::Aborted, failure).await
-    }
-
     pub async fn describe(&self, arn: &str) -> Result<ExecutionRecord> {
         self.store
             .execution(arn)
@@ -494,73 +514,6 @@ impl<S: Store, Q: Queue, T: TaskInvoker, C: Clock> Engine<S, Q, T, C> {
             }
         }
         Ok(history::assemble(items))
-    }
-
-    /// Times the execution out. `run` is the redrive count of the run the timeout was
-    /// set for (its message's version): a redrive restarts the timeout, so an earlier
-    /// run's is void.
-    async fn time_out(&self, arn: &str, run: u64) -> Result<Handled> {
-        let current = self.store.execution(arn).await?;
-        if current.is_some_and(|e| u64::from(e.info.redrive_count) != run) {
-            return Ok(Handled::Ignored("timeout of an earlier run"));
-        }
-        let failure = Failure {
-            error: Some(names::TIMEOUT.to_owned()),
-            cause: Some("The execution timed out".to_owned()),
-        };
-        match self.end(arn, ExecutionStatus::TimedOut, failure).await {
-            Ok(_) => Ok(Handled::Advanced { transitions: 0 }),
-            Err(Error::ExecutionDoesNotExist(_)) => Ok(Handled::Ignored("unknown execution")),
-            Err(e) => Err(e),
-        }
-    }
-
-    async fn end(
-        &self,
-        arn: &str,
-        status: ExecutionStatus,
-        failure: Failure,
-    ) -> Result<ExecutionRecord> {
-        let now = self.clock.now();
-        let execution = self.describe(arn).await?;
-        if !execution.is_running() {
-            return Ok(execution);
-        }
-        let (kind, details) = match status {
-            ExecutionStatus::TimedOut => (
-                "ExecutionTimedOut",
-                Details::ExecutionTimedOut(failure.clone()),
-            ),
-            ExecutionStatus::Failed => {
-                ("ExecutionFailed", Details::ExecutionFailed(failure.clone()))
-            }
-            _ => (
-                "ExecutionAborted",
-                Details::ExecutionAborted(failure.clone()),
-            ),
-        };
-        let ended = execution.ended(status, Some(&Outcome::Failed(failure)), now);
-        // Ids are renumbered when read back; the highest sorts this after everything
-        // else that happened in the same millisecond. Each run of a redriven execution
-        // ends under its own key.
-        let key = u64::MAX - u64::from(execution.info.redrive_count);
-        let event = HistoryEvent::new(kind, details).to_aws_json(
-            key,
-            0,
-            &stepwise_core::interp::iso8601(now),
-        );
-        let item = HistoryItem {
-            frame: FrameId::root(),
-            version: key,
-            events: vec![event],
-        };
-        match self.store.end(ended.clone(), item).await? {
-            Written::Done => {
-                info!(execution_id = %arn, status = status.as_str(), "execution ended from outside");
-                Ok(ended)
-            }
-            Written::Conflict => self.describe(arn).await,
-        }
     }
 
     async fn definition(&self, hash: &str) -> Result<Arc<StateMachine>> {

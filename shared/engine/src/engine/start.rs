@@ -18,7 +18,7 @@ use crate::error::{Error, Result};
 use crate::ids::FrameId;
 use crate::message::{Message, MessageKind};
 use crate::queue::Queue;
-use crate::records::{ExecutionRecord, ExecutionStatus, FrameRecord, HistoryItem};
+use crate::records::{ExecutionRecord, ExecutionStatus, FrameRecord, HistoryItem, ParentTask};
 use crate::store::{Commit, Created, Creation, Store};
 use crate::tasks::TaskInvoker;
 use crate::transition::{self, Start};
@@ -67,6 +67,19 @@ impl<S: Store, Q: Queue, T: TaskInvoker, C: Clock> Engine<S, Q, T, C> {
     /// Pass and Choice states ends here). Idempotent by name: the same name and input
     /// while running return the same execution.
     pub async fn start(&self, request: StartRequest) -> Result<Started> {
+        // Boxed: the start's state machine is large, and callers nest it in their own
+        // (a Lambda handler's future would otherwise exceed the compiler's layout depth).
+        Box::pin(self.start_with(request, None)).await
+    }
+
+    /// Starts an execution, nested under `parent`'s Task state when given. A start from
+    /// the same caller (a redelivered task message) finds the execution it made, even
+    /// ended.
+    pub(super) async fn start_with(
+        &self,
+        request: StartRequest,
+        parent: Option<ParentTask>,
+    ) -> Result<Started> {
         let definition = Arc::new(definition::parse(&request.definition)?);
         let hash = definition_hash(&request.definition);
         let mut entropy = self.entropy();
@@ -96,6 +109,7 @@ impl<S: Store, Q: Queue, T: TaskInvoker, C: Clock> Engine<S, Q, T, C> {
             stop_time: None,
             redrive_token: None,
             test_case: request.test_case.clone(),
+            parent,
         };
         let root = FrameRecord {
             id: FrameId::root(),
@@ -144,6 +158,7 @@ impl<S: Store, Q: Queue, T: TaskInvoker, C: Clock> Engine<S, Q, T, C> {
             self.store.open_join(&arn, join, children).await?;
         }
         let outbox = root.frame.outbox.clone();
+        let caller = execution.parent.as_ref().map(|p| p.caller.clone());
         let creation = Creation {
             execution,
             definition: request.definition,
@@ -161,7 +176,10 @@ impl<S: Store, Q: Queue, T: TaskInvoker, C: Clock> Engine<S, Q, T, C> {
                 })
             }
             Created::Exists(existing) => {
-                if !existing.is_running() || existing.info.input != request.input {
+                let same_caller = caller.is_some()
+                    && existing.parent.as_ref().map(|p| &p.caller) == caller.as_ref();
+                if (!existing.is_running() && !same_caller) || existing.info.input != request.input
+                {
                     return Err(Error::ExecutionAlreadyExists(arn));
                 }
                 // The first start may have died between its commit and its sends.
@@ -207,6 +225,18 @@ fn oversize_input(
         frame: FrameRecord {
             version: 1,
             next_event_id: 3,
+            // A task waits for this nested execution: its end completes it.
+            outbox: super::nested::waits(execution)
+                .then(|| {
+                    Message::new(
+                        execution.arn(),
+                        FrameId::root(),
+                        1,
+                        MessageKind::ExecutionEnded,
+                    )
+                })
+                .into_iter()
+                .collect(),
             ..root
         },
         expected_version: 0,

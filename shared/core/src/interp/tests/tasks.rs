@@ -212,6 +212,33 @@ fn wait_for_task_token_puts_a_fresh_token_in_the_context() {
     assert_eq!(r.tasks[0].1.request.task_token, None);
 }
 
+#[test]
+fn nested_sync_executions_wait_on_a_token_the_context_does_not_show() {
+    for resource in [
+        "arn:aws:states:::states:startExecution.sync",
+        "arn:aws:states:::states:startExecution.sync:2",
+    ] {
+        let def = machine(json!({"StartAt": "T", "States": {"T": {
+            "Type": "Task", "Resource": resource,
+            "Parameters": {"StateMachineArn": "arn:x", "Input": {"ctx.$": "$$"}},
+            "End": true}}}));
+        let r = run_scripted(&def, json!({}), vec![Ok(json!(1))]);
+        let request = &r.tasks[0].1.request;
+        assert!(request.task_token.is_some(), "{resource}");
+        let ctx = &request.parameters["Input"]["ctx"];
+        assert!(
+            ctx.get("State").is_some() && ctx.get("Task").is_none(),
+            "{ctx}"
+        );
+    }
+    // Fire and forget waits for nothing.
+    let def = machine(json!({"StartAt": "T", "States": {"T": {
+        "Type": "Task", "Resource": "arn:aws:states:::states:startExecution",
+        "Parameters": {"StateMachineArn": "arn:x"}, "End": true}}}));
+    let r = run_scripted(&def, json!({}), vec![Ok(json!(1))]);
+    assert_eq!(r.tasks[0].1.request.task_token, None);
+}
+
 /// The developer guide's "Manipulating parameters with paths" example: InputPath picks the
 /// task's input, ResultPath merges the result into the raw input, OutputPath picks the
 /// state output.
