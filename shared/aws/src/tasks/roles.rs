@@ -6,7 +6,7 @@
 //!   tasks ("Cross-account access for .sync integration pattern") has the target role's
 //!   trust policy match `sts:ExternalId` against the calling state machine's ARN.
 //! - Credentials are cached per (role, external id) until shortly before they expire
-//!   ([`RoleCache`]), so a loop over one role costs one AssumeRole an hour, not one per
+//!   (`RoleCache`), so a loop over one role costs one AssumeRole an hour, not one per
 //!   task. The credentials are never logged.
 //! - The clients are the default ones with only the credentials swapped, so region,
 //!   endpoint (`AWS_ENDPOINT_URL…`), retries and the request counter stay the same.
