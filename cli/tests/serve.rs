@@ -532,8 +532,11 @@ async fn mock_config_test_cases_answer_tasks_and_survive_a_restart() {
     let dir = TempDir::new("mocks");
     let mocks = dir.0.join("mocks.json");
     let config = json!({
-        "StateMachines": {"orders": {"TestCases": {"Happy": {"Charge": "Charged"}}}},
-        "MockedResponses": {"Charged": {"0": {"Return": {"StatusCode": 200, "Payload": {"ok": 1}}}}}
+        "StateMachines": {"orders": {"TestCases": {"Happy": {"Charge": "Charged", "Approve": "Approved"}}}},
+        "MockedResponses": {
+            "Charged": {"0": {"Return": {"StatusCode": 200, "Payload": {"ok": 1}}}},
+            "Approved": {"0": {"Return": {"approved": true}}}
+        }
     });
     std::fs::write(&mocks, config.to_string()).expect("write mocks");
     let options = ["--mock-config", mocks.to_str().expect("utf-8")];
@@ -541,7 +544,12 @@ async fn mock_config_test_cases_answer_tasks_and_survive_a_restart() {
         "Nap": {"Type": "Wait", "Seconds": 1, "Next": "Charge"},
         "Charge": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
             "Parameters": {"FunctionName": "charge", "Payload.$": "$"},
-            "OutputPath": "$.Payload", "End": true}}})
+            "OutputPath": "$.Payload", "Next": "Approve"},
+        // A mocked callback task ends with the mocked answer: no token will come.
+        "Approve": {"Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+            "Parameters": {"QueueUrl": "https://sqs.us-east-1.amazonaws.com/000000000000/approvals",
+                "MessageBody": {"token.$": "$$.Task.Token"}},
+            "ResultPath": "$.approval", "End": true}}})
     .to_string();
 
     let mut server = Server::start_with(&dir.db(), &options);
@@ -582,7 +590,7 @@ async fn mock_config_test_cases_answer_tasks_and_survive_a_restart() {
         .expect("describe");
     assert_eq!(described.state_machine_arn(), machine, "no '#' in the ARN");
     let output: Value = serde_json::from_str(described.output().expect("output")).unwrap();
-    assert_eq!(output, json!({"ok": 1}));
+    assert_eq!(output, json!({"ok": 1, "approval": {"approved": true}}));
     assert_eq!(
         ended(&client, &real, Duration::from_secs(20)).await,
         ExecutionStatus::Failed

@@ -68,4 +68,4 @@ pub use records::{
     ParentLink, ParentTask, Submission, TaskNote, TaskProgress, WaitingParent,
 };
 pub use store::Store;
-pub use tasks::{NoTasks, TaskInvoker};
+pub use tasks::{Answer, NoTasks, TaskInvoker};

@@ -15,6 +15,33 @@ pub trait TaskInvoker: Send + Sync {
         execution: &str,
         request: &TaskRequest,
     ) -> impl Future<Output = Result<Value, Failure>> + Send;
+
+    /// What the engine calls: [`TaskInvoker::invoke`], with its answer placed. A callback
+    /// task's answer is the call's acknowledgement and its result comes with the token,
+    /// unless an invoker settles it at once: Step Functions Local's mocked responses do
+    /// (a mocked `.waitForTaskToken` state ends with the mocked `Return`).
+    fn call(
+        &self,
+        execution: &str,
+        request: &TaskRequest,
+    ) -> impl Future<Output = Result<Answer, Failure>> + Send {
+        async move {
+            let output = self.invoke(execution, request).await?;
+            Ok(match request.task_token {
+                Some(_) => Answer::Submitted(output),
+                None => Answer::Result(output),
+            })
+        }
+    }
+}
+
+/// A task call's answer.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Answer {
+    /// The task's result.
+    Result(Value),
+    /// A callback task's call went through; its result comes with its token.
+    Submitted(Value),
 }
 
 /// No task integrations: every Task state fails with `States.Runtime`, naming the

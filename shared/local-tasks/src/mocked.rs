@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use serde_json::Value;
 use stepwise_core::failure::Failure;
 use stepwise_core::interp::TaskRequest;
-use stepwise_engine::{Store, TaskInvoker};
+use stepwise_engine::{Answer, Store, TaskInvoker};
 
 use crate::mock::MockConfig;
 
@@ -101,12 +101,45 @@ impl<T, L> Mocked<T, L> {
 
 impl<T: TaskInvoker, L: TestCases> TaskInvoker for Mocked<T, L> {
     async fn invoke(&self, execution: &str, request: &TaskRequest) -> Result<Value, Failure> {
-        let Some(TestCase { machine, case }) = self.cases.test_case(execution).await? else {
-            return self.inner.invoke(execution, request).await;
-        };
-        if !self.config.mocks(&machine, &case, &request.state) {
-            return self.inner.invoke(execution, request).await;
+        match self.mocked_case(execution, request).await? {
+            Some(TestCase { machine, case }) => self.mocked(execution, request, &machine, &case),
+            None => self.inner.invoke(execution, request).await,
         }
+    }
+
+    /// A mocked answer is the task's result even for a `.waitForTaskToken` state, as on
+    /// Step Functions Local: no callback will come for a mocked call.
+    async fn call(&self, execution: &str, request: &TaskRequest) -> Result<Answer, Failure> {
+        match self.mocked_case(execution, request).await? {
+            Some(TestCase { machine, case }) => self
+                .mocked(execution, request, &machine, &case)
+                .map(Answer::Result),
+            None => self.inner.call(execution, request).await,
+        }
+    }
+}
+
+impl<T, L: TestCases> Mocked<T, L> {
+    /// The execution's test case, when it mocks this state.
+    async fn mocked_case(
+        &self,
+        execution: &str,
+        request: &TaskRequest,
+    ) -> Result<Option<TestCase>, Failure> {
+        let found = self.cases.test_case(execution).await?;
+        Ok(found.filter(|t| self.config.mocks(&t.machine, &t.case, &request.state)))
+    }
+}
+
+impl<T, L> Mocked<T, L> {
+    /// The mocked response for this invocation of the state.
+    fn mocked(
+        &self,
+        execution: &str,
+        request: &TaskRequest,
+        machine: &str,
+        case: &str,
+    ) -> Result<Value, Failure> {
         let invocation = {
             let mut calls = lock(&self.calls);
             let count = calls
@@ -117,7 +150,7 @@ impl<T: TaskInvoker, L: TestCases> TaskInvoker for Mocked<T, L> {
         };
         tracing::debug!(execution_id = %execution, state = %request.state, test_case = %case, invocation, "mocked task");
         self.config
-            .answer(&machine, &case, &request.state, invocation)
+            .answer(machine, case, &request.state, invocation)
             .unwrap_or_else(|| Err(Failure::runtime("no mocked response")))
     }
 }

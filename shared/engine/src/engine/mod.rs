@@ -34,7 +34,7 @@ use crate::records::{
     ExecutionRecord, ExecutionStatus, FrameRecord, JoinRecord, Submission, TaskNote,
 };
 use crate::store::{self, LoadRequest, Store, Written};
-use crate::tasks::{NoTasks, TaskInvoker};
+use crate::tasks::{Answer, NoTasks, TaskInvoker};
 use crate::transition::{self, Plan, Start};
 
 /// Where executions run: the ARN parts, and how much one invocation may do.
@@ -304,16 +304,24 @@ impl<S: Store, Q: Queue, T: TaskInvoker, C: Clock> Engine<S, Q, T, C> {
                     return Ok(Handled::Ignored("no pending task"));
                 };
                 let result = match nested::Pattern::of(&request.resource) {
-                    Some(pattern) => self.start_nested(&message, request, pattern).await?,
-                    None => self.tasks.invoke(&message.execution, request).await,
+                    // A `.sync` child's end answers its token, as a callback does.
+                    Some(pattern) => {
+                        self.start_nested(&message, request, pattern)
+                            .await?
+                            .map(|output| match request.task_token {
+                                Some(_) => Answer::Submitted(output),
+                                None => Answer::Result(output),
+                            })
+                    }
+                    None => self.tasks.call(&message.execution, request).await,
                 };
                 // The call may have taken minutes: its result is recorded when it came.
                 now = self.clock.now();
                 match result {
-                    Ok(output) if request.task_token.is_some() => {
+                    Ok(Answer::Submitted(output)) => {
                         return self.submitted(&message, &record, output, now).await;
                     }
-                    Ok(output) => (Event::TaskSucceeded { output }, None),
+                    Ok(Answer::Result(output)) => (Event::TaskSucceeded { output }, None),
                     // An invoker that bounds the call by TimeoutSeconds (so the handler
                     // stops paying for the wait) reports the overrun as this error.
                     Err(failure)
