@@ -8,8 +8,8 @@ use std::sync::atomic::Ordering;
 use stepwise_engine::catalog::{Catalog, MachineSpec, MachineType, StateMachineRecord};
 use stepwise_engine::memory::{MemoryQueue, MemoryStore};
 use stepwise_engine::{
-    Completion, Config, Engine, ExecutionRecord, ExecutionStatus, Handled, MessageKind, NoTasks,
-    StartRequest,
+    Clock, Completion, Config, Engine, ExecutionRecord, ExecutionStatus, Handled, MessageKind,
+    NoTasks, Queue, StartRequest, Started,
 };
 
 use support::{drain, FaultyQueue, ManualClock, Source, T0};
@@ -57,6 +57,21 @@ fn parent(resource: &str, parameters: Value) -> Value {
                   "Catch": [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.caught", "Next": "Caught"}],
                   "End": true},
         "Caught": {"Type": "Pass", "End": true}}})
+}
+
+/// Starts the parent with input `{}`; it runs as far as it goes without a message.
+async fn start_parent<Q: Queue, C: Clock>(
+    engine: &Engine<MemoryStore, Q, NoTasks, C>,
+    definition: &Value,
+) -> Started {
+    engine
+        .start(StartRequest::new(
+            "parent",
+            &definition.to_string(),
+            json!({}),
+        ))
+        .await
+        .expect("start parent")
 }
 
 async fn run_parent(engine: &NestedEngine, definition: Value, input: Value) -> ExecutionRecord {
@@ -215,14 +230,7 @@ async fn a_stopped_child_fails_the_waiting_task() {
         "arn:aws:states:::states:startExecution.sync:2",
         json!({"StateMachineArn": format!("{PREFIX}child")}),
     );
-    let started = engine
-        .start(StartRequest::new(
-            "parent",
-            &definition.to_string(),
-            json!({}),
-        ))
-        .await
-        .expect("start");
+    let started = start_parent(&engine, &definition).await;
     // Run the task message only: the child starts and waits.
     let task = engine.queue().next().expect("task message");
     assert_eq!(task.message.kind, MessageKind::Task);
@@ -268,14 +276,7 @@ async fn a_redelivered_task_message_starts_one_child() {
         "arn:aws:states:::states:startExecution.sync",
         json!({"StateMachineArn": format!("{PREFIX}child"), "Input": {"n": 1}}),
     );
-    let started = engine
-        .start(StartRequest::new(
-            "parent",
-            &definition.to_string(),
-            json!({}),
-        ))
-        .await
-        .expect("start");
+    let started = start_parent(&engine, &definition).await;
     let task = engine.queue().next().expect("task message");
     assert_eq!(
         engine.handle(task.message.clone(), 1).await.expect("first"),
@@ -310,14 +311,7 @@ async fn wait_for_task_token_children_complete_the_parent_with_the_token() {
         json!({"StateMachineArn": format!("{PREFIX}child"),
                "Input": {"token.$": "$$.Task.Token"}}),
     );
-    let started = engine
-        .start(StartRequest::new(
-            "parent",
-            &definition.to_string(),
-            json!({}),
-        ))
-        .await
-        .expect("start");
+    let started = start_parent(&engine, &definition).await;
     drain(&engine).await;
     // The child ended without calling back: the parent still waits.
     let parent_record = engine
@@ -477,14 +471,7 @@ async fn every_message_delivered_twice_starts_each_child_once() {
             resource,
             json!({"StateMachineArn": format!("{PREFIX}child"), "Input": {"n": 2}}),
         );
-        let started = engine
-            .start(StartRequest::new(
-                "parent",
-                &definition.to_string(),
-                json!({}),
-            ))
-            .await
-            .expect("start");
+        let started = start_parent(&engine, &definition).await;
         drain(&engine).await;
         let done = engine
             .describe(&started.execution_arn)
@@ -528,14 +515,7 @@ async fn a_child_whose_end_was_not_sent_completes_the_parent_when_redelivered() 
         "arn:aws:states:::states:startExecution.sync",
         json!({"StateMachineArn": format!("{PREFIX}child")}),
     );
-    let started = engine
-        .start(StartRequest::new(
-            "parent",
-            &definition.to_string(),
-            json!({}),
-        ))
-        .await
-        .expect("start");
+    let started = start_parent(&engine, &definition).await;
     let task = engine.queue().next().expect("task");
     assert_eq!(
         engine.handle(task.message, 1).await.expect("task"),
