@@ -19,16 +19,7 @@ const ACCOUNT: &str = "000000000000";
 const EXECUTION: &str = "arn:aws:states:us-east-1:000000000000:execution:sm:lambda";
 
 fn request(resource: &str, parameters: Value) -> TaskRequest {
-    TaskRequest {
-        state: "Call".to_owned(),
-        resource: resource.to_owned(),
-        parameters,
-        timeout_seconds: None,
-        heartbeat_seconds: None,
-        credentials: None,
-        attempt: 0,
-        task_token: None,
-    }
+    TaskRequest::new("Call", resource, parameters)
 }
 
 fn function_arn(name: &str) -> String {

@@ -186,16 +186,7 @@ mod tests {
     use super::*;
 
     fn request(resource: &str, parameters: Value) -> TaskRequest {
-        TaskRequest {
-            state: "S".into(),
-            resource: resource.into(),
-            parameters,
-            timeout_seconds: None,
-            heartbeat_seconds: None,
-            credentials: None,
-            attempt: 0,
-            task_token: None,
-        }
+        TaskRequest::new("S", resource, parameters)
     }
 
     #[test]

@@ -11,16 +11,7 @@ use crate::support::Fixture;
 const EXECUTION: &str = "arn:aws:states:us-east-1:000000000000:execution:sm:tasks";
 
 fn request(resource: &str, parameters: Value) -> TaskRequest {
-    TaskRequest {
-        state: "Task".to_owned(),
-        resource: resource.to_owned(),
-        parameters,
-        timeout_seconds: None,
-        heartbeat_seconds: None,
-        credentials: None,
-        attempt: 0,
-        task_token: None,
-    }
+    TaskRequest::new("Task", resource, parameters)
 }
 
 fn tasks(fixture: &Fixture) -> AwsTasks {

@@ -69,6 +69,23 @@ pub struct TaskRequest {
     pub task_token: Option<String>,
 }
 
+impl TaskRequest {
+    /// A first attempt at `resource` with no timeouts, credentials or token: what tools
+    /// and tests that call a task port directly start from.
+    pub fn new(state: &str, resource: &str, parameters: Value) -> Self {
+        Self {
+            state: state.to_owned(),
+            resource: resource.to_owned(),
+            parameters,
+            timeout_seconds: None,
+            heartbeat_seconds: None,
+            credentials: None,
+            attempt: 0,
+            task_token: None,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ChildrenRequest {
     pub state: String,
