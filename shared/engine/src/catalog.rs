@@ -174,6 +174,16 @@ pub enum Change<T> {
     Conflict(Option<T>),
 }
 
+/// The outcome of [`Catalog::delete_version`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum VersionDeletion {
+    Deleted,
+    /// No such version (or state machine): nothing to delete.
+    Absent,
+    /// Aliases route to the version, which is kept; their names, in name order.
+    Referenced(Vec<String>),
+}
+
 /// The catalog port. `Send + Sync` so one catalog serves concurrent requests.
 pub trait Catalog: Send + Sync {
     /// Creates the state machine unless one with its name exists (which is returned in
@@ -231,14 +241,26 @@ pub trait Catalog: Send + Sync {
         max: usize,
     ) -> impl Future<Output = Result<Page<VersionRecord>>> + Send;
 
+    /// Deletes a version unless an alias routes to it, atomically with respect to
+    /// [`Catalog::create_alias`] and [`Catalog::update_alias`]: an alias made to point at
+    /// the version concurrently and the deletion cannot both succeed. Its number is not
+    /// drawn again: the next publish keeps counting.
+    fn delete_version(
+        &self,
+        name: &str,
+        number: u64,
+    ) -> impl Future<Output = Result<VersionDeletion>> + Send;
+
     /// Creates the alias unless one with its name exists (returned in `Conflict`);
-    /// `Missing` when the state machine does not exist.
+    /// `Missing` when the state machine or a version it routes to does not exist
+    /// (checked in the same atomic step as the write).
     fn create_alias(
         &self,
         alias: AliasRecord,
     ) -> impl Future<Output = Result<Change<AliasRecord>>> + Send;
 
-    /// Replaces an existing alias; `Missing` when absent.
+    /// Replaces an existing alias; `Missing` when absent or when a version it routes to
+    /// does not exist (checked in the same atomic step as the write).
     fn update_alias(
         &self,
         alias: AliasRecord,

@@ -8,8 +8,8 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 use crate::catalog::{
-    split_qualifier, AliasRecord, Catalog, Change, ExecutionOrigin, Page, StateMachineRecord,
-    VersionRecord,
+    split_qualifier, AliasRecord, Catalog, Change, ExecutionOrigin, Page, Route,
+    StateMachineRecord, VersionDeletion, VersionRecord,
 };
 use crate::memory::MemoryStore;
 use crate::records::{ExecutionRecord, ExecutionStatus};
@@ -28,6 +28,19 @@ fn versions_prefix(name: &str) -> String {
 /// Zero-padded so that key order is number order.
 fn version_key(name: &str, number: u64) -> String {
     format!("{}{number:020}", versions_prefix(name))
+}
+
+/// The highest version number drawn (a JSON number): numbers are never reused, even
+/// after the newest version is deleted.
+fn latest_key(name: &str) -> String {
+    format!("SM#{name}#LATEST")
+}
+
+/// Whether every version `routing` names exists.
+fn versions_exist(items: &Items, name: &str, routing: &[Route]) -> bool {
+    routing
+        .iter()
+        .all(|r| items.contains_key(&version_key(name, r.version)))
 }
 
 fn aliases_prefix(name: &str) -> String {
@@ -176,13 +189,14 @@ impl Catalog for MemoryStore {
             if expected_revision.is_some_and(|r| r != machine.spec.revision_id) {
                 return Ok(Change::Conflict(None));
             }
-            let versions = scan::<VersionRecord>(items, &versions_prefix(name))?;
-            let newest = versions.last().map(|(_, v)| v.clone());
+            let latest = read::<u64>(items, &latest_key(name))?.unwrap_or(0);
+            let newest = read::<VersionRecord>(items, &version_key(name, latest))?;
             if let Some(newest) = newest.filter(|v| v.spec.revision_id == machine.spec.revision_id)
             {
                 return Ok(Change::Conflict(Some(newest)));
             }
-            let number = versions.last().map_or(1, |(_, v)| v.number + 1);
+            let number = latest + 1;
+            write(items, latest_key(name), &number)?;
             let version = VersionRecord {
                 state_machine: name.to_owned(),
                 number,
@@ -217,9 +231,30 @@ impl Catalog for MemoryStore {
         })
     }
 
+    async fn delete_version(&self, name: &str, number: u64) -> Result<VersionDeletion> {
+        self.with_items(|items, _| {
+            let key = version_key(name, number);
+            if !items.contains_key(&key) {
+                return Ok(VersionDeletion::Absent);
+            }
+            let routing_here: Vec<String> = scan::<AliasRecord>(items, &aliases_prefix(name))?
+                .into_iter()
+                .filter(|(_, a)| a.routing.iter().any(|r| r.version == number))
+                .map(|(_, a)| a.name)
+                .collect();
+            if !routing_here.is_empty() {
+                return Ok(VersionDeletion::Referenced(routing_here));
+            }
+            items.remove(&key);
+            Ok(VersionDeletion::Deleted)
+        })
+    }
+
     async fn create_alias(&self, alias: AliasRecord) -> Result<Change<AliasRecord>> {
         self.with_items(|items, _| {
-            if !items.contains_key(&machine_key(&alias.state_machine)) {
+            if !items.contains_key(&machine_key(&alias.state_machine))
+                || !versions_exist(items, &alias.state_machine, &alias.routing)
+            {
                 return Ok(Change::Missing);
             }
             let key = format!("{}{}", aliases_prefix(&alias.state_machine), alias.name);
@@ -234,7 +269,9 @@ impl Catalog for MemoryStore {
     async fn update_alias(&self, alias: AliasRecord) -> Result<Change<AliasRecord>> {
         self.with_items(|items, _| {
             let key = format!("{}{}", aliases_prefix(&alias.state_machine), alias.name);
-            if !items.contains_key(&key) {
+            if !items.contains_key(&key)
+                || !versions_exist(items, &alias.state_machine, &alias.routing)
+            {
                 return Ok(Change::Missing);
             }
             write(items, key, &alias)?;
@@ -307,7 +344,7 @@ impl Catalog for MemoryStore {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::catalog::{MachineSpec, MachineType, Route};
+    use crate::catalog::{MachineSpec, MachineType};
 
     fn block_on<F: std::future::Future>(f: F) -> F::Output {
         tokio::runtime::Builder::new_current_thread()

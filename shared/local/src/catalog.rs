@@ -9,8 +9,8 @@
 
 use rusqlite::{params, OptionalExtension, Transaction};
 use stepwise_engine::catalog::{
-    split_qualifier, AliasRecord, Catalog, Change, ExecutionOrigin, Page, StateMachineRecord,
-    VersionRecord,
+    split_qualifier, AliasRecord, Catalog, Change, ExecutionOrigin, Page, Route,
+    StateMachineRecord, VersionDeletion, VersionRecord,
 };
 use stepwise_engine::{store, ExecutionRecord, ExecutionStatus};
 
@@ -35,13 +35,42 @@ fn read_alias(tx: &Transaction<'_>, machine: &str, name: &str) -> Result<Option<
     )
 }
 
-fn newest_version(tx: &Transaction<'_>, machine: &str) -> Result<Option<VersionRecord>> {
+/// The highest version number drawn (0 before the first publish).
+fn latest_version(tx: &Transaction<'_>, machine: &str) -> Result<u64> {
+    let latest: Option<i64> = tx
+        .query_row(
+            "SELECT latest FROM version_counters WHERE state_machine = ?1",
+            [machine],
+            |r| r.get(0),
+        )
+        .optional()?;
+    Ok(latest.map_or(0, |n| n as u64))
+}
+
+fn read_version(tx: &Transaction<'_>, machine: &str, number: u64) -> Result<Option<VersionRecord>> {
     read_record(
         tx,
-        "SELECT record FROM versions WHERE state_machine = ?1 ORDER BY number DESC LIMIT 1",
-        [machine],
-        || format!("newest version of {machine}"),
+        "SELECT record FROM versions WHERE state_machine = ?1 AND number = ?2",
+        params![machine, number as i64],
+        || format!("version {machine}:{number}"),
     )
+}
+
+/// Whether every version `routing` names exists.
+fn versions_exist(tx: &Transaction<'_>, machine: &str, routing: &[Route]) -> Result<bool> {
+    for route in routing {
+        let found: Option<i64> = tx
+            .query_row(
+                "SELECT 1 FROM versions WHERE state_machine = ?1 AND number = ?2",
+                params![machine, route.version as i64],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if found.is_none() {
+            return Ok(false);
+        }
+    }
+    Ok(true)
 }
 
 /// Turns up to `max + 1` rows `(page key, record text)` into a page of `max`: the extra
@@ -176,6 +205,10 @@ impl Catalog for SqliteStore {
                 let deleted = tx.execute("DELETE FROM state_machines WHERE name = ?1", [&name])?;
                 tx.execute("DELETE FROM versions WHERE state_machine = ?1", [&name])?;
                 tx.execute("DELETE FROM aliases WHERE state_machine = ?1", [&name])?;
+                tx.execute(
+                    "DELETE FROM version_counters WHERE state_machine = ?1",
+                    [&name],
+                )?;
                 Ok(deleted == 1)
             })
             .await?)
@@ -198,8 +231,9 @@ impl Catalog for SqliteStore {
                 if expected.is_some_and(|r| r != machine.spec.revision_id) {
                     return Ok(Change::Conflict(None));
                 }
-                let newest = newest_version(tx, &name)?;
-                let number = newest.as_ref().map_or(1, |v| v.number + 1);
+                let latest = latest_version(tx, &name)?;
+                let number = latest + 1;
+                let newest = read_version(tx, &name, latest)?;
                 if let Some(newest) =
                     newest.filter(|v| v.spec.revision_id == machine.spec.revision_id)
                 {
@@ -216,6 +250,11 @@ impl Catalog for SqliteStore {
                     "INSERT INTO versions (state_machine, number, record) VALUES (?1, ?2, ?3)",
                     params![name, number as i64, encode(&version)?],
                 )?;
+                tx.execute(
+                    "INSERT OR REPLACE INTO version_counters (state_machine, latest)
+                     VALUES (?1, ?2)",
+                    params![name, number as i64],
+                )?;
                 Ok(Change::Done(version))
             })
             .await?)
@@ -225,14 +264,7 @@ impl Catalog for SqliteStore {
         let name = name.to_owned();
         Ok(self
             .db()
-            .read(move |tx| {
-                read_record(
-                    tx,
-                    "SELECT record FROM versions WHERE state_machine = ?1 AND number = ?2",
-                    params![name, number as i64],
-                    || format!("version {name}:{number}"),
-                )
-            })
+            .read(move |tx| read_version(tx, &name, number))
             .await?)
     }
 
@@ -264,11 +296,46 @@ impl Catalog for SqliteStore {
             .await?)
     }
 
+    async fn delete_version(&self, name: &str, number: u64) -> store::Result<VersionDeletion> {
+        let name = name.to_owned();
+        Ok(self
+            .db()
+            .write(move |tx| {
+                if read_version(tx, &name, number)?.is_none() {
+                    return Ok(VersionDeletion::Absent);
+                }
+                // The aliases are read in the writer's transaction: an alias cannot come
+                // to route here between this check and the delete.
+                let mut routing_here = Vec::new();
+                for (alias, text) in rows(
+                    tx,
+                    "SELECT name, record FROM aliases WHERE state_machine = ?1 ORDER BY name",
+                    [&name],
+                )? {
+                    let record: AliasRecord = decode(&format!("alias {name}:{alias}"), &text)?;
+                    if record.routing.iter().any(|r| r.version == number) {
+                        routing_here.push(alias);
+                    }
+                }
+                if !routing_here.is_empty() {
+                    return Ok(VersionDeletion::Referenced(routing_here));
+                }
+                tx.execute(
+                    "DELETE FROM versions WHERE state_machine = ?1 AND number = ?2",
+                    params![name, number as i64],
+                )?;
+                Ok(VersionDeletion::Deleted)
+            })
+            .await?)
+    }
+
     async fn create_alias(&self, alias: AliasRecord) -> store::Result<Change<AliasRecord>> {
         Ok(self
             .db()
             .write(move |tx| {
-                if read_machine(tx, &alias.state_machine)?.is_none() {
+                if read_machine(tx, &alias.state_machine)?.is_none()
+                    || !versions_exist(tx, &alias.state_machine, &alias.routing)?
+                {
                     return Ok(Change::Missing);
                 }
                 if let Some(existing) = read_alias(tx, &alias.state_machine, &alias.name)? {
@@ -287,6 +354,9 @@ impl Catalog for SqliteStore {
         Ok(self
             .db()
             .write(move |tx| {
+                if !versions_exist(tx, &alias.state_machine, &alias.routing)? {
+                    return Ok(Change::Missing);
+                }
                 let updated = tx.execute(
                     "UPDATE aliases SET record = ?3 WHERE state_machine = ?1 AND name = ?2",
                     params![alias.state_machine, alias.name, encode(&alias)?],

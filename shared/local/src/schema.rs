@@ -100,6 +100,16 @@ const MIGRATIONS: &[&str] = &[
         status        = json_extract(record, '$.status');
     CREATE INDEX executions_by_machine ON executions (state_machine, start_time DESC, arn);
     ",
+    // 3: each state machine's highest version number drawn, so that deleting the newest
+    // version does not give its number out again.
+    "
+    CREATE TABLE version_counters (
+        state_machine TEXT PRIMARY KEY,
+        latest        INTEGER NOT NULL
+    ) WITHOUT ROWID;
+    INSERT INTO version_counters (state_machine, latest)
+        SELECT state_machine, MAX(number) FROM versions GROUP BY state_machine;
+    ",
 ];
 
 /// The schema version this build writes.

@@ -9,7 +9,7 @@ use std::fmt::Debug;
 use serde_json::json;
 use stepwise_engine::catalog::{
     AliasRecord, Catalog, Change, ExecutionOrigin, MachineSpec, MachineType, Page, Route,
-    StateMachineRecord,
+    StateMachineRecord, VersionDeletion,
 };
 use stepwise_engine::{Clock, Engine, ExecutionStatus, Queue, StartRequest, Store, TaskInvoker};
 use support::{memory_engine, sqlite_engine, TempDb, T0};
@@ -200,6 +200,15 @@ async fn aliases_and_deletion<S: Catalog>(store: &S) -> Transcript {
         .publish_version("ab", None, None, 1)
         .await
         .expect("store call");
+    // A second version of `a`, for the two-way routings below.
+    store
+        .update_state_machine(machine("a", "r2"), "r1")
+        .await
+        .expect("store call");
+    store
+        .publish_version("a", None, None, 2)
+        .await
+        .expect("store call");
     for name in ["live", "beta", "canary"] {
         let made = store
             .create_alias(alias(name, &[(1, 100)]))
@@ -253,6 +262,84 @@ async fn aliases_and_deletion<S: Catalog>(store: &S) -> Transcript {
         .expect("store call");
     assert!(matches!(&renewed, Change::Done(v) if v.number == 1));
     t.note("renewed", &renewed);
+    t
+}
+
+/// Publishes versions 1..=3 of `a`, one per revision `r1`..`r3`.
+async fn three_versions<S: Catalog>(store: &S) {
+    store
+        .create_state_machine(machine("a", "r1"))
+        .await
+        .expect("store call");
+    for revision in 1..=3 {
+        if revision > 1 {
+            let (from, to) = (format!("r{}", revision - 1), format!("r{revision}"));
+            store
+                .update_state_machine(machine("a", &to), &from)
+                .await
+                .expect("store call");
+        }
+        let published = store.publish_version("a", None, None, revision).await;
+        assert!(
+            matches!(published.expect("store call"), Change::Done(v) if v.number == revision as u64)
+        );
+    }
+}
+
+async fn version_deletion<S: Catalog>(store: &S) -> Transcript {
+    let mut t = Transcript::default();
+    three_versions(store).await;
+    let live = alias("live", &[(2, 100)]);
+    assert_eq!(
+        store.create_alias(live.clone()).await.expect("store call"),
+        Change::Done(live.clone())
+    );
+    let referenced = store.delete_version("a", 2).await.expect("store call");
+    assert_eq!(referenced, VersionDeletion::Referenced(vec!["live".into()]));
+    assert!(store.version("a", 2).await.expect("store call").is_some());
+
+    let deleted = store.delete_version("a", 1).await.expect("store call");
+    assert_eq!(deleted, VersionDeletion::Deleted);
+    assert_eq!(store.version("a", 1).await.expect("store call"), None);
+    let again = store.delete_version("a", 1).await.expect("store call");
+    assert_eq!(again, VersionDeletion::Absent, "deleting twice is no error");
+    let nowhere = store.delete_version("nope", 1).await.expect("store call");
+    assert_eq!(nowhere, VersionDeletion::Absent);
+    // A deleted version cannot be routed to.
+    let to_deleted = store.create_alias(alias("old", &[(1, 100)])).await;
+    assert_eq!(to_deleted.expect("store call"), Change::Missing);
+    let moved = store.update_alias(alias("live", &[(1, 50), (2, 50)])).await;
+    assert_eq!(moved.expect("store call"), Change::Missing);
+    assert_eq!(
+        store.alias("a", "live").await.expect("store call"),
+        Some(live)
+    );
+
+    // The newest version deleted, its number is not given out again, even for the
+    // revision it held.
+    let newest = store.delete_version("a", 3).await.expect("store call");
+    assert_eq!(newest, VersionDeletion::Deleted);
+    let republished = store
+        .publish_version("a", None, None, 4)
+        .await
+        .expect("store call");
+    assert!(matches!(&republished, Change::Done(v) if v.number == 4 && v.spec.revision_id == "r3"));
+    t.note("republished", &republished);
+    let repointed = store.update_alias(alias("live", &[(4, 100)])).await;
+    assert!(matches!(repointed.expect("store call"), Change::Done(_)));
+    let freed = store.delete_version("a", 2).await.expect("store call");
+    assert_eq!(
+        freed,
+        VersionDeletion::Deleted,
+        "no alias routes to it any more"
+    );
+    let left = store
+        .list_versions("a", None, 10)
+        .await
+        .expect("store call");
+    let numbers: Vec<u64> = left.items.iter().map(|v| v.number).collect();
+    assert_eq!(numbers, [4]);
+    t.note("left", &left.items);
     t
 }
 
@@ -382,6 +469,17 @@ async fn aliases_and_deletion_agree_with_memory() {
 }
 
 #[tokio::test]
+async fn version_deletion_agrees_with_memory() {
+    let memory = memory_engine(T0);
+    let db = TempDb::new("catalog");
+    let sqlite = sqlite_engine(&db, T0);
+    same(
+        version_deletion(memory.store()).await,
+        version_deletion(sqlite.store()).await,
+    );
+}
+
+#[tokio::test]
 async fn execution_listings_agree_with_memory() {
     let memory = memory_engine(T0);
     let db = TempDb::new("catalog");
@@ -469,4 +567,37 @@ async fn racing_creates_and_publishes_have_one_winner() {
         }
     }
     assert_eq!(numbers, [1], "one revision, one version");
+}
+
+/// An alias made to route to a version and the version's deletion, racing: never both.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn racing_alias_and_version_deletion_never_both_win() {
+    let db = TempDb::new("catalog");
+    let engine = std::sync::Arc::new(sqlite_engine(&db, T0));
+    three_versions(engine.store()).await;
+    for number in 1..=3u64 {
+        let name = format!("to-{number}");
+        let creating = {
+            let engine = std::sync::Arc::clone(&engine);
+            let made = alias(&name, &[(number, 100)]);
+            tokio::spawn(async move { engine.store().create_alias(made).await })
+        };
+        let deleting = {
+            let engine = std::sync::Arc::clone(&engine);
+            tokio::spawn(async move { engine.store().delete_version("a", number).await })
+        };
+        let created = creating.await.expect("task").expect("store call");
+        let deleted = deleting.await.expect("task").expect("store call");
+        match (&created, &deleted) {
+            (Change::Done(_), VersionDeletion::Referenced(names)) => assert_eq!(names, &[name]),
+            (Change::Missing, VersionDeletion::Deleted) => {}
+            other => panic!("both or neither won: {other:?}"),
+        }
+        let kept = engine
+            .store()
+            .version("a", number)
+            .await
+            .expect("store call");
+        assert_eq!(kept.is_some(), matches!(created, Change::Done(_)));
+    }
 }

@@ -3,7 +3,7 @@
 //!
 //! | pk | sk | attributes |
 //! |---|---|---|
-//! | `SM#<name>` | `SM` | `record` (JSON [`StateMachineRecord`]) or `record_z`, `revision`, `latest_version` |
+//! | `SM#<name>` | `SM` | `record` (JSON [`StateMachineRecord`]) or `record_z`, `revision`, `latest_version`, `alias_writes` |
 //! | `SM#<name>` | `V#<number:010>` | `record` (JSON [`VersionRecord`]) or `record_z` |
 //! | `SM#<name>` | `ALIAS#<alias>` | `record` (JSON [`AliasRecord`]) |
 //! | `SMS` | `<name>` | none: the listing index |
@@ -21,17 +21,15 @@
 //! whole `ExclusiveStartKey` is rebuilt. Within one millisecond the index orders
 //! executions by ARN descending where the in-memory store orders them ascending.
 
-use std::collections::HashMap;
-
 use aws_sdk_dynamodb::types::{
-    AttributeValue, ConditionCheck, Put, ReturnValue, TransactWriteItem, Update,
+    AttributeValue, ConditionCheck, Delete, Put, ReturnValue, TransactWriteItem, Update,
 };
 use futures::{StreamExt, TryStreamExt};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use stepwise_engine::catalog::{
     split_qualifier, AliasRecord, Catalog, Change, ExecutionOrigin, Page, StateMachineRecord,
-    VersionRecord,
+    VersionDeletion, VersionRecord,
 };
 use stepwise_engine::store::{self, Error};
 use stepwise_engine::{ExecutionRecord, ExecutionStatus};
@@ -53,6 +51,10 @@ const ORIGIN_SK: &str = "ORIGIN";
 const REVISION: &str = "revision";
 /// The highest version number drawn: versions are numbered from it, never reused.
 const LATEST_VERSION: &str = "latest_version";
+/// Counts the alias creations and updates: every one bumps it in its transaction, and a
+/// version is deleted only while it is still the count read with the aliases, so an alias
+/// made to route to the version meanwhile cancels the deletion.
+const ALIAS_WRITES: &str = "alias_writes";
 /// Executions fetched per listing `Query` beyond the page asked for: a status or
 /// qualifier filter drops some, and one more tells whether a next page exists.
 const EXECUTIONS_READ_AHEAD: i32 = 25;
@@ -98,7 +100,7 @@ fn parse<T: DeserializeOwned>(item: &Item) -> store::Result<T> {
     serde_json::from_str(&text).map_err(|e| corrupt(items::describe(item), e.to_string()))
 }
 
-fn number(item: &Item, name: &str) -> store::Result<u64> {
+fn number_of(item: &Item, name: &str) -> store::Result<u64> {
     match item.get(name) {
         None => Ok(0),
         Some(AttributeValue::N(text)) => text
@@ -246,11 +248,20 @@ impl DynamoStore {
             .set_expression_attribute_names(Some(absent.names))
             .build()
             .map_err(from_build)?;
+        let put = TransactWriteItem::builder().put(put).build();
+        self.transact_items(vec![guard, put]).await
+    }
+
+    /// Runs one transaction. A cancelled transaction gives its reasons' codes, in the
+    /// order of `writes`, so each caller tells which condition failed.
+    async fn transact_items(
+        &self,
+        writes: Vec<TransactWriteItem>,
+    ) -> store::Result<Result<(), Vec<String>>> {
         let result = self
             .client
             .transact_write_items()
-            .transact_items(guard)
-            .transact_items(TransactWriteItem::builder().put(put).build())
+            .set_transact_items(Some(writes))
             .send()
             .await;
         match result {
@@ -261,6 +272,55 @@ impl DynamoStore {
                 }
                 codes => Ok(Err(codes)),
             },
+        }
+    }
+
+    /// The writes every alias put goes with: the state machine must exist and its
+    /// [`ALIAS_WRITES`] count is bumped, and each version routed to must exist.
+    fn alias_guards(&self, alias: &AliasRecord) -> store::Result<Vec<TransactWriteItem>> {
+        let pk = machine_pk(&alias.state_machine);
+        let bump = Update::builder()
+            .table_name(&self.table)
+            .set_key(Some(items::key(pk.clone(), MACHINE_SK.to_owned())))
+            .update_expression("SET #writes = if_not_exists(#writes, :zero) + :one")
+            .condition_expression("attribute_exists(#pk)")
+            .expression_attribute_names("#writes", ALIAS_WRITES)
+            .expression_attribute_names("#pk", PK)
+            .expression_attribute_values(":zero", items::n(0u64))
+            .expression_attribute_values(":one", items::n(1u64))
+            .build()
+            .map_err(from_build)?;
+        let mut guards = vec![TransactWriteItem::builder().update(bump).build()];
+        for route in &alias.routing {
+            let exists = ConditionCheck::builder()
+                .table_name(&self.table)
+                .set_key(Some(items::key(pk.clone(), version_sk(route.version))))
+                .condition_expression("attribute_exists(#pk)")
+                .expression_attribute_names("#pk", PK)
+                .build()
+                .map_err(from_build)?;
+            guards.push(TransactWriteItem::builder().condition_check(exists).build());
+        }
+        Ok(guards)
+    }
+
+    /// Every alias of a state machine.
+    async fn all_aliases(&self, name: &str) -> store::Result<Vec<AliasRecord>> {
+        let pk = machine_pk(name);
+        let mut aliases = Vec::new();
+        let mut after = None;
+        loop {
+            let found = self
+                .query_prefix(&pk, ALIAS_PREFIX, true, after, 100)
+                .await?;
+            let full = found.len() == 100;
+            for item in &found {
+                aliases.push(parse::<AliasRecord>(item)?);
+            }
+            match aliases.last() {
+                Some(last) if full => after = Some(alias_sk(&last.name)),
+                _ => return Ok(aliases),
+            }
         }
     }
 
@@ -457,7 +517,7 @@ impl Catalog for DynamoStore {
             if expected_revision.is_some_and(|r| r != machine.spec.revision_id) {
                 return Ok(Change::Conflict(None));
             }
-            let latest = number(&item, LATEST_VERSION)?;
+            let latest = number_of(&item, LATEST_VERSION)?;
             if latest > 0 {
                 if let Some(newest) = self.version(name, latest).await? {
                     if newest.spec.revision_id == machine.spec.revision_id {
@@ -513,25 +573,88 @@ impl Catalog for DynamoStore {
         Ok(page_of(versions, max))
     }
 
+    async fn delete_version(&self, name: &str, number: u64) -> store::Result<VersionDeletion> {
+        let pk = machine_pk(name);
+        for _ in 0..CONFLICT_ATTEMPTS {
+            let Some(machine) = self.machine_item(name).await? else {
+                return Ok(VersionDeletion::Absent);
+            };
+            if self.version(name, number).await?.is_none() {
+                return Ok(VersionDeletion::Absent);
+            }
+            // The count first: an alias written after it moves it, and cancels the delete.
+            let writes = number_of(&machine, ALIAS_WRITES)?;
+            let routing_here: Vec<String> = self
+                .all_aliases(name)
+                .await?
+                .into_iter()
+                .filter(|a| a.routing.iter().any(|r| r.version == number))
+                .map(|a| a.name)
+                .collect();
+            if !routing_here.is_empty() {
+                return Ok(VersionDeletion::Referenced(routing_here));
+            }
+            let unchanged = ConditionCheck::builder()
+                .table_name(&self.table)
+                .set_key(Some(items::key(pk.clone(), MACHINE_SK.to_owned())))
+                .condition_expression(
+                    "attribute_exists(#pk) AND \
+                     (attribute_not_exists(#writes) OR #writes = :writes)",
+                )
+                .expression_attribute_names("#pk", PK)
+                .expression_attribute_names("#writes", ALIAS_WRITES)
+                .expression_attribute_values(":writes", items::n(writes))
+                .build()
+                .map_err(from_build)?;
+            let delete = Delete::builder()
+                .table_name(&self.table)
+                .set_key(Some(items::key(pk.clone(), version_sk(number))))
+                .condition_expression("attribute_exists(#pk)")
+                .expression_attribute_names("#pk", PK)
+                .build()
+                .map_err(from_build)?;
+            let transaction = vec![
+                TransactWriteItem::builder()
+                    .condition_check(unchanged)
+                    .build(),
+                TransactWriteItem::builder().delete(delete).build(),
+            ];
+            if self.transact_items(transaction).await?.is_ok() {
+                return Ok(VersionDeletion::Deleted);
+            }
+            // An alias was written, the version or state machine went, or a concurrent
+            // transaction interfered: read again and decide anew.
+        }
+        Err(Error::Unavailable(format!(
+            "deleting version {number} of {name}: still contended after {CONFLICT_ATTEMPTS} attempts"
+        )))
+    }
+
     async fn create_alias(&self, alias: AliasRecord) -> store::Result<Change<AliasRecord>> {
-        let pk = machine_pk(&alias.state_machine);
-        let item = record_item(pk.clone(), alias_sk(&alias.name), &alias)?;
-        // The state machine must exist, checked in the same transaction as the put.
-        let exists = ConditionCheck::builder()
+        let item = record_item(
+            machine_pk(&alias.state_machine),
+            alias_sk(&alias.name),
+            &alias,
+        )?;
+        let mut writes = self.alias_guards(&alias)?;
+        let absent = Condition::absent();
+        let put = Put::builder()
             .table_name(&self.table)
-            .set_key(Some(items::key(pk, MACHINE_SK.to_owned())))
-            .condition_expression("attribute_exists(#pk)")
-            .expression_attribute_names("#pk", PK)
+            .set_item(Some(item))
+            .condition_expression(absent.expression)
+            .set_expression_attribute_names(Some(absent.names))
             .build()
             .map_err(from_build)?;
-        let guard = TransactWriteItem::builder().condition_check(exists).build();
+        writes.push(TransactWriteItem::builder().put(put).build());
+        let put_at = writes.len() - 1;
         let failed = |codes: &[String], at: usize| {
             codes.get(at).is_some_and(|c| c == "ConditionalCheckFailed")
         };
-        match self.put_new_with(guard, item).await? {
+        match self.transact_items(writes).await? {
             Ok(()) => Ok(Change::Done(alias)),
-            Err(codes) if failed(&codes, 0) => Ok(Change::Missing),
-            Err(codes) if failed(&codes, 1) => {
+            // The state machine or a version routed to is gone.
+            Err(codes) if (0..put_at).any(|at| failed(&codes, at)) => Ok(Change::Missing),
+            Err(codes) if failed(&codes, put_at) => {
                 let existing = self.alias(&alias.state_machine, &alias.name).await?;
                 Ok(Change::Conflict(existing))
             }
@@ -549,14 +672,24 @@ impl Catalog for DynamoStore {
             alias_sk(&alias.name),
             &alias,
         )?;
-        let present = Condition {
-            expression: "attribute_exists(#pk)",
-            names: HashMap::from([("#pk".to_owned(), PK.to_owned())]),
-            values: HashMap::new(),
-        };
-        match self.put(PutWrite::new(item, Some(present))).await? {
-            store::Written::Done => Ok(Change::Done(alias)),
-            store::Written::Conflict => Ok(Change::Missing),
+        let mut writes = self.alias_guards(&alias)?;
+        let put = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .condition_expression("attribute_exists(#pk)")
+            .expression_attribute_names("#pk", PK)
+            .build()
+            .map_err(from_build)?;
+        writes.push(TransactWriteItem::builder().put(put).build());
+        match self.transact_items(writes).await? {
+            Ok(()) => Ok(Change::Done(alias)),
+            Err(codes) if codes.iter().any(|c| c == "ConditionalCheckFailed") => {
+                Ok(Change::Missing)
+            }
+            Err(codes) => Err(Error::Unavailable(format!(
+                "TransactWriteItems cancelled: {}",
+                codes.join(", ")
+            ))),
         }
     }
 

@@ -4,7 +4,7 @@
 use serde_json::json;
 use stepwise_engine::catalog::{
     AliasRecord, Catalog, Change, ExecutionOrigin, MachineSpec, MachineType, Page, Route,
-    StateMachineRecord,
+    StateMachineRecord, VersionDeletion,
 };
 use stepwise_engine::memory::MemoryStore;
 use stepwise_engine::store::Store;
@@ -248,6 +248,86 @@ async fn versions_and_aliases<S: Catalog>(catalog: &S, prefix: &str) -> Vec<Stri
     log
 }
 
+async fn version_deletion<S: Catalog>(catalog: &S, prefix: &str) -> Vec<String> {
+    let mut log = Vec::new();
+    let name = format!("{prefix}-sm");
+    catalog
+        .create_state_machine(machine(&name, "r1"))
+        .await
+        .unwrap();
+    for revision in 1..=3u64 {
+        if revision > 1 {
+            let (from, to) = (format!("r{}", revision - 1), format!("r{revision}"));
+            catalog
+                .update_state_machine(machine(&name, &to), &from)
+                .await
+                .unwrap();
+        }
+        let published = catalog.publish_version(&name, None, None, 3).await.unwrap();
+        assert!(matches!(published, Change::Done(v) if v.number == revision));
+    }
+    let live = alias(&name, "live", &[(2, 100)]);
+    catalog.create_alias(live.clone()).await.unwrap();
+    assert_eq!(
+        catalog.delete_version(&name, 2).await.unwrap(),
+        VersionDeletion::Referenced(vec!["live".into()])
+    );
+    assert!(catalog.version(&name, 2).await.unwrap().is_some());
+    assert_eq!(
+        catalog.delete_version(&name, 1).await.unwrap(),
+        VersionDeletion::Deleted
+    );
+    assert_eq!(catalog.version(&name, 1).await.unwrap(), None);
+    assert_eq!(
+        catalog.delete_version(&name, 1).await.unwrap(),
+        VersionDeletion::Absent
+    );
+    assert_eq!(
+        catalog
+            .delete_version(&format!("{prefix}-none"), 1)
+            .await
+            .unwrap(),
+        VersionDeletion::Absent
+    );
+    // A deleted version cannot be routed to.
+    assert_eq!(
+        catalog
+            .create_alias(alias(&name, "old", &[(1, 100)]))
+            .await
+            .unwrap(),
+        Change::Missing
+    );
+    assert_eq!(
+        catalog
+            .update_alias(alias(&name, "live", &[(1, 50), (2, 50)]))
+            .await
+            .unwrap(),
+        Change::Missing
+    );
+    assert_eq!(catalog.alias(&name, "live").await.unwrap(), Some(live));
+    // The newest version deleted, its number is not drawn again.
+    assert_eq!(
+        catalog.delete_version(&name, 3).await.unwrap(),
+        VersionDeletion::Deleted
+    );
+    let republished = catalog.publish_version(&name, None, None, 4).await.unwrap();
+    assert!(matches!(&republished, Change::Done(v) if v.number == 4));
+    log.push(format!("{republished:?}"));
+    let repointed = catalog
+        .update_alias(alias(&name, "live", &[(4, 100)]))
+        .await
+        .unwrap();
+    assert!(matches!(repointed, Change::Done(_)));
+    assert_eq!(
+        catalog.delete_version(&name, 2).await.unwrap(),
+        VersionDeletion::Deleted
+    );
+    let left = catalog.list_versions(&name, None, 10).await.unwrap();
+    let numbers: Vec<u64> = left.items.iter().map(|v| v.number).collect();
+    assert_eq!(numbers, [4]);
+    log
+}
+
 /// A listing: the ARN, the status filter, the page size and the pages expected (ARN suffixes).
 type ListingCase = (
     String,
@@ -374,6 +454,11 @@ async fn state_machines_are_created_updated_listed_and_deleted() {
 #[tokio::test]
 async fn versions_are_published_once_per_revision_and_aliases_route_to_them() {
     on_both_catalogs!("cat-ver", versions_and_aliases);
+}
+
+#[tokio::test]
+async fn versions_are_deleted_unless_an_alias_routes_to_them() {
+    on_both_catalogs!("cat-delv", version_deletion);
 }
 
 #[tokio::test]
