@@ -52,10 +52,12 @@ where
                 )))
             }
             Change::Missing => {
+                // A version deleted since it was checked, or the state machine.
+                self.check_versions(&machine, &alias.routing).await?;
                 return Err(ApiError::resource_missing(
                     "State Machine",
                     &self.arns.machine(&machine),
-                ))
+                ));
             }
         };
         Ok(json!({"stateMachineAliasArn": arn, "creationDate": date(created.created)}))
@@ -102,9 +104,14 @@ where
             alias.description = Some(description.to_owned());
         }
         alias.updated = self.now();
+        let (machine, routing) = (alias.state_machine.clone(), alias.routing.clone());
         match self.engine.store().update_alias(alias).await? {
             Change::Done(alias) => Ok(json!({"updateDate": date(alias.updated)})),
-            _ => Err(ApiError::resource_missing("Alias", arn)),
+            _ => {
+                // A version deleted since it was checked, or the alias.
+                self.check_versions(&machine, &routing).await?;
+                Err(ApiError::resource_missing("Alias", arn))
+            }
         }
     }
 

@@ -149,6 +149,7 @@ where
             "DeleteStateMachine" => self.delete_state_machine(&input).await,
             "PublishStateMachineVersion" => self.publish_version(&input).await,
             "ListStateMachineVersions" => self.list_versions(&input).await,
+            "DeleteStateMachineVersion" => self.delete_version(&input).await,
             "CreateStateMachineAlias" => self.create_alias(&input).await,
             "DescribeStateMachineAlias" => self.describe_alias(&input).await,
             "UpdateStateMachineAlias" => self.update_alias(&input).await,

@@ -1,7 +1,7 @@
-//! PublishStateMachineVersion and ListStateMachineVersions.
+//! PublishStateMachineVersion, ListStateMachineVersions and DeleteStateMachineVersion.
 
 use serde_json::{json, Value};
-use stepwise_engine::catalog::{Change, VersionRecord};
+use stepwise_engine::catalog::{Change, VersionDeletion, VersionRecord};
 use stepwise_engine::{Catalog, Clock, Queue, Store, TaskInvoker};
 
 use crate::arn::MachineRef;
@@ -53,6 +53,30 @@ where
             output["nextToken"] = next.into();
         }
         Ok(output)
+    }
+
+    /// Deletes a version unless an alias routes to it. Deleting a version that does not
+    /// exist succeeds, as on AWS (whose errors here are only ConflictException,
+    /// InvalidArn and ValidationException).
+    pub(crate) async fn delete_version(&self, input: &Input) -> Result<Value> {
+        let arn = input.required("stateMachineVersionArn")?;
+        let MachineRef::Version(name, number) = self.arns.parse_machine(arn)? else {
+            return Err(ApiError::invalid_arn(
+                arn,
+                "Not a state machine version ARN",
+            ));
+        };
+        match self.engine.store().delete_version(&name, number).await? {
+            VersionDeletion::Deleted | VersionDeletion::Absent => Ok(json!({})),
+            VersionDeletion::Referenced(aliases) => {
+                let arns: Vec<String> = aliases.iter().map(|a| self.arns.alias(&name, a)).collect();
+                Err(ApiError::conflict(format!(
+                    "Version to be deleted must not be referenced by an alias. \
+                     Current list of aliases referencing this version: [{}]",
+                    arns.join(", ")
+                )))
+            }
+        }
     }
 
     /// Publishes the current revision (again: the newest version when it already holds

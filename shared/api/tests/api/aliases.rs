@@ -274,3 +274,148 @@ async fn an_alias_splits_starts_between_its_versions_by_weight() {
     assert!((10..=75).contains(&canary), "{counts:?}");
     assert_eq!(counts.values().sum::<u32>(), 200);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_version_is_deleted_unless_an_alias_routes_to_it() {
+    let server = start().await;
+    let client = &server.client;
+    let definition = |result: &str| {
+        json!({"StartAt": "P", "States": {"P": {"Type": "Pass", "Result": result, "End": true}}})
+            .to_string()
+    };
+    let created = client
+        .create_state_machine()
+        .name("pruned")
+        .definition(definition("v1"))
+        .role_arn(ROLE)
+        .publish(true)
+        .send()
+        .await
+        .unwrap();
+    let arn = created.state_machine_arn().to_owned();
+    let v1 = created.state_machine_version_arn().unwrap().to_owned();
+    let v2 = client
+        .update_state_machine()
+        .state_machine_arn(&arn)
+        .definition(definition("v2"))
+        .publish(true)
+        .send()
+        .await
+        .unwrap()
+        .state_machine_version_arn()
+        .unwrap()
+        .to_owned();
+    let alias = client
+        .create_state_machine_alias()
+        .name("live")
+        .routing_configuration(
+            RoutingConfigurationListItem::builder()
+                .state_machine_version_arn(&v1)
+                .weight(100)
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap()
+        .state_machine_alias_arn()
+        .to_owned();
+
+    let referenced = client
+        .delete_state_machine_version()
+        .state_machine_version_arn(&v1)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(service_code(&referenced), Some("ConflictException"));
+    assert_eq!(
+        referenced
+            .as_service_error()
+            .and_then(|e| e.meta().message()),
+        Some(
+            format!(
+                "Version to be deleted must not be referenced by an alias. \
+                 Current list of aliases referencing this version: [{alias}]"
+            )
+            .as_str()
+        )
+    );
+    client
+        .describe_state_machine()
+        .state_machine_arn(&v1)
+        .send()
+        .await
+        .expect("a referenced version is kept");
+
+    client
+        .delete_state_machine_version()
+        .state_machine_version_arn(&v2)
+        .send()
+        .await
+        .unwrap();
+    let gone = client
+        .describe_state_machine()
+        .state_machine_arn(&v2)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(service_code(&gone), Some("StateMachineDoesNotExist"));
+    // Deleting it again, or a version never published, succeeds as on AWS.
+    for absent in [v2.clone(), format!("{arn}:99")] {
+        client
+            .delete_state_machine_version()
+            .state_machine_version_arn(absent)
+            .send()
+            .await
+            .unwrap();
+    }
+    for (bad, code) in [
+        (arn.clone(), "InvalidArn"),
+        (alias.clone(), "InvalidArn"),
+        ("arn:aws:iam::1:role/r".to_owned(), "InvalidArn"),
+    ] {
+        let refused = client
+            .delete_state_machine_version()
+            .state_machine_version_arn(&bad)
+            .send()
+            .await
+            .unwrap_err();
+        assert_eq!(service_code(&refused), Some(code), "{bad}");
+    }
+    // An alias cannot be routed to a deleted version.
+    let to_deleted = client
+        .update_state_machine_alias()
+        .state_machine_alias_arn(&alias)
+        .routing_configuration(
+            RoutingConfigurationListItem::builder()
+                .state_machine_version_arn(&v2)
+                .weight(100)
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(service_code(&to_deleted), Some("ResourceNotFound"));
+
+    // The deleted number is not given out again: the same revision republished is v3.
+    let republished = client
+        .publish_state_machine_version()
+        .state_machine_arn(&arn)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(republished.state_machine_version_arn(), format!("{arn}:3"));
+    let versions = client
+        .list_state_machine_versions()
+        .state_machine_arn(&arn)
+        .send()
+        .await
+        .unwrap();
+    let listed: Vec<&str> = versions
+        .state_machine_versions()
+        .iter()
+        .map(|v| v.state_machine_version_arn())
+        .collect();
+    assert_eq!(listed, [format!("{arn}:3").as_str(), v1.as_str()]);
+}
