@@ -2,7 +2,7 @@
 //! DescribeStateMachineForExecution and RedriveExecution.
 
 use serde_json::{json, Value};
-use stepwise_engine::catalog::{ExecutionOrigin, MachineSpec};
+use stepwise_engine::catalog::{ExecutionOrigin, MachineSpec, Page};
 use stepwise_engine::{
     not_redrivable, Catalog, Clock, ExecutionRecord, ExecutionStatus, Queue, StartRequest, Store,
     TaskInvoker,
@@ -21,6 +21,30 @@ const STOP_CAUSE_LIMIT: usize = 32_768;
 const CLIENT_TOKEN_LIMIT: usize = 64;
 /// The `statusFilter` of executions whose redrive has not started yet.
 const PENDING_REDRIVE: &str = "PENDING_REDRIVE";
+
+/// Executions read at once while filtering a listing by `redriveFilter`.
+const REDRIVE_SCAN: usize = 100;
+
+/// ListExecutions' `redriveFilter`: whether an execution was ever redriven.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum RedriveFilter {
+    Redriven,
+    NotRedriven,
+}
+
+impl RedriveFilter {
+    fn parse(text: &str) -> Option<Self> {
+        match text {
+            "REDRIVEN" => Some(Self::Redriven),
+            "NOT_REDRIVEN" => Some(Self::NotRedriven),
+            _ => None,
+        }
+    }
+
+    fn keeps(self, record: &ExecutionRecord) -> bool {
+        (record.info.redrive_count > 0) == (self == Self::Redriven)
+    }
+}
 
 /// What a start runs: the state machine's name, the spec picked, and how it was picked.
 pub(crate) struct Target {
@@ -180,6 +204,17 @@ where
                 })
             })
             .transpose()?;
+        let redrive = input
+            .string("redriveFilter")?
+            .map(|s| {
+                RedriveFilter::parse(s).ok_or_else(|| {
+                    ApiError::validation(
+                        "redriveFilter",
+                        "Member must satisfy enum value set: [REDRIVEN, NOT_REDRIVEN]",
+                    )
+                })
+            })
+            .transpose()?;
         let max = input.max_results()?;
         let page = input.string("nextToken")?.map(str::to_owned);
         // A version or alias ARN lists the executions started through it.
@@ -202,11 +237,18 @@ where
         if pending_redrive {
             return Ok(json!({"executions": []}));
         }
-        let listed = self
-            .engine
-            .store()
-            .list_executions(&listed_arn, status, page, max)
-            .await?;
+        let listed = match redrive {
+            None => {
+                self.engine
+                    .store()
+                    .list_executions(&listed_arn, status, page, max)
+                    .await?
+            }
+            Some(filter) => {
+                self.redrive_filtered(&listed_arn, status, filter, page, max)
+                    .await?
+            }
+        };
         let mut executions = Vec::new();
         for record in &listed.items {
             let origin = self
@@ -237,6 +279,69 @@ where
             output["nextToken"] = next.into();
         }
         Ok(output)
+    }
+
+    /// A full page (`max`) of the executions `filter` keeps, with a token that resumes
+    /// just after the last one. The catalog's tokens point after the last execution of
+    /// its page and cannot be made for another, so: batches are read and filtered; when
+    /// a batch holds more matches than the page has room for, it is read again only up
+    /// to the last match kept, whose token is then the right one. Once the page is
+    /// full, reading goes on until another match shows, so that the last page has no
+    /// token (rather than one leading to an empty page).
+    async fn redrive_filtered(
+        &self,
+        arn: &str,
+        status: Option<ExecutionStatus>,
+        filter: RedriveFilter,
+        page: Option<String>,
+        max: usize,
+    ) -> Result<Page<ExecutionRecord>> {
+        let store = self.engine.store();
+        let max = max.max(1);
+        let mut items = Vec::with_capacity(max);
+        let mut token = page;
+        // Where the next page starts, once this one is full.
+        let mut resume: Option<String> = None;
+        loop {
+            let room = max - items.len();
+            let batch = store
+                .list_executions(arn, status, token.clone(), REDRIVE_SCAN.max(room))
+                .await?;
+            let matches: Vec<usize> = (0..batch.items.len())
+                .filter(|&at| filter.keeps(&batch.items[at]))
+                .collect();
+            if resume.is_some() {
+                if !matches.is_empty() {
+                    return Ok(Page {
+                        items,
+                        next: resume,
+                    });
+                }
+            } else if matches.len() > room {
+                // `room` is at least 1 while the page is not full.
+                let last_kept = matches[room - 1];
+                let exact = store
+                    .list_executions(arn, status, token, last_kept + 1)
+                    .await?;
+                items.extend(exact.items.into_iter().filter(|e| filter.keeps(e)));
+                items.truncate(max);
+                return Ok(Page {
+                    items,
+                    next: exact.next,
+                });
+            } else {
+                items.extend(batch.items.into_iter().filter(|e| filter.keeps(e)));
+                if items.len() == max {
+                    // The executions after the last match of this batch are not kept:
+                    // resuming after the batch skips only those.
+                    resume = batch.next.clone();
+                }
+            }
+            match batch.next {
+                Some(next) => token = Some(next),
+                None => return Ok(Page { items, next: None }),
+            }
+        }
     }
 
     pub(crate) async fn stop_execution(&self, input: &Input) -> Result<Value> {
