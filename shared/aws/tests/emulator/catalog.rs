@@ -523,3 +523,46 @@ async fn catalog_calls_cost_a_fixed_number_of_requests() {
     );
     fixture.clean_up().await;
 }
+
+/// An alias made to route to a version and the version's deletion, racing: never both.
+/// A transaction cancelled by the other is an error for its caller to retry, never a
+/// success; whatever the outcome, no alias is left routing to a deleted version.
+#[tokio::test]
+async fn an_alias_and_the_deletion_of_its_version_never_both_win() {
+    let Some(fixture) = Fixture::new("cat-race").await else {
+        return;
+    };
+    let store = fixture.store();
+    let name = format!("{}-sm", unique("cat-race"));
+    store
+        .create_state_machine(machine(&name, "r1"))
+        .await
+        .unwrap();
+    for revision in 1..=4u64 {
+        if revision > 1 {
+            let (from, to) = (format!("r{}", revision - 1), format!("r{revision}"));
+            store
+                .update_state_machine(machine(&name, &to), &from)
+                .await
+                .unwrap();
+        }
+        store.publish_version(&name, None, None, 1).await.unwrap();
+    }
+    for number in 1..=4u64 {
+        let alias_name = format!("to-{number}");
+        let (created, deleted) = tokio::join!(
+            store.create_alias(alias(&name, &alias_name, &[(number, 100)])),
+            store.delete_version(&name, number),
+        );
+        let created = matches!(created, Ok(Change::Done(_)));
+        let deleted = matches!(deleted, Ok(VersionDeletion::Deleted));
+        assert!(!(created && deleted), "both won for version {number}");
+        let alias_left = store.alias(&name, &alias_name).await.unwrap();
+        let version_left = store.version(&name, number).await.unwrap();
+        assert!(
+            alias_left.is_none() || version_left.is_some(),
+            "an alias routes to deleted version {number}"
+        );
+    }
+    fixture.clean_up().await;
+}
