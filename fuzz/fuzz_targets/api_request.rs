@@ -19,6 +19,7 @@ const OPERATIONS: &[&str] = &[
     "DeleteStateMachine",
     "PublishStateMachineVersion",
     "ListStateMachineVersions",
+    "DeleteStateMachineVersion",
     "CreateStateMachineAlias",
     "DescribeStateMachineAlias",
     "UpdateStateMachineAlias",
