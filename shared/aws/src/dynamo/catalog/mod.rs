@@ -21,32 +21,33 @@
 //! whole `ExclusiveStartKey` is rebuilt. Within one millisecond the index orders
 //! executions by ARN descending where the in-memory store orders them ascending.
 
-use aws_sdk_dynamodb::types::{
-    AttributeValue, ConditionCheck, Delete, Put, ReturnValue, TransactWriteItem, Update,
-};
+use aws_sdk_dynamodb::types::{AttributeValue, Put, ReturnValue, TransactWriteItem, Update};
 use futures::{StreamExt, TryStreamExt};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use stepwise_engine::catalog::{
-    split_qualifier, AliasRecord, Catalog, Change, ExecutionOrigin, Page, StateMachineRecord,
-    VersionDeletion, VersionRecord,
+    AliasRecord, Catalog, Change, ExecutionOrigin, Page, StateMachineRecord, VersionDeletion,
+    VersionRecord,
 };
 use stepwise_engine::store::{self, Error};
 use stepwise_engine::{ExecutionRecord, ExecutionStatus};
 
 use super::errors::{cancellation_codes, cancelled_too_large, from_build, from_sdk};
 use super::items::{self, Item};
-use super::keys::{self, PK, SK};
+use super::keys::{PK, SK};
 use super::large;
 use super::write::{Condition, PutWrite, Write};
 use super::{DynamoStore, CONFLICT_ATTEMPTS};
-use crate::names;
+
+mod aliases;
+mod executions;
+
+pub(crate) use executions::by_state_machine_sk;
 
 const MACHINE_SK: &str = "SM";
 const LISTING_PK: &str = "SMS";
 const VERSION_PREFIX: &str = "V#";
 const ALIAS_PREFIX: &str = "ALIAS#";
-const ORIGIN_SK: &str = "ORIGIN";
 /// The state machine's revision id, beside the record: the condition of updates.
 const REVISION: &str = "revision";
 /// The highest version number drawn: versions are numbered from it, never reused.
@@ -55,9 +56,6 @@ const LATEST_VERSION: &str = "latest_version";
 /// version is deleted only while it is still the count read with the aliases, so an alias
 /// made to route to the version meanwhile cancels the deletion.
 const ALIAS_WRITES: &str = "alias_writes";
-/// Executions fetched per listing `Query` beyond the page asked for: a status or
-/// qualifier filter drops some, and one more tells whether a next page exists.
-const EXECUTIONS_READ_AHEAD: i32 = 25;
 /// State machines read at once when listing.
 const LISTING_PARALLELISM: usize = 8;
 
@@ -72,11 +70,6 @@ fn version_sk(number: u64) -> String {
 
 fn alias_sk(name: &str) -> String {
     format!("{ALIAS_PREFIX}{name}")
-}
-
-/// The index's sort key: byte order is start order (see [`names::BY_STATE_MACHINE`]).
-pub(crate) fn by_state_machine_sk(record: &ExecutionRecord) -> String {
-    format!("{:020}#{}", record.info.start_time, record.info.id)
 }
 
 fn corrupt(key: impl Into<String>, message: impl Into<String>) -> Error {
@@ -274,106 +267,6 @@ impl DynamoStore {
             },
         }
     }
-
-    /// The writes every alias put goes with: the state machine must exist and its
-    /// [`ALIAS_WRITES`] count is bumped, and each version routed to must exist.
-    fn alias_guards(&self, alias: &AliasRecord) -> store::Result<Vec<TransactWriteItem>> {
-        let pk = machine_pk(&alias.state_machine);
-        let bump = Update::builder()
-            .table_name(&self.table)
-            .set_key(Some(items::key(pk.clone(), MACHINE_SK.to_owned())))
-            .update_expression("SET #writes = if_not_exists(#writes, :zero) + :one")
-            .condition_expression("attribute_exists(#pk)")
-            .expression_attribute_names("#writes", ALIAS_WRITES)
-            .expression_attribute_names("#pk", PK)
-            .expression_attribute_values(":zero", items::n(0u64))
-            .expression_attribute_values(":one", items::n(1u64))
-            .build()
-            .map_err(from_build)?;
-        let mut guards = vec![TransactWriteItem::builder().update(bump).build()];
-        for route in &alias.routing {
-            let exists = ConditionCheck::builder()
-                .table_name(&self.table)
-                .set_key(Some(items::key(pk.clone(), version_sk(route.version))))
-                .condition_expression("attribute_exists(#pk)")
-                .expression_attribute_names("#pk", PK)
-                .build()
-                .map_err(from_build)?;
-            guards.push(TransactWriteItem::builder().condition_check(exists).build());
-        }
-        Ok(guards)
-    }
-
-    /// Every alias of a state machine.
-    async fn all_aliases(&self, name: &str) -> store::Result<Vec<AliasRecord>> {
-        let pk = machine_pk(name);
-        let mut aliases = Vec::new();
-        let mut after = None;
-        loop {
-            let found = self
-                .query_prefix(&pk, ALIAS_PREFIX, true, after, 100)
-                .await?;
-            let full = found.len() == 100;
-            for item in &found {
-                aliases.push(parse::<AliasRecord>(item)?);
-            }
-            match aliases.last() {
-                Some(last) if full => after = Some(alias_sk(&last.name)),
-                _ => return Ok(aliases),
-            }
-        }
-    }
-
-    /// One page of the `by_state_machine` index, newest first.
-    async fn query_executions(
-        &self,
-        machine: &str,
-        status: Option<ExecutionStatus>,
-        start: Option<Item>,
-        limit: i32,
-    ) -> store::Result<(Vec<Item>, Option<Item>)> {
-        let index = names::BY_STATE_MACHINE;
-        let mut request = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .index_name(index.name)
-            .key_condition_expression("#gpk = :machine")
-            .expression_attribute_names("#gpk", index.partition_key)
-            .expression_attribute_values(":machine", items::s(machine))
-            .scan_index_forward(false)
-            .limit(limit)
-            .set_exclusive_start_key(start);
-        if let Some(status) = status {
-            // `status` is a reserved word.
-            request = request
-                .filter_expression("#status = :status")
-                .expression_attribute_names("#status", items::STATUS)
-                .expression_attribute_values(":status", items::s(status.as_str()));
-        }
-        let output = request.send().await.map_err(|e| from_sdk("Query", e))?;
-        Ok((output.items.unwrap_or_default(), output.last_evaluated_key))
-    }
-}
-
-/// The index key a listing resumes after: rebuilt from the `gsi1sk` in the page token
-/// (which ends with the execution's ARN, the table key's only variable part).
-fn executions_start(machine: &str, token: &str) -> store::Result<Item> {
-    let arn = token
-        .split_once('#')
-        .filter(|(time, arn)| time.len() == 20 && !arn.is_empty())
-        .map(|(_, arn)| arn)
-        .ok_or_else(|| {
-            corrupt(
-                "nextToken",
-                format!("not an executions page token: {token}"),
-            )
-        })?;
-    let index = names::BY_STATE_MACHINE;
-    let mut key = items::key(keys::execution_pk(arn), keys::META.to_owned());
-    key.insert(index.partition_key.to_owned(), items::s(machine));
-    key.insert(index.sort_key.to_owned(), items::s(token));
-    Ok(key)
 }
 
 impl Catalog for DynamoStore {
@@ -574,123 +467,15 @@ impl Catalog for DynamoStore {
     }
 
     async fn delete_version(&self, name: &str, number: u64) -> store::Result<VersionDeletion> {
-        let pk = machine_pk(name);
-        for _ in 0..CONFLICT_ATTEMPTS {
-            let Some(machine) = self.machine_item(name).await? else {
-                return Ok(VersionDeletion::Absent);
-            };
-            if self.version(name, number).await?.is_none() {
-                return Ok(VersionDeletion::Absent);
-            }
-            // The count first: an alias written after it moves it, and cancels the delete.
-            let writes = number_of(&machine, ALIAS_WRITES)?;
-            let routing_here: Vec<String> = self
-                .all_aliases(name)
-                .await?
-                .into_iter()
-                .filter(|a| a.routing.iter().any(|r| r.version == number))
-                .map(|a| a.name)
-                .collect();
-            if !routing_here.is_empty() {
-                return Ok(VersionDeletion::Referenced(routing_here));
-            }
-            let unchanged = ConditionCheck::builder()
-                .table_name(&self.table)
-                .set_key(Some(items::key(pk.clone(), MACHINE_SK.to_owned())))
-                .condition_expression(
-                    "attribute_exists(#pk) AND \
-                     (attribute_not_exists(#writes) OR #writes = :writes)",
-                )
-                .expression_attribute_names("#pk", PK)
-                .expression_attribute_names("#writes", ALIAS_WRITES)
-                .expression_attribute_values(":writes", items::n(writes))
-                .build()
-                .map_err(from_build)?;
-            let delete = Delete::builder()
-                .table_name(&self.table)
-                .set_key(Some(items::key(pk.clone(), version_sk(number))))
-                .condition_expression("attribute_exists(#pk)")
-                .expression_attribute_names("#pk", PK)
-                .build()
-                .map_err(from_build)?;
-            let transaction = vec![
-                TransactWriteItem::builder()
-                    .condition_check(unchanged)
-                    .build(),
-                TransactWriteItem::builder().delete(delete).build(),
-            ];
-            if self.transact_items(transaction).await?.is_ok() {
-                return Ok(VersionDeletion::Deleted);
-            }
-            // An alias was written, the version or state machine went, or a concurrent
-            // transaction interfered: read again and decide anew.
-        }
-        Err(Error::Unavailable(format!(
-            "deleting version {number} of {name}: still contended after {CONFLICT_ATTEMPTS} attempts"
-        )))
+        self.delete_unrouted_version(name, number).await
     }
 
     async fn create_alias(&self, alias: AliasRecord) -> store::Result<Change<AliasRecord>> {
-        let item = record_item(
-            machine_pk(&alias.state_machine),
-            alias_sk(&alias.name),
-            &alias,
-        )?;
-        let mut writes = self.alias_guards(&alias)?;
-        let absent = Condition::absent();
-        let put = Put::builder()
-            .table_name(&self.table)
-            .set_item(Some(item))
-            .condition_expression(absent.expression)
-            .set_expression_attribute_names(Some(absent.names))
-            .build()
-            .map_err(from_build)?;
-        writes.push(TransactWriteItem::builder().put(put).build());
-        let put_at = writes.len() - 1;
-        let failed = |codes: &[String], at: usize| {
-            codes.get(at).is_some_and(|c| c == "ConditionalCheckFailed")
-        };
-        match self.transact_items(writes).await? {
-            Ok(()) => Ok(Change::Done(alias)),
-            // The state machine or a version routed to is gone.
-            Err(codes) if (0..put_at).any(|at| failed(&codes, at)) => Ok(Change::Missing),
-            Err(codes) if failed(&codes, put_at) => {
-                let existing = self.alias(&alias.state_machine, &alias.name).await?;
-                Ok(Change::Conflict(existing))
-            }
-            // Cancelled by a concurrent transaction: the caller's retry decides anew.
-            Err(codes) => Err(Error::Unavailable(format!(
-                "TransactWriteItems cancelled: {}",
-                codes.join(", ")
-            ))),
-        }
+        self.put_alias(alias, true).await
     }
 
     async fn update_alias(&self, alias: AliasRecord) -> store::Result<Change<AliasRecord>> {
-        let item = record_item(
-            machine_pk(&alias.state_machine),
-            alias_sk(&alias.name),
-            &alias,
-        )?;
-        let mut writes = self.alias_guards(&alias)?;
-        let put = Put::builder()
-            .table_name(&self.table)
-            .set_item(Some(item))
-            .condition_expression("attribute_exists(#pk)")
-            .expression_attribute_names("#pk", PK)
-            .build()
-            .map_err(from_build)?;
-        writes.push(TransactWriteItem::builder().put(put).build());
-        match self.transact_items(writes).await? {
-            Ok(()) => Ok(Change::Done(alias)),
-            Err(codes) if codes.iter().any(|c| c == "ConditionalCheckFailed") => {
-                Ok(Change::Missing)
-            }
-            Err(codes) => Err(Error::Unavailable(format!(
-                "TransactWriteItems cancelled: {}",
-                codes.join(", ")
-            ))),
-        }
+        self.put_alias(alias, false).await
     }
 
     async fn alias(&self, state_machine: &str, name: &str) -> store::Result<Option<AliasRecord>> {
@@ -732,19 +517,11 @@ impl Catalog for DynamoStore {
         execution_arn: &str,
         origin: ExecutionOrigin,
     ) -> store::Result<()> {
-        let item = record_item(
-            keys::execution_pk(execution_arn),
-            ORIGIN_SK.to_owned(),
-            &origin,
-        )?;
-        self.put(PutWrite::new(item, None)).await.map(|_| ())
+        self.put_origin(execution_arn, &origin).await
     }
 
     async fn origin(&self, execution_arn: &str) -> store::Result<Option<ExecutionOrigin>> {
-        self.catalog_get(keys::execution_pk(execution_arn), ORIGIN_SK.to_owned())
-            .await?
-            .map(|item| parse(&item))
-            .transpose()
+        self.get_origin(execution_arn).await
     }
 
     async fn list_executions(
@@ -754,37 +531,7 @@ impl Catalog for DynamoStore {
         page: Option<String>,
         max: usize,
     ) -> store::Result<Page<ExecutionRecord>> {
-        let (machine, qualifier) = split_qualifier(state_machine_arn);
-        let max = max.max(1);
-        let mut start = page
-            .as_deref()
-            .map(|token| executions_start(machine, token))
-            .transpose()?;
-        let mut found = Vec::new();
-        // Filters apply after `Limit`: keep reading until one more than a page is found
-        // (so `next` is given only when there is more) or the index ends.
-        loop {
-            let want = i32::try_from(max + 1 - found.len()).unwrap_or(i32::MAX / 2);
-            let (items, last) = self
-                .query_executions(machine, status, start, want + EXECUTIONS_READ_AHEAD)
-                .await?;
-            for item in &items {
-                let record = items::execution_record(item)?;
-                if let Some(qualifier) = qualifier {
-                    let origin = self.origin(&record.info.id).await?;
-                    if !origin.is_some_and(|o| o.matches(qualifier)) {
-                        continue;
-                    }
-                }
-                found.push((by_state_machine_sk(&record), record));
-                if found.len() > max {
-                    return Ok(page_of(found, max));
-                }
-            }
-            match last {
-                Some(key) => start = Some(key),
-                None => return Ok(page_of(found, max)),
-            }
-        }
+        self.executions_page(state_machine_arn, status, page, max)
+            .await
     }
 }
