@@ -100,6 +100,29 @@ pub async fn call(
         .map(ReturnItemCollectionMetrics::from);
     let return_values = p.string("ReturnValues")?.map(ReturnValue::from);
     let capture = Capture::new();
+    // What putItem, updateItem and deleteItem share after their own fields: the
+    // builders are distinct SDK types with the same setters, so a macro, not a function.
+    macro_rules! send_write {
+        ($builder:expr) => {
+            $builder
+                .set_condition_expression(condition)
+                .set_expression_attribute_names(names)
+                .set_expression_attribute_values(values)
+                .set_return_consumed_capacity(capacity)
+                .set_return_item_collection_metrics(metrics)
+                .set_return_values(return_values)
+                .customize()
+                .interceptor(capture.clone())
+                .send()
+                .await
+                .map(|o| Written {
+                    attributes: o.attributes,
+                    consumed_capacity: o.consumed_capacity,
+                    item_collection_metrics: o.item_collection_metrics,
+                })
+                .map_err(|e| errors::from_sdk(DYNAMODB, &e, errors::by_code))?
+        };
+    }
     let written = match action {
         DynamoAction::GetItem => {
             let output = client
@@ -126,67 +149,19 @@ pub async fn call(
             capture.take().add_to(&mut result);
             return Ok(Value::Object(result));
         }
-        DynamoAction::PutItem => client
+        DynamoAction::PutItem => send_write!(client
             .put_item()
             .table_name(table)
-            .set_item(attributes("Item", true)?)
-            .set_condition_expression(condition)
-            .set_expression_attribute_names(names)
-            .set_expression_attribute_values(values)
-            .set_return_consumed_capacity(capacity)
-            .set_return_item_collection_metrics(metrics)
-            .set_return_values(return_values)
-            .customize()
-            .interceptor(capture.clone())
-            .send()
-            .await
-            .map(|o| Written {
-                attributes: o.attributes,
-                consumed_capacity: o.consumed_capacity,
-                item_collection_metrics: o.item_collection_metrics,
-            })
-            .map_err(|e| errors::from_sdk(DYNAMODB, &e, errors::by_code))?,
-        DynamoAction::UpdateItem => client
+            .set_item(attributes("Item", true)?)),
+        DynamoAction::UpdateItem => send_write!(client
             .update_item()
             .table_name(table)
             .set_key(attributes("Key", true)?)
-            .set_update_expression(p.string("UpdateExpression")?.map(str::to_owned))
-            .set_condition_expression(condition)
-            .set_expression_attribute_names(names)
-            .set_expression_attribute_values(values)
-            .set_return_consumed_capacity(capacity)
-            .set_return_item_collection_metrics(metrics)
-            .set_return_values(return_values)
-            .customize()
-            .interceptor(capture.clone())
-            .send()
-            .await
-            .map(|o| Written {
-                attributes: o.attributes,
-                consumed_capacity: o.consumed_capacity,
-                item_collection_metrics: o.item_collection_metrics,
-            })
-            .map_err(|e| errors::from_sdk(DYNAMODB, &e, errors::by_code))?,
-        DynamoAction::DeleteItem => client
+            .set_update_expression(p.string("UpdateExpression")?.map(str::to_owned))),
+        DynamoAction::DeleteItem => send_write!(client
             .delete_item()
             .table_name(table)
-            .set_key(attributes("Key", true)?)
-            .set_condition_expression(condition)
-            .set_expression_attribute_names(names)
-            .set_expression_attribute_values(values)
-            .set_return_consumed_capacity(capacity)
-            .set_return_item_collection_metrics(metrics)
-            .set_return_values(return_values)
-            .customize()
-            .interceptor(capture.clone())
-            .send()
-            .await
-            .map(|o| Written {
-                attributes: o.attributes,
-                consumed_capacity: o.consumed_capacity,
-                item_collection_metrics: o.item_collection_metrics,
-            })
-            .map_err(|e| errors::from_sdk(DYNAMODB, &e, errors::by_code))?,
+            .set_key(attributes("Key", true)?)),
     };
     let mut result = Map::new();
     if let Some(attributes) = &written.attributes {
