@@ -439,6 +439,23 @@ where
     t
 }
 
+/// A test that runs `$scenario` on a fresh MemoryStore and a fresh SqliteStore and
+/// expects the same transcript.
+macro_rules! agrees_with_memory {
+    ($test:ident, $scenario:ident) => {
+        #[tokio::test]
+        async fn $test() {
+            let memory = memory_engine(T0);
+            let db = TempDb::new("catalog");
+            let sqlite = sqlite_engine(&db, T0);
+            same(
+                $scenario(memory.store()).await,
+                $scenario(sqlite.store()).await,
+            );
+        }
+    };
+}
+
 fn same(memory: Transcript, sqlite: Transcript) {
     assert_eq!(memory.0.len(), sqlite.0.len());
     for (m, s) in memory.0.iter().zip(&sqlite.0) {
@@ -446,38 +463,14 @@ fn same(memory: Transcript, sqlite: Transcript) {
     }
 }
 
-#[tokio::test]
-async fn state_machines_and_versions_agree_with_memory() {
-    let memory = memory_engine(T0);
-    let db = TempDb::new("catalog");
-    let sqlite = sqlite_engine(&db, T0);
-    same(
-        machines_and_versions(memory.store()).await,
-        machines_and_versions(sqlite.store()).await,
-    );
-}
+agrees_with_memory!(
+    state_machines_and_versions_agree_with_memory,
+    machines_and_versions
+);
 
-#[tokio::test]
-async fn aliases_and_deletion_agree_with_memory() {
-    let memory = memory_engine(T0);
-    let db = TempDb::new("catalog");
-    let sqlite = sqlite_engine(&db, T0);
-    same(
-        aliases_and_deletion(memory.store()).await,
-        aliases_and_deletion(sqlite.store()).await,
-    );
-}
+agrees_with_memory!(aliases_and_deletion_agree_with_memory, aliases_and_deletion);
 
-#[tokio::test]
-async fn version_deletion_agrees_with_memory() {
-    let memory = memory_engine(T0);
-    let db = TempDb::new("catalog");
-    let sqlite = sqlite_engine(&db, T0);
-    same(
-        version_deletion(memory.store()).await,
-        version_deletion(sqlite.store()).await,
-    );
-}
+agrees_with_memory!(version_deletion_agrees_with_memory, version_deletion);
 
 #[tokio::test]
 async fn execution_listings_agree_with_memory() {
