@@ -79,6 +79,20 @@ impl Failure {
         Self::runtime(cause)
     }
 
+    /// `States.Timeout` with no cause: a task that outlived its `TimeoutSeconds`, as Step
+    /// Functions reports it (the engine's check and every invoker that bounds its call).
+    pub fn task_timeout() -> Self {
+        Self {
+            error: Some(names::TIMEOUT.to_owned()),
+            cause: None,
+        }
+    }
+
+    /// `States.Timeout` for an execution that outlived its own `TimeoutSeconds`.
+    pub fn execution_timeout() -> Self {
+        Self::new(names::TIMEOUT, "The execution timed out")
+    }
+
     pub fn data_limit(cause: impl Into<String>) -> Self {
         Self::new(names::DATA_LIMIT_EXCEEDED, cause)
     }

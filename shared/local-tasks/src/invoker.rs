@@ -7,7 +7,7 @@ use std::time::Duration;
 use aws_config::{BehaviorVersion, Region};
 use serde_json::{json, Value};
 use stepwise_aws::tasks::AwsTasks;
-use stepwise_core::failure::{names, Failure};
+use stepwise_core::failure::Failure;
 use stepwise_core::interp::TaskRequest;
 use stepwise_engine::TaskInvoker;
 
@@ -100,7 +100,7 @@ impl TaskInvoker for LocalTasks {
                 let result = match request.timeout_seconds {
                     Some(seconds) => tokio::time::timeout(Duration::from_secs(seconds), call)
                         .await
-                        .unwrap_or_else(|_| Err(timed_out())),
+                        .unwrap_or_else(|_| Err(Failure::task_timeout())),
                     None => call.await,
                 };
                 if let Err(failure) = &result {
@@ -116,15 +116,6 @@ impl TaskInvoker for LocalTasks {
                 ))),
             },
         }
-    }
-}
-
-/// `States.Timeout` with no cause, as Step Functions (and the AWS integrations) report a
-/// task that outlived its `TimeoutSeconds`.
-fn timed_out() -> Failure {
-    Failure {
-        error: Some(names::TIMEOUT.to_owned()),
-        cause: None,
     }
 }
 

@@ -36,7 +36,7 @@ use std::time::Duration;
 
 use aws_config::SdkConfig;
 use serde_json::Value;
-use stepwise_core::failure::{names, Failure};
+use stepwise_core::failure::Failure;
 use stepwise_core::interp::{exceeds_payload_limit, TaskRequest};
 use stepwise_engine::{Clock, SystemClock, TaskInvoker};
 
@@ -167,15 +167,6 @@ impl AwsTasks {
     }
 }
 
-/// `States.Timeout` with no cause, as Step Functions reports a task that outlived its
-/// `TimeoutSeconds`.
-fn timed_out() -> Failure {
-    Failure {
-        error: Some(names::TIMEOUT.to_owned()),
-        cause: None,
-    }
-}
-
 impl TaskInvoker for AwsTasks {
     async fn invoke(&self, execution: &str, request: &TaskRequest) -> Result<Value, Failure> {
         // The state's TimeoutSeconds bounds the call itself (a function may run for 15
@@ -184,7 +175,7 @@ impl TaskInvoker for AwsTasks {
             Some(seconds) => {
                 tokio::time::timeout(Duration::from_secs(seconds), self.run(execution, request))
                     .await
-                    .unwrap_or_else(|_| Err(timed_out()))
+                    .unwrap_or_else(|_| Err(Failure::task_timeout()))
             }
             None => self.run(execution, request).await,
         };

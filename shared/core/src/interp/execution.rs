@@ -19,7 +19,7 @@ use super::io;
 use super::step::{self, step, Env};
 use crate::definition::StateMachine;
 use crate::entropy::Entropy;
-use crate::failure::{names, Failure};
+use crate::failure::Failure;
 
 /// Where an execution stands.
 #[derive(Debug, Clone, PartialEq)]
@@ -476,10 +476,7 @@ impl<'d> Execution<'d> {
     }
 
     fn time_out(&mut self, now: i64) {
-        let failure = Failure {
-            error: Some(names::TIMEOUT.to_owned()),
-            cause: Some("The execution timed out".to_owned()),
-        };
+        let failure = Failure::execution_timeout();
         self.record(now, 0, || {
             HistoryEvent::new(
                 "ExecutionTimedOut",

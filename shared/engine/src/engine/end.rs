@@ -1,7 +1,7 @@
 //! Ending an execution from outside its steps: `StopExecution`, the execution's
 //! `TimeoutSeconds`, and a state grown past the store's limits.
 
-use stepwise_core::failure::{names, Failure};
+use stepwise_core::failure::Failure;
 use stepwise_core::interp::{Details, HistoryEvent, Outcome};
 use tracing::info;
 
@@ -36,10 +36,7 @@ impl<S: Store, Q: Queue, T: TaskInvoker, C: Clock> Engine<S, Q, T, C> {
         if current.is_some_and(|e| u64::from(e.info.redrive_count) != run) {
             return Ok(Handled::Ignored("timeout of an earlier run"));
         }
-        let failure = Failure {
-            error: Some(names::TIMEOUT.to_owned()),
-            cause: Some("The execution timed out".to_owned()),
-        };
+        let failure = Failure::execution_timeout();
         match self.end(arn, ExecutionStatus::TimedOut, failure).await {
             Ok(_) => Ok(Handled::Advanced { transitions: 0 }),
             Err(Error::ExecutionDoesNotExist(_)) => Ok(Handled::Ignored("unknown execution")),

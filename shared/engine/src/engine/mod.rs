@@ -337,10 +337,7 @@ impl<S: Store, Q: Queue, T: TaskInvoker, C: Clock> Engine<S, Q, T, C> {
                 if record.task.is_none() {
                     return Ok(Handled::Ignored("no pending task"));
                 }
-                let failure = Failure {
-                    error: Some(names::TIMEOUT.to_owned()),
-                    cause: None,
-                };
+                let failure = Failure::task_timeout();
                 (Event::TaskTimedOut { failure }, None)
             }
             (None, MessageKind::Heartbeat) => {
