@@ -134,7 +134,7 @@ if [[ "$mode" == docker ]]; then
   say "starting container $container from $image"
   # Published on loopback only; --rm so stop.sh leaves nothing behind.
   docker run -d --rm --name "$container" -p "127.0.0.1:$port:4566" \
-    -e SERVICES=dynamodb,sqs,sts -e EAGER_SERVICE_LOADING=1 "$image" >/dev/null ||
+    -e SERVICES=dynamodb,sqs,sts,s3 -e EAGER_SERVICE_LOADING=1 "$image" >/dev/null ||
     die "docker run failed (see above)"
   wait_ready "" stop_ours
   print_endpoint
@@ -172,7 +172,7 @@ say "starting LocalStack on $endpoint (log: $log_file)"
 env \
   OVERRIDE_IN_DOCKER=0 \
   FILESYSTEM_ROOT="$emu_home/fs" \
-  SERVICES=dynamodb,sqs,sts \
+  SERVICES=dynamodb,sqs,sts,s3 \
   DYNAMODB_IN_MEMORY=1 \
   EAGER_SERVICE_LOADING=1 \
   GATEWAY_SERVER=hypercorn \
