@@ -1,6 +1,7 @@
 //! `stepwise`: run and validate Amazon States Language workflows.
 
 mod args;
+mod console;
 mod run;
 mod serve;
 mod tasks;

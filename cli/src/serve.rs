@@ -103,7 +103,9 @@ async fn serve_with<T: TaskInvoker + 'static>(
     }
 
     let mut until_stop = stopped;
-    let serving = axum::serve(listener, server::router(api)).with_graceful_shutdown(async move {
+    // The console's GET routes beside the API's `POST /`.
+    let app = server::router(api).merge(crate::console::router());
+    let serving = axum::serve(listener, app).with_graceful_shutdown(async move {
         // Either a signal or the worker's end (it only ends when told to) stops serving.
         let _ = until_stop.wait_for(|stop| *stop).await;
     });
