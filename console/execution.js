@@ -7,6 +7,30 @@ import { stateStatuses, executionFailure } from './status.js';
 import { historyTable, appendEvents } from './history.js';
 
 const POLL_MS = 1000;
+// AWS's largest GetExecutionHistory page.
+const PAGE = 1000;
+
+/**
+ * The events after id `after`. The first read takes the history oldest first; later
+ * ones read newest first and stop at a known id, so a poll of a long history costs one
+ * short page, with any API (AWS's page tokens are opaque: they cannot resume a read).
+ */
+async function eventsAfter(arn, after) {
+  if (after === 0) return all('GetExecutionHistory', { executionArn: arn, maxResults: PAGE }, 'events');
+  const fresh = [];
+  let nextToken;
+  do {
+    const page = await call('GetExecutionHistory', {
+      executionArn: arn, reverseOrder: true, maxResults: 100, ...(nextToken ? { nextToken } : {}),
+    });
+    for (const event of page.events || []) {
+      if (event.id <= after) return fresh.reverse();
+      fresh.push(event);
+    }
+    nextToken = page.nextToken;
+  } while (nextToken);
+  return fresh.reverse();
+}
 
 /** The definition the execution runs: its own version's, else its state machine's. */
 async function definitionOf(execution) {
@@ -51,8 +75,13 @@ export async function executionView(main, arn, alive) {
   // stays open while the page polls.
   let shown = null;
 
+  const events = [];
   for (;;) {
-    const events = await all('GetExecutionHistory', { executionArn: arn, maxResults: 500 }, 'events');
+    // Ids ascend: the events not yet shown are those past the last one.
+    const last = events.length ? events[events.length - 1].id : 0;
+    for (const event of await eventsAfter(arn, last)) {
+      if (event.id > (events.length ? events[events.length - 1].id : 0)) events.push(event);
+    }
     if (!alive()) return;
     status.replaceChildren(statusBadge(execution.status));
     times.replaceChildren(`Started ${formatDate(execution.startDate)}`,
