@@ -41,8 +41,13 @@ function drawBlock(block) {
     const key = `${edge.from}\u0000${edge.to}`;
     (pairs.get(key) || pairs.set(key, []).get(key)).push(edge);
   }
+  const sides = { back: 0, long: 0 };
   for (const list of pairs.values()) {
-    list.forEach((edge, i) => drawEdge(edge, nodes, edges, labels, (i - (list.length - 1) / 2) * 28));
+    list.forEach((edge, i) => {
+      const side = edge.back ? 'back' : 'long';
+      const sideIndex = edge.back || edge.long ? sides[side]++ : 0;
+      drawEdge(edge, nodes, edges, labels, (i - (list.length - 1) / 2) * 28, sideIndex);
+    });
   }
   group.append(edges);
   for (const node of block.nodes) group.append(drawNode(node));
@@ -88,21 +93,32 @@ function drawNode(node) {
   return group;
 }
 
-function drawEdge(edge, nodes, edges, labels, offset) {
+function drawEdge(edge, nodes, edges, labels, offset, sideIndex) {
   const from = nodes.get(edge.from);
   const to = nodes.get(edge.to);
   if (!from || !to) return;
   let d;
   let mid;
-  if (edge.back) {
-    // Round the right-hand side, from the source's right edge to the target's.
-    const x1 = from.x + from.width;
+  if (edge.back || edge.long) {
+    // Round the side, clear of every state between the two rows: loops on the right,
+    // long edges on the left, each a little further out than the one before.
+    const right = edge.back;
     const y1 = from.y + from.height / 2;
-    const x2 = to.x + to.width;
     const y2 = to.y + to.height / 2;
-    const out = Math.max(x1, x2) + 40 + Math.abs(offset);
-    d = `M${x1},${y1} C${out},${y1} ${out},${y2} ${x2},${y2}`;
-    mid = { x: out - 10, y: (y1 + y2) / 2 };
+    const top = Math.min(from.y, to.y);
+    const bottom = Math.max(from.y + from.height, to.y + to.height);
+    const between = [...nodes.values()].filter((node) => node.y < bottom && node.y + node.height > top);
+    const step = 18 + 8 * Math.min(sideIndex, 3);
+    const out = right
+      ? Math.max(...between.map((node) => node.x + node.width)) + step
+      : Math.min(...between.map((node) => node.x)) - step;
+    const x1 = right ? from.x + from.width : from.x;
+    const x2 = right ? to.x + to.width : to.x;
+    const r = 8;
+    const dx = right ? -r : r;
+    const dy = y2 > y1 ? r : -r;
+    d = `M${x1},${y1} H${out + dx} Q${out},${y1} ${out},${y1 + dy} V${y2 - dy} Q${out},${y2} ${out + dx},${y2} H${x2}`;
+    mid = { x: out, y: (y1 + y2) / 2 };
   } else {
     const x1 = from.x + from.width / 2 + offset;
     const y1 = from.y + from.height;

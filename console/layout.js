@@ -1,7 +1,7 @@
 // A layered layout of a state machine definition, computed here so the page needs no
-// graph library: states in rows by their longest distance from StartAt (edges that go
-// back up, loops, are drawn around the side), Parallel branches and Map processors as
-// nested layouts inside their state's box.
+// graph library: states in rows by their longest distance from StartAt, Parallel
+// branches and Map processors as nested layouts inside their state's box. Edges going
+// back up (loops) are drawn round the right-hand side, edges past a row round the left.
 
 export const NODE = { width: 176, height: 40 };
 const GAP_X = 32;
@@ -9,6 +9,7 @@ const GAP_Y = 52;
 const PAD = 16;
 const HEADER = 30;
 const MARKER = 14;
+const SIDE = 56;
 
 const COMPARATORS = {
   StringEquals: '==', NumericEquals: '==', BooleanEquals: '==', TimestampEquals: '==',
@@ -71,7 +72,8 @@ function blocksOf(state) {
 /**
  * The layout of a block (`{StartAt, States}`): `{width, height, nodes, edges}` in the
  * block's own coordinates. A node is `{name, state, x, y, width, height, marker?,
- * inner?: [{x, y, layout}]}`; an edge is `{from, to, kind, label, back}`. `markers`
+ * inner?: [{x, y, layout}]}`; an edge is `{from, to, kind, label, back, long}` (`back`:
+ * to a row above or its own; `long`: past a row). `markers`
  * adds Start and End circles (the top level has them).
  */
 export function layout(block, markers = false) {
@@ -162,11 +164,18 @@ export function layout(block, markers = false) {
 
   const edges = [];
   for (const [from, list] of outgoing) {
-    for (const edge of list) edges.push({ from, ...edge, back: Boolean(edge.back) || layer.get(edge.to) <= layer.get(from) });
+    for (const edge of list) {
+      const back = Boolean(edge.back) || layer.get(edge.to) <= layer.get(from);
+      // An edge past a row would cross its states: it goes round the left-hand side.
+      const long = !back && layer.get(edge.to) - layer.get(from) > 1;
+      edges.push({ from, ...edge, back, long });
+    }
   }
-  // Loops go round the right-hand side: leave room for them.
-  const loops = edges.some((edge) => edge.back);
-  return { width: width + (loops ? 48 : 0), height: Math.max(0, y - GAP_Y), nodes: [...nodes.values()], edges };
+  // Room for the edges drawn round the sides: loops on the right, long edges on the left.
+  const right = edges.some((edge) => edge.back) ? SIDE : 0;
+  const left = edges.some((edge) => edge.long) ? SIDE : 0;
+  for (const node of nodes.values()) node.x += left;
+  return { width: width + left + right, height: Math.max(0, y - GAP_Y), nodes: [...nodes.values()], edges };
 }
 
 function sized(name, state) {
