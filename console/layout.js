@@ -33,7 +33,10 @@ export function ruleLabel(rule) {
     if (!key) text = 'rule';
     else {
       const op = COMPARATORS[key.replace(/Path$/, '')];
-      const value = /^Is/.test(key) ? (rule[key] ? '' : ' (false)') : ` ${JSON.stringify(rule[key])}`;
+      // A path (`NumericEqualsPath`) is shown as written, a literal as JSON.
+      let value = ` ${JSON.stringify(rule[key])}`;
+      if (/^Is/.test(key)) value = rule[key] ? '' : ' (false)';
+      else if (key.endsWith('Path')) value = ` ${rule[key]}`;
       text = `${rule.Variable ?? ''} ${op}${value}`.trim();
     }
   }

@@ -22,9 +22,18 @@ export function stateStatuses(events, executionStatus) {
   // Runs entered and not yet exited, latest last: a failure event belongs to the latest
   // open run of its kind.
   const open = [];
+  // Failure event id → the run it failed. Whether a caught state logs its StateExited
+  // varies (Stepwise does); a state entered straight after a failure event is the Catch
+  // taken, and ends the failed run either way.
+  const failures = new Map();
   for (const event of events) {
     const entered = /^(\w+)StateEntered$/.exec(event.type);
     if (entered) {
+      const caught = failures.get(event.previousEventId);
+      if (caught && open.includes(caught)) {
+        states.get(caught.name).exited += 1;
+        open.splice(open.indexOf(caught), 1);
+      }
       const name = event.stateEnteredEventDetails?.name;
       const state = states.get(name) || { type: entered[1], entered: 0, exited: 0, failed: false };
       state.entered += 1;
@@ -43,7 +52,10 @@ export function stateStatuses(events, executionStatus) {
     const result = outcome(event.type);
     if (result) {
       const run = [...open].reverse().find((candidate) => candidate.type === result.kind);
-      if (run) states.get(run.name).failed = result.failed;
+      if (run) {
+        states.get(run.name).failed = result.failed;
+        if (result.failed) failures.set(event.id, run);
+      }
     }
   }
   const statuses = new Map();

@@ -171,6 +171,40 @@ fn serves_the_console_files_with_get_beside_the_api() {
     );
 }
 
+/// Whether node runs; else the reason, or a failure where the tools are required.
+fn node_or_skip() -> bool {
+    let node = Command::new("node").arg("--version").output();
+    if node.is_ok_and(|out| out.status.success()) {
+        return true;
+    }
+    assert!(
+        std::env::var_os("STEPWISE_REQUIRE_EMULATOR").is_none(),
+        "node is not installed"
+    );
+    eprintln!("skipped: node is not installed");
+    false
+}
+
+#[test]
+fn state_statuses_and_the_layout_pass_their_node_tests() {
+    if !node_or_skip() {
+        return;
+    }
+    let output = Command::new("node")
+        .args(["--test", "console/tests/status.test.mjs"])
+        .current_dir(repository())
+        .output()
+        .expect("run node --test");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "node --test failed\n{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    // The count, so a test file that stopped declaring tests would not pass silently.
+    assert!(stdout.contains("# pass 8"), "{stdout}");
+}
+
 /// What the browser test needs, or why it cannot run here.
 fn browser_tools(console: &Path) -> Result<(), String> {
     let node = Command::new("node").arg("--version").output();
