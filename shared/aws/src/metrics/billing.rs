@@ -295,7 +295,8 @@ mod tests {
             .build()
             .unwrap();
         let sent = sent(&Input::erase(input));
-        assert_eq!(sent.write_units, 2 * 1 + 2 * 2);
+        // Twice one unit, twice two units.
+        assert_eq!(sent.write_units, 2 + 4);
         assert!(sent.conditional);
     }
 
