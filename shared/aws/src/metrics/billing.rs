@@ -325,6 +325,38 @@ mod tests {
     }
 
     #[test]
+    fn refused_conditions_are_told_from_contention() {
+        use aws_sdk_dynamodb::types::error::{
+            ConditionalCheckFailedException, TransactionCanceledException,
+        };
+        use aws_sdk_dynamodb::types::CancellationReason;
+
+        let put = PutItemError::ConditionalCheckFailedException(
+            ConditionalCheckFailedException::builder().build(),
+        );
+        assert_eq!(refusal(&Error::erase(put)), Some(Refusal::Condition));
+        let cancelled = |codes: &[&str]| {
+            let mut exception = TransactionCanceledException::builder();
+            for code in codes {
+                exception = exception
+                    .cancellation_reasons(CancellationReason::builder().code(*code).build());
+            }
+            Error::erase(TransactWriteItemsError::TransactionCanceledException(
+                exception.build(),
+            ))
+        };
+        assert_eq!(
+            refusal(&cancelled(&["None", "ConditionalCheckFailed"])),
+            Some(Refusal::Condition)
+        );
+        assert_eq!(
+            refusal(&cancelled(&["TransactionConflict", "None"])),
+            Some(Refusal::Contention)
+        );
+        assert_eq!(refusal(&cancelled(&["ValidationError"])), None);
+    }
+
+    #[test]
     fn sqs_bills_per_64_kb_chunk() {
         let input = SendMessageInput::builder()
             .queue_url("q")
