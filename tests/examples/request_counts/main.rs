@@ -271,8 +271,13 @@ fn print(rows: &[Row], prices: &Prices) {
         let bill = Bill::of(row, prices);
         let (dollars, with_esm) = bill.per_million(prices, row.transitions);
         let t = row.transitions;
+        // Time per advance message; a workflow that ends in its start has none.
+        let advance_ms = match row.messages {
+            0 => "—".to_owned(),
+            n => format!("{:.1}", row.invocations.1.as_secs_f64() * 1000.0 / n as f64),
+        };
         println!(
-            "| {} | {t} | {} | {:.2} | {:.2} | {:.2} | {:.2} | {:.2} | {:.2} | {:.2} | {:.1} | ${dollars:.2} | ${with_esm:.2} | {:.1}× below |",
+            "| {} | {t} | {} | {:.2} | {:.2} | {:.2} | {:.2} | {:.2} | {:.2} | {:.2} | {advance_ms} | ${dollars:.2} | ${with_esm:.2} | {:.1}× below |",
             row.name,
             row.messages,
             per((dynamodb + sqs + lambda) as f64, t),
@@ -282,7 +287,6 @@ fn print(rows: &[Row], prices: &Prices) {
             per(bill.read_units, t),
             per(bill.write_units, t),
             per(bill.sqs_chunks, t),
-            row.invocations.1.as_secs_f64() * 1000.0 / row.messages.max(1) as f64,
             prices.step_functions / with_esm,
         );
     }
