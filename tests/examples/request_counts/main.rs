@@ -148,6 +148,10 @@ struct Row {
     messages: u64,
     took: Duration,
     usage: BTreeMap<String, Usage>,
+    /// [`Row::usage`] by service.
+    dynamodb: Usage,
+    sqs: Usage,
+    lambda: Usage,
     /// Start and advance invocations, and their handlers' time together.
     invocations: (u64, Duration),
     /// Batches the event source mapping received (each a `ReceiveMessage` and a
@@ -194,6 +198,9 @@ async fn measure(
         messages: stats.received,
         took,
         usage: harness.counter().usage(),
+        dynamodb: harness.counter().usage_total("DynamoDB."),
+        sqs: harness.counter().usage_total("SQS."),
+        lambda: harness.counter().usage_total("Lambda."),
         invocations: invocations.get(),
         batches: stats.batches,
     };
@@ -213,18 +220,7 @@ struct Bill {
 
 impl Bill {
     fn of(row: &Row, prices: &Prices) -> Self {
-        let total = |prefix: &str| {
-            let mut sum = Usage::default();
-            for (_, usage) in row.usage.iter().filter(|(n, _)| n.starts_with(prefix)) {
-                sum.requests += usage.requests;
-                sum.read_units += usage.read_units;
-                sum.write_units += usage.write_units;
-                sum.sqs_chunks += usage.sqs_chunks;
-            }
-            sum
-        };
-        let dynamodb = total("DynamoDB.");
-        let sqs = total("SQS.");
+        let (dynamodb, sqs) = (&row.dynamodb, &row.sqs);
         let (invocations, time) = row.invocations;
         Self {
             read_units: dynamodb.read_units,
@@ -260,14 +256,8 @@ fn print(rows: &[Row], prices: &Prices) {
     println!("| workload | transitions | messages | requests / tr | DynamoDB / tr | SQS / tr | Lambda / tr | RRU / tr | WRU / tr | SQS chunks / tr | advance ms / message | $ / M tr | with ESM polling | vs Step Functions |");
     println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     for row in rows {
-        let count = |prefix: &str| -> u64 {
-            row.usage
-                .iter()
-                .filter(|(n, _)| n.starts_with(prefix))
-                .map(|(_, u)| u.requests)
-                .sum()
-        };
-        let (dynamodb, sqs, lambda) = (count("DynamoDB."), count("SQS."), count("Lambda."));
+        let (dynamodb, sqs, lambda) =
+            (row.dynamodb.requests, row.sqs.requests, row.lambda.requests);
         let bill = Bill::of(row, prices);
         let (dollars, with_esm) = bill.per_million(prices, row.transitions);
         let t = row.transitions;
