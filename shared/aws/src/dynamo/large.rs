@@ -4,7 +4,9 @@
 //! execution's input and output, a frame's input and its pending task's parameters, a
 //! commit's history events), so the store needs two tools:
 //! - a JSON text over [`PLAIN_MAX`] is stored zlib-compressed in a binary attribute
-//!   (`<name>_z`) instead of a string (`<name>`); smaller ones stay readable in the console;
+//!   (`<name>_z`) instead of a string (`<name>`), and so is a smaller one when that makes
+//!   the item cost fewer write units (see [`put_json`]); the rest stay readable in the
+//!   console;
 //! - a commit's history events are split into parts of at most [`PLAIN_MAX`] of JSON,
 //!   written as consecutive items in the commit's transaction.
 //!
@@ -42,16 +44,41 @@ pub(crate) fn compressed_name(name: &str) -> String {
     format!("{name}_z")
 }
 
+/// DynamoDB bills a write unit per started KB of the item (twice in a transaction).
+const WRITE_UNIT_BYTES: usize = 1024;
+
+/// What the attributes put after the JSON may add to the item: a version, a status, the
+/// listing index's keys (a state machine ARN and a start time). An estimate, used only to
+/// choose between plain and compressed.
+const LATER_ATTRIBUTES: usize = 256;
+
 /// Stores `json` under `name` as a string, or compressed under `<name>_z` when it is over
-/// [`PLAIN_MAX`]. Whether the result fits an item is DynamoDB's to say: a payload that
-/// does not compress (random or already-compressed data) may still be too large.
+/// [`PLAIN_MAX`] or when compressing makes the item cost fewer write units.
+///
+/// The second case is the common one: a Lambda task's frame (its input, the task's
+/// parameters, an outbox naming the execution ARN) and its commit's history (AWS's
+/// response metadata around a small payload) are 1–2 KB of repetitive JSON each, which
+/// compresses to well under 1 KB; in the commit's transaction each KB is billed twice,
+/// on every transition. Items that fit one unit as they are stay plain.
+///
+/// Whether the result fits an item is DynamoDB's to say: a payload that does not
+/// compress (random or already-compressed data) may still be too large.
 pub(crate) fn put_json(item: &mut Item, name: &str, json: String) {
-    if json.len() <= PLAIN_MAX {
+    let base = item_size(item) + LATER_ATTRIBUTES;
+    let units = |bytes: usize| (base + bytes).div_ceil(WRITE_UNIT_BYTES);
+    let plain_units = units(name.len() + json.len());
+    if json.len() <= PLAIN_MAX && plain_units <= 1 {
+        item.insert(name.to_owned(), AttributeValue::S(json));
+        return;
+    }
+    let compressed = compress(json.as_bytes());
+    let packed_units = units(compressed_name(name).len() + compressed.len());
+    if json.len() <= PLAIN_MAX && packed_units >= plain_units {
         item.insert(name.to_owned(), AttributeValue::S(json));
     } else {
         item.insert(
             compressed_name(name),
-            AttributeValue::B(Blob::new(compress(json.as_bytes()))),
+            AttributeValue::B(Blob::new(compressed)),
         );
     }
 }
@@ -198,13 +225,50 @@ mod tests {
         assert_eq!(get_json(&item, "record").unwrap(), text);
     }
 
+    /// Text of 64 symbols from a fixed generator: it compresses to about 3/4, as base64
+    /// payloads do.
+    fn dense(bytes: usize) -> String {
+        let alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        let mut state: u64 = 0x2545_F491_4F6C_DD1D;
+        (0..bytes)
+            .map(|_| {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                char::from(alphabet[(state % 64) as usize])
+            })
+            .collect()
+    }
+
     #[test]
-    fn the_threshold_is_inclusive() {
-        let at = "x".repeat(PLAIN_MAX);
+    fn json_is_compressed_when_that_saves_a_write_unit() {
+        // A Lambda task's history: AWS's metadata around a small payload, 1.5 KB.
+        let event = json!({"type": "TaskSucceeded", "taskSucceededEventDetails": {
+            "output": "{\"ExecutedVersion\":\"$LATEST\",\"Payload\":{\"n\":5},\"SdkHttpMetadata\":{\"AllHttpHeaders\":{\"Content-Length\":[\"16\"],\"Content-Type\":[\"application/json\"]},\"HttpStatusCode\":200},\"StatusCode\":200}",
+            "outputDetails": {"truncated": false}, "resourceType": "lambda", "resource": "invoke"}});
+        let text = serde_json::to_string(&vec![event; 4]).unwrap();
+        assert!(text.len() > 1024, "{}", text.len());
         let mut item = Item::new();
-        put_json(&mut item, "record", at.clone());
-        assert_eq!(item["record"], AttributeValue::S(at));
-        let over = "x".repeat(PLAIN_MAX + 1);
+        put_json(&mut item, "events", text.clone());
+        assert!(!item.contains_key("events"));
+        assert!(
+            item_size(&item) + LATER_ATTRIBUTES <= WRITE_UNIT_BYTES,
+            "{}",
+            item_size(&item)
+        );
+        assert_eq!(get_json(&item, "events").unwrap(), text);
+
+        // Dense text of 1.2 KB compresses, but not into fewer units: it stays readable.
+        let text = dense(1200);
+        let mut item = Item::new();
+        put_json(&mut item, "record", text.clone());
+        assert_eq!(item["record"], AttributeValue::S(text));
+    }
+
+    #[test]
+    fn json_over_the_plain_limit_is_always_compressed() {
+        let over = dense(PLAIN_MAX + 1);
+        let mut item = Item::new();
         put_json(&mut item, "events", over.clone());
         assert!(item.contains_key("events_z"));
         assert_eq!(get_json(&item, "events").unwrap(), over);

@@ -34,7 +34,7 @@ mod catalog;
 mod errors;
 mod items;
 mod keys;
-mod large;
+pub(crate) mod large;
 #[cfg(test)]
 mod testing;
 mod write;
