@@ -40,6 +40,7 @@
 //! # });
 //! ```
 
+pub mod bench;
 mod catalog;
 mod db;
 mod error;
