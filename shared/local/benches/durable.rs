@@ -8,7 +8,8 @@
 //! and the store's size per step.
 //!
 //! `STEPWISE_BENCH_DIR` picks the folder for the database files (default: the temp
-//! dir); `STEPWISE_BENCH_LOOP_STEPS` shortens the loop.
+//! dir); `STEPWISE_BENCH_EXECUTIONS` runs only that case, `STEPWISE_BENCH_LOOP_STEPS`
+//! shortens the loop.
 
 use std::path::PathBuf;
 
@@ -39,7 +40,13 @@ async fn main() -> stepwise_local::Result<()> {
         "{:>10} {:>12} {:>10} {:>12} {:>12}",
         "executions", "transitions", "seconds", "tr/s", "vs 20,000/s"
     );
+    let only: Option<usize> = std::env::var("STEPWISE_BENCH_EXECUTIONS")
+        .ok()
+        .and_then(|s| s.parse().ok());
     for (executions, turns) in CASES {
+        if only.is_some_and(|n| n != executions) {
+            continue;
+        }
         let mut reports = Vec::new();
         for _ in 0..SAMPLES {
             reports.push(throughput(&dir, executions, turns).await?);

@@ -44,6 +44,7 @@ pub mod bench;
 mod catalog;
 mod db;
 mod error;
+mod group;
 pub mod queue;
 mod schema;
 mod store;
