@@ -19,7 +19,7 @@
 //! every queued message, and carries on (see `docs/embedded.md`). Writes from concurrent
 //! handlers are group-committed: one transaction and one fsync for the writes that queued
 //! while the previous group was on its way to the disk, each write in its own savepoint
-//! with its own conditions. [`bench`] measures what that buys.
+//! with its own conditions. [`bench`](mod@bench) measures what that buys.
 //!
 //! ```
 //! use std::sync::Arc;
