@@ -25,6 +25,10 @@ pub enum Error {
     Sql(#[from] rusqlite::Error),
     #[error("corrupt row {key}: {message}")]
     Corrupt { key: String, message: String },
+    /// The transaction a write was grouped into did not commit (see the group commit in
+    /// `db.rs`): nothing of the write is stored, and it may succeed when tried again.
+    #[error("the write's group did not commit: {0}")]
+    Group(String),
     /// The blocking task running a statement panicked or was cancelled.
     #[error("database task failed: {0}")]
     Task(String),

@@ -92,7 +92,7 @@ impl<C: Clock> SqliteQueue<C> {
         let max_receives = self.max_receives;
         self.db
             .write(move |tx| {
-                let mut select = tx.prepare(
+                let mut select = tx.prepare_cached(
                     "SELECT id, body, receive_count FROM messages
                      WHERE visible_at <= ?1 ORDER BY visible_at, id LIMIT ?2",
                 )?;
@@ -119,11 +119,11 @@ impl<C: Clock> SqliteQueue<C> {
                             continue;
                         }
                     };
-                    tx.execute(
+                    tx.prepare_cached(
                         "UPDATE messages SET visible_at = ?2, receive_count = receive_count + 1
                          WHERE id = ?1",
-                        params![id, hidden_until],
-                    )?;
+                    )?
+                    .execute(params![id, hidden_until])?;
                     deliveries.push(Delivery {
                         id,
                         message,
@@ -139,7 +139,8 @@ impl<C: Clock> SqliteQueue<C> {
     pub async fn ack(&self, id: i64) -> Result<()> {
         self.db
             .write(move |tx| {
-                tx.execute("DELETE FROM messages WHERE id = ?1", [id])?;
+                tx.prepare_cached("DELETE FROM messages WHERE id = ?1")?
+                    .execute([id])?;
                 Ok(())
             })
             .await
@@ -151,10 +152,8 @@ impl<C: Clock> SqliteQueue<C> {
         let at = self.clock.now().saturating_add(delay.as_millis() as i64);
         self.db
             .write(move |tx| {
-                tx.execute(
-                    "UPDATE messages SET visible_at = ?2 WHERE id = ?1",
-                    params![id, at],
-                )?;
+                tx.prepare_cached("UPDATE messages SET visible_at = ?2 WHERE id = ?1")?
+                    .execute(params![id, at])?;
                 Ok(())
             })
             .await?;
@@ -174,10 +173,8 @@ impl<C: Clock> SqliteQueue<C> {
             .saturating_add(visibility.as_millis() as i64);
         self.db
             .write(move |tx| {
-                tx.execute(
-                    "UPDATE messages SET visible_at = ?2 WHERE id = ?1",
-                    params![id, at],
-                )?;
+                tx.prepare_cached("UPDATE messages SET visible_at = ?2 WHERE id = ?1")?
+                    .execute(params![id, at])?;
                 Ok(())
             })
             .await
@@ -192,14 +189,22 @@ impl<C: Clock> SqliteQueue<C> {
     /// When the next message becomes visible (epoch ms), if any is queued.
     pub async fn next_visible_at(&self) -> Result<Option<i64>> {
         self.db
-            .read(|tx| Ok(tx.query_row("SELECT MIN(visible_at) FROM messages", [], |r| r.get(0))?))
+            .read(|tx| {
+                Ok(tx
+                    .prepare_cached("SELECT MIN(visible_at) FROM messages")?
+                    .query_row([], |r| r.get(0))?)
+            })
             .await
     }
 
     /// Messages queued, visible or not.
     pub async fn len(&self) -> Result<u64> {
         self.db
-            .read(|tx| Ok(tx.query_row("SELECT COUNT(*) FROM messages", [], |r| r.get(0))?))
+            .read(|tx| {
+                Ok(tx
+                    .prepare_cached("SELECT COUNT(*) FROM messages")?
+                    .query_row([], |r| r.get(0))?)
+            })
             .await
     }
 
@@ -210,7 +215,7 @@ impl<C: Clock> SqliteQueue<C> {
     pub async fn dead_letters(&self) -> Result<Vec<DeadLetter>> {
         self.db
             .read(|tx| {
-                let mut statement = tx.prepare(
+                let mut statement = tx.prepare_cached(
                     "SELECT id, body, receive_count, reason, dead_at FROM dead_letters ORDER BY id",
                 )?;
                 let rows = statement.query_map([], |r| {
@@ -231,12 +236,13 @@ impl<C: Clock> SqliteQueue<C> {
 /// Moves message `id` to the dead letters, in the caller's transaction (a no-op when
 /// another consumer already acked or buried it).
 fn bury(tx: &rusqlite::Transaction<'_>, id: i64, reason: &str, now: i64) -> Result<()> {
-    tx.execute(
+    tx.prepare_cached(
         "INSERT OR IGNORE INTO dead_letters (id, body, receive_count, reason, dead_at)
          SELECT id, body, receive_count, ?2, ?3 FROM messages WHERE id = ?1",
-        params![id, reason, now],
-    )?;
-    tx.execute("DELETE FROM messages WHERE id = ?1", [id])?;
+    )?
+    .execute(params![id, reason, now])?;
+    tx.prepare_cached("DELETE FROM messages WHERE id = ?1")?
+        .execute([id])?;
     Ok(())
 }
 
@@ -253,7 +259,7 @@ impl<C: Clock> Queue for SqliteQueue<C> {
             .collect::<Result<Vec<_>>>()?;
         self.db
             .write(move |tx| {
-                let mut insert = tx.prepare(
+                let mut insert = tx.prepare_cached(
                     "INSERT INTO messages (body, visible_at, sent_at) VALUES (?1, ?2, ?3)",
                 )?;
                 for (body, visible_at) in &rows {
@@ -411,10 +417,10 @@ mod tests {
         f.queue
             .db
             .write(|tx| {
-                tx.execute(
+                tx.prepare_cached(
                     "INSERT INTO messages (body, visible_at, sent_at) VALUES ('{not json', 0, 0)",
-                    [],
-                )?;
+                )?
+                .execute([])?;
                 Ok(())
             })
             .await

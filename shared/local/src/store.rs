@@ -48,7 +48,7 @@ impl SqliteStore {
         let execution = execution.to_owned();
         self.db
             .read(move |tx| {
-                let mut statement = tx.prepare(
+                let mut statement = tx.prepare_cached(
                     "SELECT frame, record FROM frames WHERE execution = ?1 ORDER BY frame",
                 )?;
                 let rows = statement.query_map([&execution], |r| {
@@ -80,7 +80,10 @@ pub(crate) fn read_record<T: serde::de::DeserializeOwned>(
     params: impl rusqlite::Params,
     what: impl FnOnce() -> String,
 ) -> Result<Option<T>> {
-    let text: Option<String> = tx.query_row(sql, params, |r| r.get(0)).optional()?;
+    let text: Option<String> = tx
+        .prepare_cached(sql)?
+        .query_row(params, |r| r.get(0))
+        .optional()?;
     text.map(|t| decode(&what(), &t)).transpose()
 }
 
@@ -120,37 +123,32 @@ fn read_join(tx: &Transaction<'_>, execution: &str, join: &JoinKey) -> Result<Op
 }
 
 fn write_join(tx: &Transaction<'_>, execution: &str, join: &JoinRecord) -> Result<()> {
-    tx.execute(
-        "UPDATE joins SET record = ?3 WHERE execution = ?1 AND join_key = ?2",
-        params![execution, join_id(&join.key), encode(join)?],
-    )?;
+    tx.prepare_cached("UPDATE joins SET record = ?3 WHERE execution = ?1 AND join_key = ?2")?
+        .execute(params![execution, join_id(&join.key), encode(join)?])?;
     Ok(())
 }
 
 fn put_execution(tx: &Transaction<'_>, record: &ExecutionRecord) -> Result<()> {
-    tx.execute(
+    tx.prepare_cached(
         "INSERT INTO executions (arn, running, record, state_machine, start_time, status)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)
          ON CONFLICT (arn) DO UPDATE SET
             running = excluded.running, record = excluded.record, status = excluded.status",
-        params![
-            record.arn(),
-            record.is_running(),
-            encode(record)?,
-            record.info.state_machine_id,
-            record.info.start_time,
-            record.status.as_str()
-        ],
-    )?;
+    )?
+    .execute(params![
+        record.arn(),
+        record.is_running(),
+        encode(record)?,
+        record.info.state_machine_id,
+        record.info.start_time,
+        record.status.as_str()
+    ])?;
     Ok(())
 }
 
 fn put_history(tx: &Transaction<'_>, execution: &str, item: &HistoryItem) -> Result<()> {
     // Replaces, as `MemoryStore`'s map insert does: a key is written by one commit only.
-    tx.execute(
-        "INSERT OR REPLACE INTO history (execution, frame, version, record) VALUES (?1, ?2, ?3, ?4)",
-        params![execution, item.frame.as_str(), item.version as i64, encode(item)?],
-    )?;
+    tx.prepare_cached("INSERT OR REPLACE INTO history (execution, frame, version, record) VALUES (?1, ?2, ?3, ?4)")?.execute(params![execution, item.frame.as_str(), item.version as i64, encode(item)?])?;
     Ok(())
 }
 
@@ -196,16 +194,16 @@ fn apply(tx: &Transaction<'_>, commit: &Commit) -> Result<Written> {
             }
             write_join(tx, execution, &join)?;
         }
-        tx.execute(
+        tx.prepare_cached(
             "INSERT OR REPLACE INTO child_results (execution, join_key, idx, record)
              VALUES (?1, ?2, ?3, ?4)",
-            params![
-                execution,
-                join_id(&outcome.join),
-                outcome.result.index,
-                encode(&outcome.result)?
-            ],
-        )?;
+        )?
+        .execute(params![
+            execution,
+            join_id(&outcome.join),
+            outcome.result.index,
+            encode(&outcome.result)?
+        ])?;
     }
     if let Some(key) = &commit.close_join {
         if let Some(mut join) = read_join(tx, execution, key)? {
@@ -218,17 +216,18 @@ fn apply(tx: &Transaction<'_>, commit: &Commit) -> Result<Written> {
     }
     // The conditional write itself: the version check above and this update run in one
     // IMMEDIATE transaction, so no other writer can slip between them.
-    let updated = tx.execute(
-        "UPDATE frames SET version = ?3, record = ?4
+    let updated = tx
+        .prepare_cached(
+            "UPDATE frames SET version = ?3, record = ?4
          WHERE execution = ?1 AND frame = ?2 AND version = ?5",
-        params![
+        )?
+        .execute(params![
             execution,
             commit.frame.id.as_str(),
             commit.frame.version as i64,
             encode(&commit.frame)?,
             commit.expected_version as i64
-        ],
-    )?;
+        ])?;
     if updated != 1 {
         return Err(Error::corrupt(
             format!("{execution} frame {}", commit.frame.id),
@@ -288,21 +287,21 @@ impl Store for SqliteStore {
                 if let Some(existing) = read_execution(tx, &arn)? {
                     return Ok(Created::Exists(Box::new(existing)));
                 }
-                tx.execute(
+                tx.prepare_cached(
                     "INSERT OR REPLACE INTO definitions (hash, text) VALUES (?1, ?2)",
-                    params![creation.execution_hash(), creation.definition],
-                )?;
+                )?
+                .execute(params![creation.execution_hash(), creation.definition])?;
                 put_execution(tx, &creation.execution)?;
                 let mut root = creation.root;
                 let first = FrameRecord {
                     version: 0,
                     ..root.frame.clone()
                 };
-                tx.execute(
+                tx.prepare_cached(
                     "INSERT OR REPLACE INTO frames (execution, frame, version, record)
                      VALUES (?1, ?2, 0, ?3)",
-                    params![arn, first.id.as_str(), encode(&first)?],
-                )?;
+                )?
+                .execute(params![arn, first.id.as_str(), encode(&first)?])?;
                 root.expected_version = 0;
                 // The header was just written as running, so the commit applies.
                 apply(tx, &root)?;
@@ -321,11 +320,15 @@ impl Store for SqliteStore {
         Ok(self
             .db
             .write(move |tx| {
-                tx.execute(
+                tx.prepare_cached(
                     "INSERT OR IGNORE INTO joins (execution, join_key, record) VALUES (?1, ?2, ?3)",
-                    params![execution, join_id(&join.key), encode(&join)?],
-                )?;
-                let mut insert = tx.prepare(
+                )?
+                .execute(params![
+                    execution,
+                    join_id(&join.key),
+                    encode(&join)?
+                ])?;
+                let mut insert = tx.prepare_cached(
                     "INSERT OR IGNORE INTO frames (execution, frame, version, record)
                      VALUES (?1, ?2, ?3, ?4)",
                 )?;
@@ -404,10 +407,10 @@ impl Store for SqliteStore {
                 // The note rides in the record without a new version; the next commit
                 // replaces the record and so starts the progress afresh.
                 record.progress.apply(note);
-                tx.execute(
+                tx.prepare_cached(
                     "UPDATE frames SET record = ?3 WHERE execution = ?1 AND frame = ?2",
-                    params![execution, frame.as_str(), encode(&record)?],
-                )?;
+                )?
+                .execute(params![execution, frame.as_str(), encode(&record)?])?;
                 Ok(Written::Done)
             })
             .await?)
@@ -448,7 +451,7 @@ impl Store for SqliteStore {
         Ok(self
             .db
             .read(move |tx| {
-                let mut statement = tx.prepare(
+                let mut statement = tx.prepare_cached(
                     "SELECT idx, record FROM child_results
                      WHERE execution = ?1 AND join_key = ?2 ORDER BY idx",
                 )?;
@@ -503,7 +506,7 @@ impl Store for SqliteStore {
             .read(move |tx| {
                 let after = page.as_deref().map(parse_history_cursor).transpose()?;
                 let (frame, version) = after.unwrap_or((String::new(), -1));
-                let mut statement = tx.prepare(
+                let mut statement = tx.prepare_cached(
                     "SELECT frame, version, record FROM history
                      WHERE execution = ?1 AND (frame, version) > (?2, ?3)
                      ORDER BY frame, version LIMIT ?4",

@@ -112,6 +112,13 @@ where
         &self.stats
     }
 
+    /// Resolves after the next message this worker handles (or at once if one was
+    /// handled since the last call): lets a caller wait on progress instead of polling.
+    pub fn progressed(&self) -> impl std::future::Future<Output = ()> + Send + 'static {
+        let progress = Arc::clone(&self.progress);
+        async move { progress.notified().await }
+    }
+
     /// Runs until `shutdown` turns `true` (or its sender is dropped), then waits for the
     /// messages in hand to finish. The clock must be real time: idle sleeps are
     /// computed from it.
