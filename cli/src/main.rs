@@ -5,6 +5,7 @@ mod run;
 mod serve;
 mod tasks;
 mod validate;
+mod worker;
 
 use std::process::ExitCode;
 
@@ -16,6 +17,7 @@ fn main() -> ExitCode {
         args::Command::Run(args) => run::run(args),
         args::Command::Validate(args) => validate::validate(args),
         args::Command::Serve(args) => serve::serve(args),
+        args::Command::Worker(args) => worker::worker(args),
     };
     match result {
         Ok(code) => code,

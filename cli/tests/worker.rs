@@ -1,0 +1,382 @@
+//! `stepwise worker` on LocalStack: the real binary consuming the queues of a test's table
+//! beside the Lambda-style poller (`stepwise_tests::poller`, the event source mapping's
+//! stand-in calling `functions/advance`), stopped with SIGTERM.
+//!
+//! Without `AWS_ENDPOINT_URL` every test prints "skipped" and passes (as in `tests/`).
+#![cfg(unix)]
+
+#[path = "worker/lambda.rs"]
+mod lambda;
+#[path = "worker/process.rs"]
+mod process;
+
+use std::collections::BTreeSet;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, ensure, Context};
+use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
+use aws_sdk_sqs::types::QueueAttributeName;
+use lambda::SlowLambda;
+use process::WorkerProcess;
+use serde_json::{json, Value};
+use stepwise_engine::{ExecutionStatus, Handled};
+use stepwise_tests::harness::{event_types, expect_succeeded, transitions, Harness};
+use stepwise_tests::poller::run_until;
+
+const DEADLINE: Duration = Duration::from_secs(240);
+
+/// Task-free, with every hand-off: a Choice loop through a Wait, a Parallel with a Wait
+/// branch, a Map.
+fn workflow() -> Value {
+    json!({"StartAt": "Init", "States": {
+        "Init": {"Type": "Pass", "Result": 0, "ResultPath": "$.i", "Next": "Loop"},
+        "Loop": {"Type": "Choice", "Choices": [
+            {"Variable": "$.i", "NumericGreaterThanEquals": 1, "Next": "Fan"}], "Default": "Inc"},
+        "Inc": {"Type": "Pass", "Parameters": {"i.$": "States.MathAdd($.i, 1)", "items.$": "$.items"},
+                "Next": "Nap"},
+        "Nap": {"Type": "Wait", "Seconds": 1, "Next": "Loop"},
+        "Fan": {"Type": "Parallel", "Next": "Each", "ResultPath": "$.par", "Branches": [
+            {"StartAt": "A", "States": {"A": {"Type": "Wait", "Seconds": 1, "End": true}}},
+            {"StartAt": "B", "States": {"B": {"Type": "Pass", "Result": "b", "End": true}}}]},
+        "Each": {"Type": "Map", "ItemsPath": "$.items", "MaxConcurrency": 2, "ResultPath": "$.mapped",
+            "ItemProcessor": {"StartAt": "Sq", "States": {"Sq": {"Type": "Pass",
+                "Parameters": {"n.$": "States.MathAdd($, 100)"}, "End": true}}}, "End": true}}})
+}
+
+fn input() -> Value {
+    json!({"items": [1, 2, 3]})
+}
+
+fn expected() -> Value {
+    json!({"i": 1, "items": [1, 2, 3], "par": [{"i": 1, "items": [1, 2, 3]}, "b"],
+           "mapped": [{"n": 101}, {"n": 102}, {"n": 103}]})
+}
+
+/// `functions/advance` as the poller's handler, adding the transitions it commits to
+/// `count`.
+fn counted_advance(
+    harness: &Harness,
+    count: Arc<AtomicU64>,
+) -> impl Fn(SqsEvent) -> futures::future::BoxFuture<'static, SqsBatchResponse> + Send + Sync + 'static
+{
+    let engine = harness.engine().clone();
+    move |event| {
+        let engine = engine.clone();
+        let count = count.clone();
+        Box::pin(async move {
+            stepwise_advance::handle_observed(engine.as_ref(), event, |handled| {
+                if let Handled::Advanced { transitions } = handled {
+                    count.fetch_add(*transitions, Ordering::SeqCst);
+                }
+            })
+            .await
+        })
+    }
+}
+
+/// The environment the Lambda functions read, for this test's table and queues.
+fn worker_env(harness: &Harness, start_queue: Option<&str>) -> Vec<(&'static str, String)> {
+    let mut env = vec![
+        ("STEPWISE_TABLE", harness.table().to_owned()),
+        ("STEPWISE_STEPS_QUEUE_URL", harness.queue_url().to_owned()),
+    ];
+    if let Some(url) = start_queue {
+        env.push(("STEPWISE_START_QUEUE_URL", url.to_owned()));
+    }
+    env
+}
+
+/// Two worker processes and the Lambda-style poller on one workload of 50 executions (25
+/// started through the start queue, which only the workers read). Every execution ends
+/// as a single-consumer run does, and the transitions the three consumers report
+/// committing add up to the histories': none was committed twice.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_workers_and_the_lambda_poller_commit_each_transition_once() -> anyhow::Result<()> {
+    let Some(harness) = Harness::new("worker-shared").await? else {
+        return Ok(());
+    };
+    // The reference: one execution, one poller.
+    let reference_arn = harness
+        .start("load", &workflow(), Some("ref"), input())
+        .await?;
+    let started_with = transitions(&harness.history(&reference_arn).await?) as u64;
+    let reference_count = Arc::new(AtomicU64::new(0));
+    harness
+        .run_with(
+            &reference_arn,
+            1,
+            DEADLINE,
+            counted_advance(&harness, reference_count.clone()),
+        )
+        .await?;
+    let history = harness.history(&reference_arn).await?;
+    let reference_types = event_types(&history);
+    let advanced_per_execution = reference_count.load(Ordering::SeqCst);
+    // The accounting the shared run relies on: a start's transitions plus the advance
+    // function's are the history's.
+    assert_eq!(
+        started_with + advanced_per_execution,
+        transitions(&history) as u64
+    );
+
+    let (start_queue, _) = harness.extra_queue("worker-start").await?;
+    let env = worker_env(&harness, Some(&start_queue));
+    let args = ["--advance-concurrency", "2", "--start-concurrency", "1"];
+    let mut workers = [
+        WorkerProcess::start("shared-a", &env, &args)?,
+        WorkerProcess::start("shared-b", &env, &args)?,
+    ];
+    let prefix = reference_arn
+        .rsplit_once(':')
+        .map(|(prefix, _)| prefix.to_owned())
+        .context("an execution ARN")?;
+    let sqs = harness.sqs();
+    let mut arns = Vec::new();
+    for i in 0..25 {
+        let name = format!("queued-{i}");
+        let body = json!({"stateMachine": "load", "definition": workflow(), "name": name,
+                          "input": input()});
+        sqs.send_message()
+            .queue_url(&start_queue)
+            .message_body(body.to_string())
+            .send()
+            .await
+            .context("sending a start message")?;
+        arns.push(format!("{prefix}:{name}"));
+    }
+    for i in 0..25 {
+        let name = format!("direct-{i}");
+        arns.push(
+            harness
+                .start("load", &workflow(), Some(&name), input())
+                .await?,
+        );
+    }
+
+    let poller_count = Arc::new(AtomicU64::new(0));
+    let pending = std::sync::Mutex::new(arns.iter().cloned().collect::<BTreeSet<_>>());
+    let took = run_until(
+        &harness.poller(),
+        2,
+        counted_advance(&harness, poller_count.clone()),
+        DEADLINE,
+        "50 executions ended",
+        || async {
+            let waiting: Vec<String> = pending.lock().expect("pending").iter().cloned().collect();
+            for arn in waiting {
+                // A queued start not taken yet does not exist yet.
+                match harness.describe(&arn).await {
+                    Ok(record) if record.status != ExecutionStatus::Running => {
+                        pending.lock().expect("pending").remove(&arn);
+                    }
+                    _ => return Ok(false),
+                }
+            }
+            Ok(true)
+        },
+    )
+    .await?;
+    println!("50 executions on two workers and the poller: {took:?}");
+
+    let mut in_histories = 0;
+    for arn in &arns {
+        let record = harness.describe(arn).await?;
+        assert_eq!(expect_succeeded(&record)?, &expected(), "{arn}");
+        let history = harness.history(arn).await?;
+        assert_eq!(
+            event_types(&history),
+            reference_types,
+            "{arn}: history differs from the single-consumer run"
+        );
+        in_histories += transitions(&history) as u64;
+    }
+    assert_eq!(in_histories, 50 * (started_with + advanced_per_execution));
+
+    let sample = |worker: &WorkerProcess, name: &str| worker.metric(name);
+    let mut worker_transitions = 0.0;
+    let mut started_by_workers = 0.0;
+    for worker in &workers {
+        let advanced = sample(
+            worker,
+            "stepwise_worker_messages_deleted_total{queue=\"advance\"}",
+        )?;
+        assert!(advanced > 0.0, "a worker handled no step message");
+        worker_transitions += sample(worker, "stepwise_worker_transitions_total")?;
+        started_by_workers += sample(
+            worker,
+            "stepwise_worker_messages_deleted_total{queue=\"start\"}",
+        )?;
+        // Everything received was deleted (nothing failed, nothing is in flight).
+        for queue in ["start", "advance"] {
+            let received = sample(
+                worker,
+                &format!("stepwise_worker_messages_received_total{{queue=\"{queue}\"}}"),
+            )?;
+            let deleted = sample(
+                worker,
+                &format!("stepwise_worker_messages_deleted_total{{queue=\"{queue}\"}}"),
+            )?;
+            assert_eq!(received, deleted, "{queue}: {}", worker.get("/metrics")?.1);
+        }
+    }
+    assert_eq!(started_by_workers, 25.0);
+    let poller_transitions = poller_count.load(Ordering::SeqCst);
+    assert!(poller_transitions > 0, "the poller committed nothing");
+    // Each execution's advance transitions were committed by exactly one consumer.
+    assert_eq!(
+        worker_transitions as u64 + poller_transitions,
+        50 * advanced_per_execution,
+        "workers {worker_transitions}, poller {poller_transitions}"
+    );
+    assert_eq!(harness.queue_depth().await?, 0);
+    assert_eq!(harness.dlq_depth().await?, 0);
+    for worker in &mut workers {
+        let status = worker.terminate(Duration::from_secs(15))?;
+        assert!(status.success(), "{status}: {}", worker.log_text());
+    }
+    harness.clean_up().await;
+    Ok(())
+}
+
+/// A one-Task workflow whose task is the slow stand-in Lambda.
+fn slow_task() -> Value {
+    json!({"StartAt": "Slow", "States": {"Slow": {"Type": "Task",
+        "Resource": "arn:aws:states:::lambda:invoke",
+        "Parameters": {"FunctionName": "slow", "Payload": {}},
+        "OutputPath": "$.Payload", "End": true}}})
+}
+
+async fn set_visibility_timeout(harness: &Harness, seconds: u32) -> anyhow::Result<()> {
+    harness
+        .sqs()
+        .set_queue_attributes()
+        .queue_url(harness.queue_url())
+        .attributes(QueueAttributeName::VisibilityTimeout, seconds.to_string())
+        .send()
+        .await
+        .context("SetQueueAttributes")?;
+    Ok(())
+}
+
+async fn wait_for(
+    what: &str,
+    limit: Duration,
+    mut done: impl FnMut() -> bool,
+) -> anyhow::Result<()> {
+    let deadline = Instant::now() + limit;
+    while !done() {
+        if Instant::now() > deadline {
+            bail!("{what}: not within {limit:?}");
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    Ok(())
+}
+
+async fn ended(harness: &Harness, arn: &str, limit: Duration) -> anyhow::Result<Duration> {
+    let started = Instant::now();
+    loop {
+        if harness.describe(arn).await?.status != ExecutionStatus::Running {
+            return Ok(started.elapsed());
+        }
+        ensure!(
+            started.elapsed() < limit,
+            "{arn} still RUNNING after {limit:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// SIGTERM while a step message is in flight (its task hangs): the worker turns
+/// unhealthy, waits out its grace period, hands the message back (visibility 0) and exits;
+/// another worker takes it at once, long before the queue's 120 s visibility timeout
+/// would have returned it, and the execution succeeds.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sigterm_releases_the_in_flight_message_to_another_worker() -> anyhow::Result<()> {
+    let Some(harness) = Harness::new("worker-term").await? else {
+        return Ok(());
+    };
+    set_visibility_timeout(&harness, 120).await?;
+    let lambda = SlowLambda::start(Duration::from_secs(600)).await?;
+    let mut env = worker_env(&harness, None);
+    env.push(("AWS_ENDPOINT_URL_LAMBDA", lambda.endpoint().to_owned()));
+    let args = ["--advance-concurrency", "1", "--grace-seconds", "3"];
+    let mut first = WorkerProcess::start("term-a", &env, &args)?;
+    let arn = harness.start("slow", &slow_task(), None, json!({})).await?;
+    wait_for("the task's invocation", Duration::from_secs(60), || {
+        lambda.started() == 1
+    })
+    .await?;
+    assert_eq!(
+        first.metric("stepwise_worker_in_flight_messages{queue=\"advance\"}")?,
+        1.0
+    );
+    assert_eq!(first.get("/healthz")?, (200, "ok\n".to_owned()));
+
+    let asked = Instant::now();
+    first.signal_term()?;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(first.get("/healthz")?, (503, "stopping\n".to_owned()));
+    let status = first.wait(Duration::from_secs(20))?;
+    let stopped = asked.elapsed();
+    assert!(status.success(), "{status}: {}", first.log_text());
+    assert!(
+        stopped >= Duration::from_secs(3),
+        "stopped after {stopped:?}, before its 3 s grace"
+    );
+
+    lambda.set_delay(Duration::ZERO);
+    let second = WorkerProcess::start("term-b", &env, &["--advance-concurrency", "1"])?;
+    let took = ended(&harness, &arn, Duration::from_secs(60)).await?;
+    println!("released message finished by another worker {took:?} after it started");
+    let record = harness.describe(&arn).await?;
+    assert_eq!(expect_succeeded(&record)?, &json!({"function": "slow"}));
+    // At least once: the cut-off call and the second worker's.
+    assert_eq!(lambda.started(), 2);
+    assert_eq!(
+        second.metric("stepwise_worker_messages_deleted_total{queue=\"advance\"}")?,
+        1.0
+    );
+    assert_eq!(harness.queue_depth().await?, 0);
+    harness.clean_up().await;
+    Ok(())
+}
+
+/// A task longer than the queue's visibility timeout (8 s on a 4 s queue): the heartbeat
+/// keeps the message invisible, so a second worker on the queue never receives it and the
+/// task runs once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_heartbeat_keeps_long_work_from_being_redelivered() -> anyhow::Result<()> {
+    let Some(harness) = Harness::new("worker-beat").await? else {
+        return Ok(());
+    };
+    set_visibility_timeout(&harness, 4).await?;
+    let lambda = SlowLambda::start(Duration::from_secs(8)).await?;
+    let mut env = worker_env(&harness, None);
+    env.push(("AWS_ENDPOINT_URL_LAMBDA", lambda.endpoint().to_owned()));
+    let args = ["--advance-concurrency", "1"];
+    let workers = [
+        WorkerProcess::start("beat-a", &env, &args)?,
+        WorkerProcess::start("beat-b", &env, &args)?,
+    ];
+    let arn = harness.start("beat", &slow_task(), None, json!({})).await?;
+    ended(&harness, &arn, Duration::from_secs(60)).await?;
+    let record = harness.describe(&arn).await?;
+    assert_eq!(expect_succeeded(&record)?, &json!({"function": "slow"}));
+    assert_eq!(
+        lambda.started(),
+        1,
+        "the task ran again: the message came back"
+    );
+    let mut extensions = 0.0;
+    for worker in &workers {
+        extensions +=
+            worker.metric("stepwise_worker_visibility_extensions_total{queue=\"advance\"}")?;
+    }
+    // 8 s at one extension every 2 s.
+    assert!(extensions >= 3.0, "{extensions} extensions");
+    harness.clean_up().await;
+    Ok(())
+}
