@@ -380,3 +380,162 @@ async fn the_heartbeat_keeps_long_work_from_being_redelivered() -> anyhow::Resul
     harness.clean_up().await;
     Ok(())
 }
+
+/// A Map of 20 Pass iterations behind a Wait: 42 step messages per execution.
+fn map_workload() -> Value {
+    json!({"StartAt": "Nap", "States": {
+        "Nap": {"Type": "Wait", "Seconds": 1, "Next": "Each"},
+        "Each": {"Type": "Map", "ItemsPath": "$.items", "ResultPath": "$.mapped",
+            "ItemProcessor": {"StartAt": "Sq", "States": {"Sq": {"Type": "Pass",
+                "Parameters": {"n.$": "States.MathAdd($, 1)"}, "End": true}}}, "End": true}}})
+}
+
+/// Starts `count` executions of the Map workload; their ARNs.
+async fn start_map_workload(harness: &Harness, count: usize) -> anyhow::Result<Vec<String>> {
+    let items: Vec<u64> = (0..20).collect();
+    let mut arns = Vec::new();
+    for i in 0..count {
+        let name = format!("map-{i}");
+        arns.push(
+            harness
+                .start("map", &map_workload(), Some(&name), json!({"items": items}))
+                .await?,
+        );
+    }
+    Ok(arns)
+}
+
+/// Every execution succeeded; the transitions in their histories.
+async fn all_succeeded(harness: &Harness, arns: &[String]) -> anyhow::Result<u64> {
+    let mut total = 0;
+    for arn in arns {
+        expect_succeeded(&harness.describe(arn).await?)?;
+        total += transitions(&harness.history(arn).await?) as u64;
+    }
+    Ok(total)
+}
+
+async fn all_ended(harness: &Harness, arns: &[String]) -> anyhow::Result<bool> {
+    for arn in arns {
+        if harness.describe(arn).await?.status == ExecutionStatus::Running {
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}
+
+/// The same workload (20 executions of [`map_workload`]) through the Lambda-style poller
+/// (4 loops calling `functions/advance` in this process) and through one `stepwise worker`
+/// process (`--advance-concurrency 4`), each on its own table and queue of the same
+/// emulator. Prints transitions and messages per second of each, and the mean time a
+/// batch spends in the handler (what Lambda bills). For figures, run it alone:
+/// `cargo test -p stepwise-cli --test worker throughput -- --nocapture`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn throughput_of_one_worker_and_of_the_lambda_poller() -> anyhow::Result<()> {
+    const EXECUTIONS: usize = 20;
+    const CONCURRENCY: usize = 4;
+    let Some(lambda_side) = Harness::new("tput-lambda").await? else {
+        return Ok(());
+    };
+    let arns = start_map_workload(&lambda_side, EXECUTIONS).await?;
+    let handled = Arc::new((AtomicU64::new(0), AtomicU64::new(0)));
+    let timed = {
+        let advance = lambda_side.advance();
+        let handled = handled.clone();
+        move |event: SqsEvent| {
+            let call = advance(event);
+            let handled = handled.clone();
+            async move {
+                let started = Instant::now();
+                let response = call.await;
+                handled
+                    .0
+                    .fetch_add(started.elapsed().as_micros() as u64, Ordering::SeqCst);
+                handled.1.fetch_add(1, Ordering::SeqCst);
+                response
+            }
+        }
+    };
+    let poller = lambda_side.poller();
+    let lambda_took = run_until(
+        &poller,
+        CONCURRENCY,
+        timed,
+        DEADLINE,
+        "the poller's executions ended",
+        || all_ended(&lambda_side, &arns),
+    )
+    .await?;
+    let lambda_transitions = all_succeeded(&lambda_side, &arns).await?;
+    let lambda_messages = poller.stats().deleted;
+    let batches = handled.1.load(Ordering::SeqCst).max(1);
+    let lambda_batch_ms = handled.0.load(Ordering::SeqCst) as f64 / batches as f64 / 1000.0;
+    let lambda_batch_size = poller.stats().received as f64 / batches as f64;
+    lambda_side.clean_up().await;
+
+    let Some(worker_side) = Harness::new("tput-worker").await? else {
+        return Ok(());
+    };
+    // Started before any consumer runs, as on the poller's side; the states each start
+    // ran itself are in its history already.
+    let arns = start_map_workload(&worker_side, EXECUTIONS).await?;
+    let mut started_with = 0;
+    for arn in &arns {
+        started_with += transitions(&worker_side.history(arn).await?) as u64;
+    }
+    let concurrency = CONCURRENCY.to_string();
+    let started = Instant::now();
+    let mut worker = WorkerProcess::start(
+        "tput",
+        &worker_env(&worker_side, None),
+        &["--advance-concurrency", &concurrency],
+    )?;
+    loop {
+        if all_ended(&worker_side, &arns).await? {
+            break;
+        }
+        ensure!(
+            started.elapsed() < DEADLINE,
+            "the worker's executions did not end"
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    let worker_took = started.elapsed();
+    let worker_transitions = all_succeeded(&worker_side, &arns).await?;
+    let metric = |name: &str| worker.metric(name);
+    let worker_messages = metric("stepwise_worker_messages_deleted_total{queue=\"advance\"}")?;
+    let received = metric("stepwise_worker_messages_received_total{queue=\"advance\"}")?;
+    let worker_batches = metric("stepwise_worker_batch_duration_seconds_count{queue=\"advance\"}")?;
+    let worker_batch_ms = metric("stepwise_worker_batch_duration_seconds_sum{queue=\"advance\"}")?
+        / worker_batches
+        * 1000.0;
+    // Counted by the worker as by the histories: every step message handled once.
+    assert_eq!(worker_transitions, lambda_transitions);
+    assert_eq!(received, worker_messages);
+    assert_eq!(
+        metric("stepwise_worker_transitions_total")? as u64 + started_with,
+        worker_transitions
+    );
+    let status = worker.terminate(Duration::from_secs(15))?;
+    assert!(status.success());
+    worker_side.clean_up().await;
+
+    let rate = |n: f64, took: Duration| n / took.as_secs_f64();
+    println!(
+        "lambda-style poller ({CONCURRENCY} loops): {lambda_transitions} transitions, {lambda_messages} messages in {:.1} s: {:.0} tr/s, {:.0} msg/s; {:.1} messages per batch, {:.1} ms per batch in the handler",
+        lambda_took.as_secs_f64(),
+        rate(lambda_transitions as f64, lambda_took),
+        rate(lambda_messages as f64, lambda_took),
+        lambda_batch_size,
+        lambda_batch_ms,
+    );
+    println!(
+        "one worker process (--advance-concurrency {CONCURRENCY}): {worker_transitions} transitions, {worker_messages} messages in {:.1} s: {:.0} tr/s, {:.0} msg/s; {:.1} messages per batch, {:.1} ms per batch",
+        worker_took.as_secs_f64(),
+        rate(worker_transitions as f64, worker_took),
+        rate(worker_messages, worker_took),
+        received / worker_batches,
+        worker_batch_ms,
+    );
+    Ok(())
+}
