@@ -539,3 +539,51 @@ async fn throughput_of_one_worker_and_of_the_lambda_poller() -> anyhow::Result<(
     );
     Ok(())
 }
+
+/// Bad configuration is refused before anything is consumed, with what to fix.
+#[test]
+fn bad_configuration_is_named() -> anyhow::Result<()> {
+    let run = |args: &[&str], env: &[(&str, &str)]| -> anyhow::Result<(i32, String)> {
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_stepwise"));
+        command
+            .arg("worker")
+            .args(args)
+            .env_remove("STEPWISE_STEPS_QUEUE_URL")
+            .env_remove("STEPWISE_START_QUEUE_URL")
+            .env_remove("STEPWISE_COMPLETE_QUEUE_URL")
+            .env("AWS_REGION", "us-east-1");
+        for (name, value) in env {
+            command.env(name, value);
+        }
+        let output = command.output()?;
+        Ok((
+            output.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&output.stderr).into_owned(),
+        ))
+    };
+    let (code, stderr) = run(&["--listen", "127.0.0.1:0"], &[])?;
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("environment variable STEPWISE_STEPS_QUEUE_URL is not set"),
+        "{stderr}"
+    );
+    let (code, stderr) = run(&["--batch-size", "11"], &[])?;
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("--batch-size"), "{stderr}");
+    // A queue that cannot be read (nothing listens on port 9): named before any receive.
+    let (code, stderr) = run(
+        &["--listen", "127.0.0.1:0"],
+        &[
+            ("STEPWISE_STEPS_QUEUE_URL", "http://127.0.0.1:9/q"),
+            ("AWS_ENDPOINT_URL", "http://127.0.0.1:9"),
+            ("AWS_ACCESS_KEY_ID", "test"),
+            ("AWS_SECRET_ACCESS_KEY", "test"),
+        ],
+    )?;
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("SQS GetQueueAttributes on http://127.0.0.1:9/q"),
+        "{stderr}"
+    );
+    Ok(())
+}
