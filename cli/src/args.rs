@@ -23,6 +23,37 @@ pub enum Command {
     Validate(ValidateArgs),
     /// Serve the Step Functions API and run its executions, in this process, on SQLite.
     Serve(ServeArgs),
+    /// Consume the start, steps and complete SQS queues with the Lambda functions'
+    /// handlers, as a long-running replica (Kubernetes, ECS, a VM), configured by the same
+    /// environment as the functions (STEPWISE_TABLE, STEPWISE_*_QUEUE_URL, AWS_*).
+    Worker(WorkerArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct WorkerArgs {
+    /// Batches of the start queue handled at once (0: leave the queue to others).
+    #[arg(long, default_value_t = 1)]
+    pub start_concurrency: usize,
+    /// Batches of the steps queue handled at once (0: leave the queue to others).
+    #[arg(long, default_value_t = 4)]
+    pub advance_concurrency: usize,
+    /// Batches of the complete queue handled at once (0: leave the queue to others).
+    #[arg(long, default_value_t = 1)]
+    pub complete_concurrency: usize,
+    /// Messages per receive (SQS allows 1 to 10).
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u8).range(1..=10))]
+    pub batch_size: u8,
+    /// Long-poll wait of each receive, in seconds (SQS allows 0 to 20).
+    #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u8).range(0..=20))]
+    pub wait_time_seconds: u8,
+    /// After SIGTERM or SIGINT, how long in-flight batches may run before they are
+    /// handed back to their queue. Stopping takes up to this plus the long-poll wait.
+    #[arg(long, default_value_t = 30)]
+    pub grace_seconds: u64,
+    /// Where `/healthz` and `/metrics` are served. They expose no data beyond counts; use
+    /// `0.0.0.0:<port>` in a container so the kubelet and Prometheus reach them.
+    #[arg(long, default_value = "127.0.0.1:9464")]
+    pub listen: std::net::SocketAddr,
 }
 
 #[derive(Debug, Args)]

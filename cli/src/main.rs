@@ -6,6 +6,7 @@ mod run;
 mod serve;
 mod tasks;
 mod validate;
+mod worker;
 
 use std::process::ExitCode;
 
@@ -17,6 +18,7 @@ fn main() -> ExitCode {
         args::Command::Run(args) => run::run(args),
         args::Command::Validate(args) => validate::validate(args),
         args::Command::Serve(args) => serve::serve(args),
+        args::Command::Worker(args) => worker::worker(args),
     };
     match result {
         Ok(code) => code,

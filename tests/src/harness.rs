@@ -226,6 +226,11 @@ impl<Q: Queue + 'static> Harness<Q> {
         &self.queue_url
     }
 
+    /// The DynamoDB table (`STEPWISE_TABLE` for a process that shares this test's data).
+    pub fn table(&self) -> &str {
+        &self.table
+    }
+
     pub fn dlq_url(&self) -> &str {
         &self.dlq_url
     }

@@ -4,7 +4,7 @@
 //! queue after the queue's `maxReceiveCount`.
 
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
-use stepwise_engine::{Clock, Engine, Message, Queue, Store, TaskInvoker};
+use stepwise_engine::{Clock, Engine, Handled, Message, Queue, Store, TaskInvoker};
 use tracing::{debug, error, warn};
 
 /// Handles every record of the batch concurrently; the response names the ones to
@@ -16,10 +16,33 @@ where
     T: TaskInvoker,
     C: Clock,
 {
-    stepwise_aws::lambda::handle_records(event, |record| handle_record(engine, record)).await
+    handle_observed(engine, event, |_| {}).await
 }
 
-async fn handle_record<S, Q, T, C>(engine: &Engine<S, Q, T, C>, record: SqsMessage) -> bool
+/// As [`handle`], and tells `observe` what the engine did with each message it handled
+/// (a worker counts transitions, conflicts and resends from it; Lambda has no use for it).
+pub async fn handle_observed<S, Q, T, C, O>(
+    engine: &Engine<S, Q, T, C>,
+    event: SqsEvent,
+    observe: O,
+) -> SqsBatchResponse
+where
+    S: Store,
+    Q: Queue,
+    T: TaskInvoker,
+    C: Clock,
+    O: Fn(&Handled),
+{
+    let observe = &observe;
+    stepwise_aws::lambda::handle_records(event, |record| handle_record(engine, record, observe))
+        .await
+}
+
+async fn handle_record<S, Q, T, C>(
+    engine: &Engine<S, Q, T, C>,
+    record: SqsMessage,
+    observe: &impl Fn(&Handled),
+) -> bool
 where
     S: Store,
     Q: Queue,
@@ -42,6 +65,7 @@ where
         .unwrap_or(1);
     match engine.handle(message.clone(), receive_count).await {
         Ok(handled) => {
+            observe(&handled);
             debug!(execution_id = %message.execution, frame = %message.frame, ?handled, "handled");
             true
         }
