@@ -35,6 +35,37 @@ async fn bucket(harness: &Harness, tag: &str) -> anyhow::Result<String> {
     Ok(name)
 }
 
+/// Empties and deletes a test's bucket (the emulator is shared).
+async fn drop_bucket(harness: &Harness, bucket: &str) -> anyhow::Result<()> {
+    let s3 = harness.s3();
+    let mut token = None;
+    loop {
+        let page = s3
+            .list_objects_v2()
+            .bucket(bucket)
+            .set_continuation_token(token.take())
+            .send()
+            .await?;
+        let deletes = page.contents().iter().filter_map(|o| o.key()).map(|key| {
+            let s3 = &s3;
+            async move { s3.delete_object().bucket(bucket).key(key).send().await }
+        });
+        let deleted: Vec<_> = futures::stream::iter(deletes)
+            .buffer_unordered(32)
+            .collect()
+            .await;
+        for result in deleted {
+            result?;
+        }
+        token = page.next_continuation_token().map(str::to_owned);
+        if token.is_none() {
+            break;
+        }
+    }
+    s3.delete_bucket().bucket(bucket).send().await?;
+    Ok(())
+}
+
 async fn put(harness: &Harness, bucket: &str, key: &str, body: Vec<u8>) -> anyhow::Result<()> {
     harness
         .s3()
@@ -148,6 +179,7 @@ async fn csv_rows_become_batches_of_child_executions() -> anyhow::Result<()> {
         assert_eq!(batch["first"], json!((k * 100).to_string()));
     }
     report("CSV rows", &harness, rows, took);
+    drop_bucket(&harness, &bucket).await?;
     harness.clean_up().await;
     Ok(())
 }
@@ -208,6 +240,7 @@ async fn a_prefix_of_objects_becomes_one_child_per_object() -> anyhow::Result<()
     let expected: Vec<u64> = (0..objects).map(|i| (i % 7) as u64).collect();
     assert_eq!(sizes, expected);
     report("prefix objects", &harness, objects, took);
+    drop_bucket(&harness, &bucket).await?;
     harness.clean_up().await;
     Ok(())
 }
@@ -266,6 +299,7 @@ async fn json_lines_inventories_and_max_items() -> anyhow::Result<()> {
         let (record, _) = harness.run(&arn, 2, Duration::from_secs(120)).await?;
         assert_eq!(expect_succeeded(&record)?, &expected);
     }
+    drop_bucket(&harness, &bucket).await?;
     harness.clean_up().await;
     Ok(())
 }
@@ -299,6 +333,7 @@ async fn a_missing_object_fails_the_map_with_item_reader_failed() -> anyhow::Res
         "{cause}"
     );
     println!("missing object failed in {:?}", started.elapsed());
+    drop_bucket(&harness, &bucket).await?;
     harness.clean_up().await;
     Ok(())
 }
@@ -364,6 +399,7 @@ async fn the_local_reader_lists_page_after_page() -> anyhow::Result<()> {
             .contains("NoSuchBucket"),
         "{failure:?}"
     );
+    drop_bucket(&harness, &bucket).await?;
     harness.clean_up().await;
     Ok(())
 }
