@@ -240,6 +240,15 @@ impl<Q: Queue + 'static> Harness<Q> {
         self.config.dynamodb_client(None)
     }
 
+    /// An S3 client outside the counter (path-style, as the emulator serves buckets), for
+    /// the test's own buckets and objects.
+    pub fn s3(&self) -> aws_sdk_s3::Client {
+        let conf = aws_sdk_s3::config::Builder::from(self.config.sdk())
+            .force_path_style(true)
+            .build();
+        aws_sdk_s3::Client::from_conf(conf)
+    }
+
     /// An SQS client outside the counter, for the test's own sends and receives.
     pub fn sqs(&self) -> aws_sdk_sqs::Client {
         self.config.sqs_client(None)

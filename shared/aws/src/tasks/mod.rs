@@ -14,6 +14,9 @@
 //! (`states:startExecution…`) are run by the engine itself and never reach this invoker;
 //! other `.sync` jobs fail with `States.Runtime`, as does any other resource. A state's `TimeoutSeconds` bounds the call (`States.Timeout`).
 //!
+//! A Distributed Map's `ItemReader` comes here as a task too (`arn:aws:states:::s3:getObject`
+//! or `…:s3:listObjectsV2`): `s3` reads the items, the task's result.
+//!
 //! A Task's `Credentials` (`{"RoleArn": …}`, resolved by the core) make the call as that
 //! role: [`roles`] assumes it with STS AssumeRole and caches the credentials per role
 //! until shortly before they expire. Without an STS client (see
@@ -29,6 +32,7 @@ mod params;
 mod resource;
 mod role_cache;
 pub mod roles;
+mod s3;
 mod sqs;
 
 use std::borrow::Cow;
@@ -51,6 +55,8 @@ pub struct AwsTasks {
     clients: Clients,
     /// Assumes the roles tasks name in `Credentials`; `None`: such tasks fail.
     roles: Option<Roles>,
+    /// Reads Distributed Maps' items; `None`: a Map with an ItemReader fails.
+    s3: Option<aws_sdk_s3::Client>,
 }
 
 impl AwsTasks {
@@ -71,7 +77,14 @@ impl AwsTasks {
                 dynamodb,
             },
             roles: None,
+            s3: None,
         }
+    }
+
+    /// Distributed Maps read their `ItemReader`'s items through `s3`.
+    pub fn with_s3(mut self, s3: aws_sdk_s3::Client) -> Self {
+        self.s3 = Some(s3);
+        self
     }
 
     /// Stepwise's AWS account: a bare function ARN in it (and in the clients' region) is
@@ -99,7 +112,11 @@ impl AwsTasks {
         let mut sqs = aws_sdk_sqs::config::Builder::from(sdk);
         let mut dynamodb = aws_sdk_dynamodb::config::Builder::from(sdk);
         let mut sts = aws_sdk_sts::config::Builder::from(sdk);
+        // An emulator (a custom endpoint) serves buckets by path, not by host name.
+        let mut s3 =
+            aws_sdk_s3::config::Builder::from(sdk).force_path_style(sdk.endpoint_url().is_some());
         if let Some(counter) = counter {
+            s3 = s3.interceptor(counter.clone());
             lambda = lambda.interceptor(counter.clone());
             sqs = sqs.interceptor(counter.clone());
             dynamodb = dynamodb.interceptor(counter.clone());
@@ -111,6 +128,19 @@ impl AwsTasks {
             aws_sdk_dynamodb::Client::from_conf(dynamodb.build()),
         )
         .with_sts(aws_sdk_sts::Client::from_conf(sts.build()))
+        .with_s3(aws_sdk_s3::Client::from_conf(s3.build()))
+    }
+
+    /// A Distributed Map's items (see [`s3`]); never held to a state's payload limit,
+    /// since the items go to the Map's children, not into its result.
+    async fn read_items(&self, request: &TaskRequest) -> Result<Value, Failure> {
+        let Some(client) = &self.s3 else {
+            return Err(Failure::new(
+                stepwise_core::failure::names::ITEM_READER_FAILED,
+                "No S3 client is configured to read the Map's items.",
+            ));
+        };
+        s3::read(client, request).await
     }
 
     /// The clients to call with: the defaults, or the same signing as the task's role.
@@ -169,6 +199,9 @@ impl AwsTasks {
 
 impl TaskInvoker for AwsTasks {
     async fn invoke(&self, execution: &str, request: &TaskRequest) -> Result<Value, Failure> {
+        if s3::is_reader(&request.resource) {
+            return self.read_items(request).await;
+        }
         // The state's TimeoutSeconds bounds the call itself (a function may run for 15
         // minutes); the function is not stopped, as on AWS.
         let result = match request.timeout_seconds {

@@ -393,9 +393,25 @@ pub struct MapState {
     pub tolerated_failure_percentage: Option<Tolerance>,
     /// `ItemBatcher` (Distributed mode): children get batches of items.
     pub item_batcher: Option<ItemBatcher>,
+    /// `ItemReader`: where a Distributed Map's items come from instead of its input.
+    pub item_reader: Option<ItemReader>,
     /// `ItemReader`, `ItemBatcher`, `ResultWriter`, `Label`: Distributed Map settings, kept
     /// as written until the distributed runner interprets them.
     pub distributed: Option<Value>,
+}
+
+/// `ItemReader`: the engine reads the items (the core does no I/O) and hands them back.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ItemReader {
+    /// `arn:aws:states:::s3:getObject` or `arn:aws:states:::s3:listObjectsV2`.
+    pub resource: String,
+    /// `Parameters` (JSONPath) or `Arguments` (JSONata): `Bucket`, `Key` / `Prefix`.
+    pub parameters: Option<Payload>,
+    /// `ReaderConfig.MaxItems` / `MaxItemsPath`: read no more items than this.
+    pub max_items: Option<Count>,
+    /// The rest of `ReaderConfig` (`InputType`, `CSVHeaderLocation`, `CSVHeaders`,
+    /// `CSVDelimiter`, `ManifestType`), passed to the reader as written.
+    pub reader_config: serde_json::Map<String, Value>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

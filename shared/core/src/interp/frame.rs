@@ -64,6 +64,8 @@ pub enum Phase {
     Backoff { until: i64 },
     /// A Task state waits for its result.
     Task,
+    /// A Map state waits for its `ItemReader`'s items (a task whose result is the items).
+    Reading,
     /// A Parallel or Map state waits for its children.
     Children,
     /// The frame finished; see the step's outcome.
@@ -157,7 +159,7 @@ impl Frame {
     /// sleeps, [`Event::Timer`](super::Event::Timer).
     pub fn redrive(&mut self) {
         match self.phase {
-            Phase::Done | Phase::Task | Phase::Children => {
+            Phase::Done | Phase::Task | Phase::Reading | Phase::Children => {
                 self.phase = Phase::Entering;
                 self.retries.clear();
             }

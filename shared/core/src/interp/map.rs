@@ -21,7 +21,20 @@ use crate::jsonpath::Path;
 
 impl Runner<'_, '_, '_> {
     pub(super) fn map(&mut self, frame: &mut Frame, map: &MapState) -> Flow {
-        match self.prepare_map(frame, map) {
+        match &map.item_reader {
+            Some(reader) => self.read_items(frame, reader),
+            None => self.map_items(frame, map, None),
+        }
+    }
+
+    /// Runs the Map over `read` (the ItemReader's items) or the items in its input.
+    pub(super) fn map_items(
+        &mut self,
+        frame: &mut Frame,
+        map: &MapState,
+        read: Option<Value>,
+    ) -> Flow {
+        match self.prepare_map(frame, map, read) {
             Ok(Some(request)) => {
                 self.out.effects.push(Effect::RunChildren(request));
                 frame.phase = Phase::Children;
@@ -40,6 +53,7 @@ impl Runner<'_, '_, '_> {
         &mut self,
         frame: &Frame,
         map: &MapState,
+        read: Option<Value>,
     ) -> Result<Option<ChildrenRequest>, Failure> {
         let state = self.state(frame);
         let ctx = self.context(frame);
@@ -47,15 +61,16 @@ impl Runner<'_, '_, '_> {
         let states = self.states(&frame.input, None, &ctx);
         let now = self.env.now;
         let effective = effective_input(&state.input_path, &frame.input, &ctx)?;
-        let items = match &map.items {
-            Some(items) => {
+        let items = match (read, &map.items) {
+            (Some(read), _) => Cow::Owned(read),
+            (None, Some(items)) => {
                 let value = jsonata::eval(items, &states, now, self.env.entropy)?;
                 if !value.is_array() {
                     return Err(jsonata::unexpected_type(items, "array", &value, "Items"));
                 }
                 Cow::Owned(value)
             }
-            None => effective_input(&map.items_path, &effective, &ctx)?,
+            (None, None) => effective_input(&map.items_path, &effective, &ctx)?,
         };
         let Value::Array(items) = items.as_ref() else {
             let cause = format!(
@@ -191,7 +206,11 @@ impl Runner<'_, '_, '_> {
             state: frame.state.clone(),
             kind: ChildrenKind::Map,
             children,
-            max_concurrency: (max_concurrency > 0).then_some(max_concurrency),
+            max_concurrency: match (max_concurrency, distributed) {
+                (0, true) => Some(DISTRIBUTED_MAX_CONCURRENCY),
+                (0, false) => None,
+                (n, _) => Some(n),
+            },
             tolerance: distributed.then_some(FailureTolerance {
                 count,
                 percentage,
@@ -201,6 +220,10 @@ impl Runner<'_, '_, '_> {
         }))
     }
 }
+
+/// A Distributed Map's child executions running at once when MaxConcurrency is absent or
+/// 0: AWS's limit of 10,000 (an inline Map has no limit then).
+pub(super) const DISTRIBUTED_MAX_CONCURRENCY: u64 = 10_000;
 
 /// An integer, or a string holding one, as LocalStack's path-sourced integers read it.
 fn integer(value: &Value) -> Option<i64> {

@@ -14,6 +14,7 @@ mod execution;
 mod frame;
 mod history;
 mod io;
+mod item_reader;
 mod jsonata;
 mod map;
 mod retry;

@@ -183,6 +183,10 @@ impl<'d, 'e, 'x> Runner<'d, 'e, 'x> {
                 }
                 Flow::Fail(failure)
             }
+            (Phase::Reading, Event::TaskSucceeded { output }) => self.items_read(frame, output),
+            (Phase::Reading, Event::TaskFailed { failure } | Event::TaskTimedOut { failure }) => {
+                Flow::Fail(super::item_reader::reader_failure(failure))
+            }
             (Phase::Children, Event::ChildrenSucceeded { outputs }) => {
                 let kind = self.state(frame).type_name();
                 self.emit(|| HistoryEvent::new(format!("{kind}StateSucceeded"), Details::Empty));

@@ -9,6 +9,7 @@
 mod choice;
 mod credentials;
 pub(crate) mod ctx;
+mod item_reader;
 mod jsonata;
 mod jsonata_states;
 mod paths;

@@ -6,7 +6,8 @@ use crate::jsonpath::Path;
 
 use super::ctx::{Ctx, Obj};
 use super::{
-    choice, credentials, graph, jsonata, jsonata_states, paths, query_language, retry, template,
+    choice, credentials, graph, item_reader, jsonata, jsonata_states, paths, query_language, retry,
+    template,
 };
 use super::{timestamp_millis, MAX_SECONDS};
 use crate::definition::{
@@ -427,6 +428,17 @@ fn map(cx: &mut Ctx, obj: &Obj<'_>) -> Option<MapState> {
         None => Some(None),
     };
 
+    // A non-object ItemReader is reported once, by the loop below.
+    let item_reader = match obj.get("ItemReader").and_then(Value::as_object) {
+        Some(reader) => item_reader::parse(cx, &Obj::new(reader, obj.at("ItemReader"))).map(Some),
+        None => Some(None),
+    };
+    if matches!(item_reader, Some(Some(_))) && mode != ProcessorMode::Distributed {
+        cx.err(
+            &obj.at("ItemReader"),
+            "needs a DISTRIBUTED Map (ItemProcessor.ProcessorConfig.Mode)",
+        );
+    }
     for key in ["ItemReader", "ItemBatcher", "ResultWriter"] {
         if let Some(o) = obj.object(cx, key) {
             distributed.insert(key.into(), Value::Object(o.map.clone()));
@@ -449,6 +461,7 @@ fn map(cx: &mut Ctx, obj: &Obj<'_>) -> Option<MapState> {
         tolerated_failure_count: tolerated_failure_count?,
         tolerated_failure_percentage: tolerated_failure_percentage?,
         item_batcher: item_batcher?,
+        item_reader: item_reader?,
         distributed: (!distributed.is_empty()).then_some(Value::Object(distributed)),
     })
 }
@@ -484,7 +497,7 @@ fn item_batcher(cx: &mut Ctx, batcher: &Obj<'_>) -> Option<ItemBatcher> {
 }
 
 /// `key` (a positive integer up to `max`) or `keyPath`; `Some(None)` when neither is present.
-fn count(cx: &mut Ctx, obj: &Obj<'_>, key: &str, max: u64) -> Option<Option<Count>> {
+pub(super) fn count(cx: &mut Ctx, obj: &Obj<'_>, key: &str, max: u64) -> Option<Option<Count>> {
     literal_or_path(
         cx,
         obj,

@@ -6,6 +6,7 @@ mod distributed;
 mod errors;
 mod flow;
 mod io;
+mod item_reader;
 mod jsonata;
 mod payload_limits;
 mod variables;

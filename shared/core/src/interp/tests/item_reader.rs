@@ -1,0 +1,154 @@
+//! A Distributed Map with an ItemReader asks the caller for its items as a task whose
+//! result is the array (developer guide: "ItemReader (Map)").
+
+use serde_json::json;
+
+use super::{machine, run_scripted};
+use crate::failure::{names, Failure};
+
+fn reader_map(reader: serde_json::Value) -> crate::definition::StateMachine {
+    machine(json!({"StartAt": "M", "States": {"M": {
+        "Type": "Map",
+        "ItemReader": reader,
+        "ItemSelector": {"line.$": "$$.Map.Item.Value", "run.$": "$.run"},
+        "ItemProcessor": {
+            "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+            "StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}
+        },
+        "ResultPath": "$.out",
+        "End": true
+    }}}))
+}
+
+#[test]
+fn the_reader_is_a_task_whose_result_is_the_items() {
+    let definition = reader_map(json!({
+        "Resource": "arn:aws:states:::s3:getObject",
+        "Parameters": {"Bucket.$": "$.bucket", "Key": "data.csv"},
+        "ReaderConfig": {"InputType": "CSV", "CSVHeaderLocation": "FIRST_ROW", "MaxItemsPath": "$.max"}
+    }));
+    let r = run_scripted(
+        &definition,
+        json!({"bucket": "b", "run": 3, "max": 2}),
+        vec![Ok(json!([{"a": "1"}, {"a": "2"}]))],
+    );
+    let (_, task) = &r.tasks[0];
+    assert_eq!(task.request.resource, "arn:aws:states:::s3:getObject");
+    assert_eq!(
+        task.request.parameters,
+        json!({"Parameters": {"Bucket": "b", "Key": "data.csv"},
+               "ReaderConfig": {"InputType": "CSV", "CSVHeaderLocation": "FIRST_ROW", "MaxItems": 2}})
+    );
+    // ItemSelector still reads the Map's input; ResultPath merges into it.
+    assert_eq!(
+        r.output()["out"],
+        json!([{"line": {"a": "1"}, "run": 3}, {"line": {"a": "2"}, "run": 3}])
+    );
+    assert_eq!(r.output()["bucket"], "b");
+}
+
+#[test]
+fn a_literal_max_items_trims_a_generous_reader() {
+    let definition = reader_map(json!({
+        "Resource": "arn:aws:states:::s3:listObjectsV2",
+        "Parameters": {"Bucket": "b"},
+        "ReaderConfig": {"MaxItems": 1}
+    }));
+    let r = run_scripted(&definition, json!({"run": 1}), vec![Ok(json!(["x", "y"]))]);
+    assert_eq!(r.output()["out"], json!([{"line": "x", "run": 1}]));
+}
+
+#[test]
+fn a_failed_read_fails_the_map_with_item_reader_failed() {
+    let definition = reader_map(json!({
+        "Resource": "arn:aws:states:::s3:getObject",
+        "Parameters": {"Bucket": "b", "Key": "k"}
+    }));
+    let r = run_scripted(
+        &definition,
+        json!({}),
+        vec![Err(Failure::new(
+            "S3.NoSuchKey",
+            "The specified key does not exist.",
+        ))],
+    );
+    let failure = r.failure();
+    assert_eq!(failure.error.as_deref(), Some(names::ITEM_READER_FAILED));
+    assert!(failure.cause.as_deref().unwrap_or("").contains("NoSuchKey"));
+    // A result that is not an array fails the same way.
+    let r = run_scripted(&definition, json!({}), vec![Ok(json!({"not": "items"}))]);
+    assert_eq!(
+        r.failure().error.as_deref(),
+        Some(names::ITEM_READER_FAILED)
+    );
+}
+
+#[test]
+fn a_bad_max_items_path_fails_before_reading() {
+    let definition = reader_map(json!({
+        "Resource": "arn:aws:states:::s3:getObject",
+        "Parameters": {"Bucket": "b", "Key": "k"},
+        "ReaderConfig": {"MaxItemsPath": "$.max"}
+    }));
+    let r = run_scripted(&definition, json!({"max": "lots"}), Vec::new());
+    assert_eq!(r.failure().error.as_deref(), Some(names::RUNTIME));
+    assert!(r.tasks.is_empty());
+}
+
+#[test]
+fn reader_definitions_are_checked() {
+    let bad = |reader: serde_json::Value, mode: &str| {
+        crate::definition::parse_value(&json!({"StartAt": "M", "States": {"M": {
+            "Type": "Map", "End": true, "ItemReader": reader,
+            "ItemProcessor": {"ProcessorConfig": {"Mode": mode},
+                "StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}}
+        }}}))
+        .is_err()
+    };
+    let good = json!({"Resource": "arn:aws:states:::s3:getObject", "Parameters": {"Bucket": "b", "Key": "k"}});
+    assert!(!bad(good.clone(), "DISTRIBUTED"));
+    assert!(bad(good, "INLINE"));
+    assert!(bad(
+        json!({"Resource": "arn:aws:states:::s3:putObject"}),
+        "DISTRIBUTED"
+    ));
+    assert!(bad(
+        json!({"Resource": "arn:aws:states:::s3:getObject", "ReaderConfig": {"CSVDelimiter": "COLON"}}),
+        "DISTRIBUTED"
+    ));
+    assert!(bad(
+        json!({"Resource": "arn:aws:states:::s3:getObject", "ReaderConfig": {"CSVHeaderLocation": "GIVEN"}}),
+        "DISTRIBUTED"
+    ));
+}
+
+#[test]
+fn a_distributed_map_runs_ten_thousand_children_at_once_by_default() {
+    use crate::interp::{step, Effect, Env, Event, ExecutionInfo, Frame};
+    let max_concurrency = |mode: &str| {
+        let definition = machine(json!({"StartAt": "M", "States": {"M": {
+            "Type": "Map", "End": true,
+            "ItemProcessor": {"ProcessorConfig": {"Mode": mode},
+                "StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}}
+        }}}));
+        let info = ExecutionInfo::local("t", "e", json!([1, 2]), super::T0);
+        let mut frame = Frame::root(&definition, json!([1, 2]), super::T0);
+        let mut entropy = crate::entropy::SplitMix64::new(1);
+        let mut env = Env {
+            now: super::T0,
+            execution: &info,
+            entropy: &mut entropy,
+            first_event_id: 1,
+            record_history: false,
+            max_transitions: 10,
+            task_token_prefix: None,
+        };
+        let out = step(&definition, &mut frame, Event::Run, &mut env).expect("steps");
+        match &out.effects[..] {
+            [Effect::RunChildren(request)] => request.max_concurrency,
+            other => panic!("expected children, got {other:?}"),
+        }
+    };
+    assert_eq!(max_concurrency("DISTRIBUTED"), Some(10_000));
+    assert_eq!(max_concurrency("INLINE"), None);
+}
