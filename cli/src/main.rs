@@ -1,6 +1,7 @@
-//! `stepwise`: run and validate Amazon States Language workflows.
+//! `stepwise`: run, validate, serve and draw Amazon States Language workflows.
 
 mod args;
+mod graph;
 mod run;
 mod serve;
 mod tasks;
@@ -16,6 +17,7 @@ fn main() -> ExitCode {
         args::Command::Run(args) => run::run(args),
         args::Command::Validate(args) => validate::validate(args),
         args::Command::Serve(args) => serve::serve(args),
+        args::Command::Graph(args) => graph::graph(args),
     };
     match result {
         Ok(code) => code,

@@ -86,10 +86,15 @@ pub fn retrier(retrier: &Retrier) -> String {
 }
 
 fn shorten(text: &str) -> String {
-    if text.chars().count() <= MAX_LABEL {
+    shorten_to(text, MAX_LABEL)
+}
+
+/// `text`, cut to at most `max` characters, the last one `…` when cut.
+pub fn shorten_to(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
         return text.to_owned();
     }
-    let mut cut: String = text.chars().take(MAX_LABEL - 1).collect();
+    let mut cut: String = text.chars().take(max.saturating_sub(1)).collect();
     cut.push('…');
     cut
 }

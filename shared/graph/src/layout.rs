@@ -22,6 +22,8 @@ const LABEL_ROOM: f64 = 18.0;
 const LANE: f64 = 14.0;
 pub const HEADER: f64 = 40.0;
 pub const MARKER: f64 = 34.0;
+/// The width a long edge reserves in each layer it crosses.
+const BEND: f64 = 16.0;
 
 pub fn text_width(text: &str, font: f64) -> f64 {
     text.chars().count() as f64 * font * CHAR_WIDTH
@@ -54,6 +56,8 @@ pub enum Item {
     State(usize, Vec<(Rect, Layout)>),
     Start,
     End,
+    /// Where a long edge crosses a layer (never drawn; filtered out of [`Layout::boxes`]).
+    Bend,
 }
 
 #[derive(Debug)]
@@ -105,22 +109,46 @@ pub fn layout(cluster: &Cluster, markers: bool) -> Layout {
         }
         start = s;
     }
-    let n = sizes.len();
-    let back = back_edges(n, start, &edges);
-    let layer = layers(n, &edges, &back);
-    let rows = order(n, &layer, &edges, &back);
+    let real = sizes.len();
+    let back = back_edges(real, start, &edges);
+    let mut layer = layers(real, &edges, &back);
 
-    // Vertical placement: each row as tall as its tallest box.
+    // An edge that spans several layers passes through a thin placeholder in each layer
+    // between, which keeps a lane free for it among the boxes it would otherwise cross.
+    let mut bends: Vec<Vec<usize>> = vec![Vec::new(); edges.len()];
+    let mut segments: Vec<(usize, usize)> = Vec::new();
+    for (k, &(from, to, _, _)) in edges.iter().enumerate() {
+        if back.contains(&k) {
+            continue;
+        }
+        let mut previous = from;
+        for l in layer[from] + 1..layer[to] {
+            let bend = sizes.len();
+            sizes.push((BEND, 0.0, Item::Bend));
+            layer.push(l);
+            bends[k].push(bend);
+            segments.push((previous, bend));
+            previous = bend;
+        }
+        segments.push((previous, to));
+    }
+    let n = sizes.len();
+    let rows = order(n, &layer, &segments);
+
+    // Vertical placement: each row as tall as its tallest box, with room under it for
+    // the labels of the edges that leave it.
     let mut row_y = Vec::with_capacity(rows.len());
+    let mut row_h = Vec::with_capacity(rows.len());
     let mut y = 0.0;
-    for (r, row) in rows.iter().enumerate() {
+    for row in &rows {
         row_y.push(y);
         let height = row.iter().map(|&i| sizes[i].1).fold(0.0, f64::max);
-        let labelled = edges
+        row_h.push(height);
+        let labelled = row
             .iter()
-            .enumerate()
-            .filter(|(k, (f, _, _, l))| *l && layer[*f] == r && !back.contains(k))
-            .count();
+            .map(|&i| labels_from(i, &edges, &back))
+            .max()
+            .unwrap_or(0);
         y += height + LAYER_GAP + LABEL_ROOM * labelled.min(4) as f64;
     }
     let row_width = |row: &Vec<usize>| {
@@ -137,13 +165,12 @@ pub fn layout(cluster: &Cluster, markers: bool) -> Layout {
         n
     ];
     for (r, row) in rows.iter().enumerate() {
-        let height = row.iter().map(|&i| sizes[i].1).fold(0.0, f64::max);
         let mut x = (width - row_width(row)) / 2.0;
         for &i in row {
             let (w, h, _) = &sizes[i];
             rects[i] = Rect {
                 x,
-                y: row_y[r] + (height - h) / 2.0,
+                y: row_y[r] + (row_h[r] - h) / 2.0,
                 w: *w,
                 h: *h,
             };
@@ -156,49 +183,74 @@ pub fn layout(cluster: &Cluster, markers: bool) -> Layout {
         .map(|&i| rects[i].y + rects[i].h)
         .fold(0.0, f64::max);
 
-    // Edges: forward ones straight; back ones through their own lane on the right.
+    // Edges: forward ones down through their bends; back ones through their own lane on
+    // the right. Labels sit just below their source, one under the other.
     let mut routed = Vec::with_capacity(edges.len());
     let mut lanes = 0;
-    let mut seen: Vec<(usize, usize)> = Vec::new();
-    for (k, &(from, to, edge, _)) in edges.iter().enumerate() {
+    let mut labels_placed = vec![0usize; n];
+    let mut right = width;
+    for (k, &(from, to, edge, labelled)) in edges.iter().enumerate() {
         let (a, b) = (rects[from], rects[to]);
-        // Several edges between the same two states (a rule and the Default) share a
-        // line: their labels are stacked.
-        let twins = seen.iter().filter(|p| **p == (from, to)).count() as f64;
-        seen.push((from, to));
-        if back.contains(&k) {
+        let stack = labels_placed[from] as f64;
+        if labelled {
+            labels_placed[from] += 1;
+        }
+        let (points, label_at) = if back.contains(&k) {
             lanes += 1;
             let lane = width + LANE * lanes as f64;
             let (sx, sy) = a.right();
             let (tx, ty) = b.right();
-            routed.push(Routed {
-                edge,
-                points: vec![(sx, sy), (lane, sy), (lane, ty), (tx, ty)],
-                label_at: (lane + 4.0, (sy + ty) / 2.0 + twins * LABEL_ROOM),
-            });
+            let points = vec![(sx, sy), (lane, sy), (lane, ty), (tx, ty)];
+            (points, (lane + 4.0, (sy + ty) / 2.0 + stack * LABEL_ROOM))
         } else {
-            let (sx, sy) = a.bottom();
-            let (tx, ty) = b.top();
-            // Labels sit just below the source, where the row gap has room for them.
-            let t = ((LAYER_GAP * 0.5 + twins * LABEL_ROOM) / (ty - sy).max(1.0)).min(0.9);
-            routed.push(Routed {
-                edge,
-                points: vec![(sx, sy), (tx, ty)],
-                label_at: (sx + (tx - sx) * t, sy + (ty - sy) * t),
-            });
+            let mut points = vec![a.bottom()];
+            for &bend in &bends[k] {
+                let x = rects[bend].x + rects[bend].w / 2.0;
+                let r = layer[bend];
+                points.push((x, row_y[r]));
+                points.push((x, row_y[r] + row_h[r]));
+            }
+            points.push(b.top());
+            let ((sx, sy), (tx, ty)) = (points[0], points[1]);
+            let at_y = sy + 12.0 + stack * LABEL_ROOM;
+            let t = ((at_y - sy) / (ty - sy).max(1.0)).min(0.9);
+            (points, (sx + (tx - sx) * t, sy + (ty - sy) * t))
+        };
+        if let Some(label) = edge.and_then(|e| cluster.edges[e].label.as_deref()) {
+            right = right.max(label_at.0 + text_width(label, FONT_SMALL) + 16.0);
         }
+        routed.push(Routed {
+            edge,
+            points,
+            label_at,
+        });
     }
+    let lane_room = if lanes > 0 {
+        LANE * (lanes as f64 + 1.0)
+    } else {
+        0.0
+    };
     let boxes = sizes
         .into_iter()
         .zip(rects)
+        .filter(|((_, _, item), _)| !matches!(item, Item::Bend))
         .map(|((_, _, item), rect)| (rect, item))
         .collect();
     Layout {
-        w: width + LANE * (lanes as f64 + 1.0) * f64::from(u8::from(lanes > 0)),
+        w: (width + lane_room).max(right),
         h: height,
         boxes,
         edges: routed,
     }
+}
+
+/// How many labelled forward edges leave box `i`.
+fn labels_from(i: usize, edges: &[(usize, usize, Option<usize>, bool)], back: &[usize]) -> usize {
+    edges
+        .iter()
+        .enumerate()
+        .filter(|(k, e)| e.0 == i && e.3 && !back.contains(k))
+        .count()
 }
 
 /// A state's box: text for a plain state; header plus branches for Parallel and Map.
@@ -308,25 +360,19 @@ fn layers(n: usize, edges: &[(usize, usize, Option<usize>, bool)], back: &[usize
 
 /// Rows of box indexes, top to bottom; within a row, ordered by the mean position of
 /// their predecessors (one sweep), the author's order breaking ties.
-fn order(
-    n: usize,
-    layer: &[usize],
-    edges: &[(usize, usize, Option<usize>, bool)],
-    back: &[usize],
-) -> Vec<Vec<usize>> {
+fn order(n: usize, layer: &[usize], segments: &[(usize, usize)]) -> Vec<Vec<usize>> {
     let depth = layer.iter().copied().max().map_or(0, |d| d + 1);
     let mut rows: Vec<Vec<usize>> = vec![Vec::new(); depth];
-    for i in 0..n {
-        rows[layer[i]].push(i);
+    for (i, &l) in layer.iter().enumerate().take(n) {
+        rows[l].push(i);
     }
     let mut position = vec![0.0; n];
     for row in &mut rows {
         let key = |i: usize| {
-            let preds: Vec<f64> = edges
+            let preds: Vec<f64> = segments
                 .iter()
-                .enumerate()
-                .filter(|(k, e)| e.1 == i && !back.contains(k))
-                .map(|(_, e)| position[e.0])
+                .filter(|s| s.1 == i)
+                .map(|s| position[s.0])
                 .collect();
             if preds.is_empty() {
                 i as f64

@@ -9,13 +9,15 @@ use crate::status::Status;
 
 const MARGIN: f64 = 20.0;
 const LEGEND: f64 = 36.0;
+const MAX_TITLE: usize = 80;
 
 /// The diagram as an SVG document.
 pub fn render(diagram: &Diagram) -> String {
     let laid = layout::layout(&diagram.root, true);
     let coloured = diagram.nodes().iter().any(|n| n.status.is_some());
-    let title = &diagram.root.label;
-    let w = laid.w + 2.0 * MARGIN;
+    // A long Comment is cut: it heads the drawing, it should not set its width.
+    let title = crate::label::shorten_to(&diagram.root.label, MAX_TITLE);
+    let w = laid.w.max(layout::text_width(&title, FONT_NAME)) + 2.0 * MARGIN;
     let legend = if coloured { LEGEND } else { 0.0 };
     let h = laid.h + 2.0 * MARGIN + 24.0 + legend;
     let mut out = String::new();
@@ -28,9 +30,9 @@ pub fn render(diagram: &Diagram) -> String {
 <text x="{MARGIN}" y="{:.0}" font-size="{FONT_NAME}" font-weight="bold" fill="#2d3748">{}</text>
 <g transform="translate({MARGIN},{:.0})">
 "##,
-        escape(title),
+        escape(&diagram.root.label),
         MARGIN,
-        escape(title),
+        escape(&title),
         MARGIN + 24.0,
     );
     cluster(&diagram.root, &laid, &mut out);
@@ -69,6 +71,7 @@ fn cluster(cluster: &Cluster, laid: &Layout, out: &mut String) {
             Item::Start => marker(out, rect, "Start"),
             Item::End => marker(out, rect, "End"),
             Item::State(i, branches) => state(&cluster.nodes[*i], rect, branches, out),
+            Item::Bend => {}
         }
     }
     for routed in &laid.edges {
