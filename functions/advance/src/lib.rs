@@ -2,10 +2,18 @@
 //! engine, with per-message failures reported so one bad message never fails its batch
 //! (`ReportBatchItemFailures`). A message that keeps failing reaches the dead-letter
 //! queue after the queue's `maxReceiveCount`.
+//!
+//! Each message is handled inside a span naming its execution, frame and state, so every
+//! log line says what it is about; each batch ends with one line of CloudWatch metrics
+//! (EMF): transitions, failed messages, and the batch's handling time.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
 
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
-use stepwise_engine::{Clock, Engine, Message, Queue, Store, TaskInvoker};
-use tracing::{debug, error, warn};
+use stepwise_aws::emf::{Metrics, Unit};
+use stepwise_engine::{Clock, Engine, Handled, Message, Queue, Store, TaskInvoker};
+use tracing::{debug, error, warn, Instrument as _};
 
 /// Handles every record of the batch concurrently; the response names the ones to
 /// deliver again.
@@ -16,10 +24,36 @@ where
     T: TaskInvoker,
     C: Clock,
 {
-    stepwise_aws::lambda::handle_records(event, |record| handle_record(engine, record)).await
+    let started = Instant::now();
+    let transitions = AtomicU64::new(0);
+    let response = stepwise_aws::lambda::handle_records(event, |record| {
+        handle_record(engine, record, &transitions)
+    })
+    .await;
+    batch_metrics(
+        transitions.into_inner(),
+        response.batch_item_failures.len(),
+        started.elapsed().as_secs_f64() * 1000.0,
+    )
+    .emit(stepwise_aws::lambda::now_ms());
+    response
 }
 
-async fn handle_record<S, Q, T, C>(engine: &Engine<S, Q, T, C>, record: SqsMessage) -> bool
+/// The advance function's metrics for one batch.
+pub fn batch_metrics(transitions: u64, failures: usize, latency_ms: f64) -> Metrics {
+    let mut metrics = Metrics::for_function("advance");
+    metrics
+        .add("Transitions", Unit::Count, transitions as f64)
+        .add("Failures", Unit::Count, failures as f64)
+        .add("Latency", Unit::Milliseconds, latency_ms);
+    metrics
+}
+
+async fn handle_record<S, Q, T, C>(
+    engine: &Engine<S, Q, T, C>,
+    record: SqsMessage,
+    transitions: &AtomicU64,
+) -> bool
 where
     S: Store,
     Q: Queue,
@@ -40,8 +74,17 @@ where
         .get("ApproximateReceiveCount")
         .and_then(|n| n.parse().ok())
         .unwrap_or(1);
-    match engine.handle(message.clone(), receive_count).await {
+    let span = stepwise_aws::lambda::message_span(&message.execution, &message.frame);
+    let handled = engine
+        .handle(message.clone(), receive_count)
+        .instrument(span.clone())
+        .await;
+    let _in_span = span.enter();
+    match handled {
         Ok(handled) => {
+            if let Handled::Advanced { transitions: n } = handled {
+                transitions.fetch_add(n, Ordering::Relaxed);
+            }
             debug!(execution_id = %message.execution, frame = %message.frame, ?handled, "handled");
             true
         }
