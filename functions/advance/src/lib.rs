@@ -25,12 +25,14 @@ where
     C: Clock,
 {
     let started = Instant::now();
+    let messages = event.records.len();
     let transitions = AtomicU64::new(0);
     let response = stepwise_aws::lambda::handle_records(event, |record| {
         handle_record(engine, record, &transitions)
     })
     .await;
     batch_metrics(
+        messages,
         transitions.into_inner(),
         response.batch_item_failures.len(),
         started.elapsed().as_secs_f64() * 1000.0,
@@ -39,10 +41,17 @@ where
     response
 }
 
-/// The advance function's metrics for one batch.
-pub fn batch_metrics(transitions: u64, failures: usize, latency_ms: f64) -> Metrics {
+/// The advance function's metrics for one batch: those of
+/// [`stepwise_aws::lambda::handle_measured`], plus `Transitions`.
+pub fn batch_metrics(
+    messages: usize,
+    transitions: u64,
+    failures: usize,
+    latency_ms: f64,
+) -> Metrics {
     let mut metrics = Metrics::for_function("advance");
     metrics
+        .add("Messages", Unit::Count, messages as f64)
         .add("Transitions", Unit::Count, transitions as f64)
         .add("Failures", Unit::Count, failures as f64)
         .add("Latency", Unit::Milliseconds, latency_ms);

@@ -88,9 +88,10 @@ async fn every_line_of_a_handled_message_names_execution_frame_and_state() {
 
 #[test]
 fn a_batch_reports_transitions_failures_and_latency() {
-    let doc = stepwise_advance::batch_metrics(3, 1, 4.5).to_json(1_000);
+    let doc = stepwise_advance::batch_metrics(5, 3, 1, 4.5).to_json(1_000);
     assert_eq!(doc["_aws"]["CloudWatchMetrics"][0]["Namespace"], "Stepwise");
     assert_eq!(doc["Function"], "advance");
+    assert_eq!(doc["Messages"], json!(5.0));
     assert_eq!(
         (
             doc["Transitions"].clone(),

@@ -26,6 +26,34 @@ where
     )
 }
 
+/// [`handle_records`], then one line of CloudWatch metrics (EMF, see [`crate::emf`]) for
+/// the batch: `Messages`, `Failures` (handed back for redelivery) and `Latency` (ms),
+/// under the `Function` dimension `function`.
+pub async fn handle_measured<F, Fut>(function: &str, event: SqsEvent, handle: F) -> SqsBatchResponse
+where
+    F: Fn(SqsMessage) -> Fut,
+    Fut: Future<Output = bool>,
+{
+    let started = std::time::Instant::now();
+    let messages = event.records.len();
+    let response = handle_records(event, handle).await;
+    let mut metrics = crate::emf::Metrics::for_function(function);
+    metrics
+        .add("Messages", crate::emf::Unit::Count, messages as f64)
+        .add(
+            "Failures",
+            crate::emf::Unit::Count,
+            response.batch_item_failures.len() as f64,
+        )
+        .add(
+            "Latency",
+            crate::emf::Unit::Milliseconds,
+            started.elapsed().as_secs_f64() * 1000.0,
+        );
+    metrics.emit(now_ms());
+    response
+}
+
 /// The answer to an SQS batch (`ReportBatchItemFailures`): the message ids to deliver
 /// again; the others are deleted from the queue.
 pub fn batch_response(failed: impl IntoIterator<Item = String>) -> SqsBatchResponse {
