@@ -1,4 +1,4 @@
-//! A self-contained SVG: boxes laid out by [`crate::layout`], nested groups for
+//! A self-contained SVG: boxes laid out by our own layered layout, nested groups for
 //! Parallel branches and Map processors, and a legend when states carry a status.
 
 use std::fmt::Write as _;
