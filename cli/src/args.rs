@@ -27,6 +27,9 @@ pub enum Command {
     /// handlers, as a long-running replica (Kubernetes, ECS, a VM), configured by the same
     /// environment as the functions (STEPWISE_TABLE, STEPWISE_*_QUEUE_URL, AWS_*).
     Worker(WorkerArgs),
+    /// Draw a definition as a graph (SVG, Mermaid or DOT), optionally coloured by how an
+    /// execution went.
+    Graph(GraphArgs),
 }
 
 #[derive(Debug, Args)]
@@ -54,6 +57,36 @@ pub struct WorkerArgs {
     /// `0.0.0.0:<port>` in a container so the kubelet and Prometheus reach them.
     #[arg(long, default_value = "127.0.0.1:9464")]
     pub listen: std::net::SocketAddr,
+}
+
+#[derive(Debug, Args)]
+pub struct GraphArgs {
+    /// The state machine definition: an ASL JSON file (or the JSON text itself).
+    pub definition: PathBuf,
+    #[arg(long, value_enum, default_value_t = GraphFormat::Svg)]
+    pub format: GraphFormat,
+    /// Write the drawing to this file instead of stdout.
+    #[arg(long, short)]
+    pub output: Option<PathBuf>,
+    /// Colour states by how this execution went, fetched with GetExecutionHistory from
+    /// --endpoint (else AWS, as the environment configures it).
+    #[arg(long, value_name = "ARN", conflicts_with = "history")]
+    pub execution: Option<String>,
+    /// The Step Functions API to ask: `stepwise serve` (http://127.0.0.1:8083), a
+    /// deployment's api function, or AWS.
+    #[arg(long, value_name = "URL", requires = "execution")]
+    pub endpoint: Option<String>,
+    /// Colour states from a GetExecutionHistory answer saved as JSON (`{"events": […]}`,
+    /// an array of events, or one event per line).
+    #[arg(long, value_name = "FILE")]
+    pub history: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum GraphFormat {
+    Svg,
+    Mermaid,
+    Dot,
 }
 
 #[derive(Debug, Args)]

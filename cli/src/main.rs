@@ -1,7 +1,8 @@
-//! `stepwise`: run and validate Amazon States Language workflows.
+//! `stepwise`: run, validate, serve and draw Amazon States Language workflows.
 
 mod args;
 mod console;
+mod graph;
 mod run;
 mod serve;
 mod tasks;
@@ -19,6 +20,7 @@ fn main() -> ExitCode {
         args::Command::Validate(args) => validate::validate(args),
         args::Command::Serve(args) => serve::serve(args),
         args::Command::Worker(args) => worker::worker(args),
+        args::Command::Graph(args) => graph::graph(args),
     };
     match result {
         Ok(code) => code,

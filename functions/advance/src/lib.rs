@@ -2,10 +2,18 @@
 //! engine, with per-message failures reported so one bad message never fails its batch
 //! (`ReportBatchItemFailures`). A message that keeps failing reaches the dead-letter
 //! queue after the queue's `maxReceiveCount`.
+//!
+//! Each message is handled inside a span naming its execution, frame and state, so every
+//! log line says what it is about; each batch ends with one line of CloudWatch metrics
+//! (EMF): transitions, failed messages, and the batch's handling time.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
 
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
+use stepwise_aws::emf::{Metrics, Unit};
 use stepwise_engine::{Clock, Engine, Handled, Message, Queue, Store, TaskInvoker};
-use tracing::{debug, error, warn};
+use tracing::{debug, error, warn, Instrument as _};
 
 /// Handles every record of the batch concurrently; the response names the ones to
 /// deliver again.
@@ -16,11 +24,28 @@ where
     T: TaskInvoker,
     C: Clock,
 {
-    handle_observed(engine, event, |_| {}).await
+    let started = Instant::now();
+    let messages = event.records.len();
+    let transitions = AtomicU64::new(0);
+    let response = handle_observed(engine, event, |handled| {
+        if let Handled::Advanced { transitions: n } = handled {
+            transitions.fetch_add(*n, Ordering::Relaxed);
+        }
+    })
+    .await;
+    batch_metrics(
+        messages,
+        transitions.into_inner(),
+        response.batch_item_failures.len(),
+        started.elapsed().as_secs_f64() * 1000.0,
+    )
+    .emit(stepwise_aws::lambda::now_ms());
+    response
 }
 
-/// As [`handle`], and tells `observe` what the engine did with each message it handled
-/// (a worker counts transitions, conflicts and resends from it; Lambda has no use for it).
+/// As [`handle`] without the EMF line, and tells `observe` what the engine did with each
+/// message it handled (a worker counts transitions, conflicts and resends from it, and
+/// exports them to Prometheus instead).
 pub async fn handle_observed<S, Q, T, C, O>(
     engine: &Engine<S, Q, T, C>,
     event: SqsEvent,
@@ -36,6 +61,23 @@ where
     let observe = &observe;
     stepwise_aws::lambda::handle_records(event, |record| handle_record(engine, record, observe))
         .await
+}
+
+/// The advance function's metrics for one batch: those of
+/// [`stepwise_aws::lambda::handle_measured`], plus `Transitions`.
+pub fn batch_metrics(
+    messages: usize,
+    transitions: u64,
+    failures: usize,
+    latency_ms: f64,
+) -> Metrics {
+    let mut metrics = Metrics::for_function("advance");
+    metrics
+        .add("Messages", Unit::Count, messages as f64)
+        .add("Transitions", Unit::Count, transitions as f64)
+        .add("Failures", Unit::Count, failures as f64)
+        .add("Latency", Unit::Milliseconds, latency_ms);
+    metrics
 }
 
 async fn handle_record<S, Q, T, C>(
@@ -63,7 +105,13 @@ where
         .get("ApproximateReceiveCount")
         .and_then(|n| n.parse().ok())
         .unwrap_or(1);
-    match engine.handle(message.clone(), receive_count).await {
+    let span = stepwise_aws::lambda::message_span(&message.execution, &message.frame);
+    let handled = engine
+        .handle(message.clone(), receive_count)
+        .instrument(span.clone())
+        .await;
+    let _in_span = span.enter();
+    match handled {
         Ok(handled) => {
             observe(&handled);
             debug!(execution_id = %message.execution, frame = %message.frame, ?handled, "handled");

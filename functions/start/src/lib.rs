@@ -148,7 +148,7 @@ where
     T: TaskInvoker,
     C: Clock,
 {
-    stepwise_aws::lambda::handle_records(event, |record| async move {
+    stepwise_aws::lambda::handle_measured("start", event, |record| async move {
         let id = record.message_id.clone().unwrap_or_default();
         let body = record.body.as_deref().unwrap_or_default();
         let outcome = match serde_json::from_str::<Value>(body) {

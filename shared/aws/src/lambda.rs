@@ -26,6 +26,34 @@ where
     )
 }
 
+/// [`handle_records`], then one line of CloudWatch metrics (EMF, see [`crate::emf`]) for
+/// the batch: `Messages`, `Failures` (handed back for redelivery) and `Latency` (ms),
+/// under the `Function` dimension `function`.
+pub async fn handle_measured<F, Fut>(function: &str, event: SqsEvent, handle: F) -> SqsBatchResponse
+where
+    F: Fn(SqsMessage) -> Fut,
+    Fut: Future<Output = bool>,
+{
+    let started = std::time::Instant::now();
+    let messages = event.records.len();
+    let response = handle_records(event, handle).await;
+    let mut metrics = crate::emf::Metrics::for_function(function);
+    metrics
+        .add("Messages", crate::emf::Unit::Count, messages as f64)
+        .add(
+            "Failures",
+            crate::emf::Unit::Count,
+            response.batch_item_failures.len() as f64,
+        )
+        .add(
+            "Latency",
+            crate::emf::Unit::Milliseconds,
+            started.elapsed().as_secs_f64() * 1000.0,
+        );
+    metrics.emit(now_ms());
+    response
+}
+
 /// The answer to an SQS batch (`ReportBatchItemFailures`): the message ids to deliver
 /// again; the others are deleted from the queue.
 pub fn batch_response(failed: impl IntoIterator<Item = String>) -> SqsBatchResponse {
@@ -41,11 +69,49 @@ pub fn batch_response(failed: impl IntoIterator<Item = String>) -> SqsBatchRespo
 /// Logs as JSON lines (CloudWatch parses them), filtered by `RUST_LOG`, without
 /// timestamps (Lambda adds its own). For binaries only: a library never installs one.
 pub fn init_logging() {
+    tracing::subscriber::set_global_default(json_subscriber(
+        std::io::stdout,
+        tracing_subscriber::EnvFilter::from_default_env(),
+    ))
+    .unwrap_or_else(|_| tracing::warn!("a logger was already installed"));
+}
+
+/// The functions' log format, writing to `writer`: one JSON object per line, whose
+/// `span` member holds the fields of the span around the message being handled
+/// ([`message_span`]: `execution_id`, `frame`, `state`), so every line is attributable.
+pub fn json_subscriber<W>(
+    writer: W,
+    filter: tracing_subscriber::EnvFilter,
+) -> impl tracing::Subscriber + Send + Sync
+where
+    W: for<'w> tracing_subscriber::fmt::MakeWriter<'w> + Send + Sync + 'static,
+{
     tracing_subscriber::fmt()
         .json()
-        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .with_current_span(true)
+        .with_span_list(false)
+        .with_env_filter(filter)
         .without_time()
-        .init();
+        .with_writer(writer)
+        .finish()
+}
+
+/// The span entered around one message's handling. `state` is filled in by the engine
+/// once it has read the frame (the message alone does not name it).
+pub fn message_span(execution_id: &str, frame: &dyn std::fmt::Display) -> tracing::Span {
+    tracing::info_span!(
+        "message",
+        execution_id = %execution_id,
+        frame = %frame,
+        state = tracing::field::Empty,
+    )
+}
+
+/// Milliseconds since the epoch, from the function's clock, for metric timestamps.
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
 }
 
 #[cfg(test)]

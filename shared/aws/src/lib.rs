@@ -36,6 +36,7 @@
 pub mod bootstrap;
 pub mod config;
 mod dynamo;
+pub mod emf;
 pub mod lambda;
 pub mod metrics;
 pub mod names;

@@ -265,6 +265,9 @@ impl<S: Store, Q: Queue, T: TaskInvoker, C: Clock> Engine<S, Q, T, C> {
             warn!(execution_id = %message.execution, frame = %message.frame, "message for an unknown frame");
             return Ok(Handled::Ignored("unknown frame"));
         };
+        // The caller's span around this message (if it declared a `state` field) names
+        // the state from here on, so every log line of the handling carries it.
+        tracing::Span::current().record("state", record.frame.state());
         if record.version != message.version {
             let redelivered = record.version == message.version + 1
                 && record.cause.as_deref() == Some(message.key().as_str());
