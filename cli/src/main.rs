@@ -1,6 +1,8 @@
-//! `stepwise`: run and validate Amazon States Language workflows.
+//! `stepwise`: run and validate Amazon States Language workflows, and benchmark the
+//! interpreter.
 
 mod args;
+mod bench;
 mod run;
 mod serve;
 mod tasks;
@@ -16,6 +18,7 @@ fn main() -> ExitCode {
         args::Command::Run(args) => run::run(args),
         args::Command::Validate(args) => validate::validate(args),
         args::Command::Serve(args) => serve::serve(args),
+        args::Command::Bench(args) => bench::bench(args),
     };
     match result {
         Ok(code) => code,
