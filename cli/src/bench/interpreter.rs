@@ -30,10 +30,12 @@ pub fn section(options: &Options) -> anyhow::Result<Section> {
         if let Ok(run) = &comparison.peer {
             peer_version = Some(run.version.clone());
         }
-        for difference in comparison.differences() {
+        let differences = comparison.differences();
+        if let Some(first) = differences.first() {
             notes.push(format!(
-                "{}: the peer's output differs at {difference}.",
-                workload.key
+                "{}: the peer's output differs at {} place(s), first at {first}.",
+                workload.key,
+                differences.len()
             ));
         }
         let ours = comparison.ours.median();
