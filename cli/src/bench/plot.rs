@@ -158,14 +158,13 @@ fn panel(out: &mut String, chart: &Chart, x0: f64, y0: f64) {
                 sy(y)
             );
         }
-        // The legend, top left inside the frame, one line per series.
-        let y = top + 16.0 + 16.0 * i as f64;
+        // The legend, in a row between the title and the frame, where no data can be.
+        let (x, y) = (left + 150.0 * i as f64, top - 10.0);
         let _ = writeln!(
             out,
-            r#"<line x1="{}" y1="{y}" x2="{}" y2="{y}" stroke="{colour}" stroke-width="2"/><text x="{}" y="{}">{}</text>"#,
-            left + 8.0,
-            left + 26.0,
-            left + 31.0,
+            r#"<line x1="{x}" y1="{y}" x2="{}" y2="{y}" stroke="{colour}" stroke-width="2"/><text x="{}" y="{}">{}</text>"#,
+            x + 18.0,
+            x + 23.0,
             y + 4.0,
             escape(&series.name)
         );
