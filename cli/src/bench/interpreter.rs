@@ -12,12 +12,15 @@ const TARGET_TPS: f64 = 1_000_000.0;
 pub fn section(options: &Options) -> anyhow::Result<Section> {
     let mut rows = Vec::new();
     let mut peer_version = None;
-    let mut notes = vec![
+    let sampling = options.sampling();
+    let mut notes = vec![format!(
         "Transitions are states entered, counted by stepwise; the peer's run is checked to \
-         enter as many states and to end with the same output. Medians: stepwise of 7 \
-         samples of at least 0.2 s, the peer of 5 runs after a warm-up run."
-            .to_owned(),
-    ];
+         enter as many states and to end with the same output. Medians: stepwise of {} \
+         sample(s) of at least {} ms, the peer of {} run(s) after a warm-up run.",
+        sampling.samples,
+        sampling.min_sample.as_millis(),
+        options.peer_repeat()
+    )];
     for workload in ALL {
         // --quick runs a tenth of each workload: it checks the harness, not the figures.
         let size = if options.quick {
