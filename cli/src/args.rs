@@ -30,6 +30,8 @@ pub enum Command {
     /// Draw a definition as a graph (SVG, Mermaid or DOT), optionally coloured by how an
     /// execution went.
     Graph(GraphArgs),
+    /// Benchmark the interpreter side by side with a peer, and print the tables.
+    Bench(BenchArgs),
 }
 
 #[derive(Debug, Args)]
@@ -87,6 +89,26 @@ pub enum GraphFormat {
     Svg,
     Mermaid,
     Dot,
+}
+
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    /// A short smoke run (small sizes, one sample): checks the harness, not the speed.
+    #[arg(long)]
+    pub quick: bool,
+    /// Run one section only.
+    #[arg(long, value_name = "NAME", value_parser = clap::builder::PossibleValuesParser::new(crate::bench::section_names()))]
+    pub section: Option<String>,
+    /// Also write the figures as JSON to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+    /// Also write the throughput-against-size plot as SVG to FILE.
+    #[arg(long, value_name = "FILE.svg")]
+    pub plot: Option<PathBuf>,
+    /// Where the peer (bench/peer, with `npm ci` run in it) is. Defaults to the checkout
+    /// the binary was built from.
+    #[arg(long, value_name = "DIR")]
+    pub peer: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

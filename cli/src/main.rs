@@ -1,6 +1,8 @@
-//! `stepwise`: run, validate, serve and draw Amazon States Language workflows.
+//! `stepwise`: run, validate, serve, draw and benchmark Amazon States Language
+//! workflows, and run the durable engine's worker.
 
 mod args;
+mod bench;
 mod console;
 mod graph;
 mod run;
@@ -21,6 +23,7 @@ fn main() -> ExitCode {
         args::Command::Serve(args) => serve::serve(args),
         args::Command::Worker(args) => worker::worker(args),
         args::Command::Graph(args) => graph::graph(args),
+        args::Command::Bench(args) => bench::bench(args),
     };
     match result {
         Ok(code) => code,

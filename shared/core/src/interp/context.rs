@@ -70,6 +70,10 @@ pub(crate) struct Context<'a> {
     /// The frame's workflow variables (`$name`), as at state entry.
     pub vars: Option<&'a Map<String, Value>>,
     cell: OnceCell<Value>,
+    /// `{"Map": {"Item": …}}` alone: what an ItemSelector's `$$.Map…` paths read, built
+    /// per item without the rest (whose `Execution.Input` copy would make a Map over the
+    /// execution's input quadratic in its items).
+    map_cell: OnceCell<Value>,
 }
 
 impl<'a> Context<'a> {
@@ -83,6 +87,7 @@ impl<'a> Context<'a> {
             task_token: None,
             vars: None,
             cell: OnceCell::new(),
+            map_cell: OnceCell::new(),
         }
     }
 
@@ -102,11 +107,23 @@ impl<'a> Context<'a> {
             task_token: self.task_token,
             vars: self.vars,
             cell: OnceCell::new(),
+            map_cell: OnceCell::new(),
         }
     }
 
     pub fn value(&self) -> &Value {
         self.cell.get_or_init(|| self.build())
+    }
+
+    /// The root a `$$` path is evaluated against: the whole context object, or only its
+    /// `Map` member when the path starts with `$$.Map` (it cannot select anything else).
+    pub fn root_for(&self, path: &crate::jsonpath::Path) -> &Value {
+        match (path.first_name(), self.map_item) {
+            (Some("Map"), Some((index, value))) => self
+                .map_cell
+                .get_or_init(|| json!({"Map": {"Item": {"Index": index, "Value": value}}})),
+            _ => self.value(),
+        }
     }
 
     /// The context object when `needed`, else `null` (skips building it).
@@ -150,6 +167,7 @@ impl<'a> Context<'a> {
             object.insert("Task".into(), json!({ "Token": token }));
         }
         if let Some((index, value)) = self.map_item {
+            // The same member `root_for` builds alone.
             object.insert(
                 "Map".into(),
                 json!({"Item": {"Index": index, "Value": value}}),
@@ -174,6 +192,32 @@ mod tests {
     fn timestamps_print_with_millis_and_z() {
         assert_eq!(iso8601(0), "1970-01-01T00:00:00.000Z");
         assert_eq!(iso8601(1_700_000_000_123), "2023-11-14T22:13:20.123Z");
+    }
+
+    #[test]
+    fn map_paths_select_the_same_from_the_map_member_alone() {
+        let info = ExecutionInfo::local("sm", "ex1", json!({"items": [1, 2]}), 1000);
+        let item = json!({"k": [7]});
+        let parent = Context::new(&info, "S1", 2000, 0);
+        let ctx = parent.with_map_item(1, &item);
+        for source in [
+            "$$.Map.Item.Value.k[0]",
+            "$$.Map.Item.Index",
+            "$$.Map.Item",
+            "$$.Map.Nope",
+        ] {
+            let path = crate::jsonpath::Path::parse(source).expect("path");
+            assert_eq!(
+                path.select(ctx.root_for(&path)).ok(),
+                path.select(ctx.value()).ok(),
+                "{source}"
+            );
+        }
+        // Other paths, and `$$.Map` outside a Map, read the whole object.
+        let execution = crate::jsonpath::Path::parse("$$.Execution.Input").expect("path");
+        assert_eq!(ctx.root_for(&execution), ctx.value());
+        let map = crate::jsonpath::Path::parse("$$.Map").expect("path");
+        assert_eq!(parent.root_for(&map), parent.value());
     }
 
     #[test]

@@ -38,7 +38,7 @@ pub(crate) fn root_of<'v>(
 ) -> Option<&'v Value> {
     match path.root() {
         Root::Input => Some(input),
-        Root::Context => Some(ctx.value()),
+        Root::Context => Some(ctx.root_for(path)),
         Root::Variable => ctx.variable(path.variable().unwrap_or_default()),
     }
 }

@@ -191,6 +191,15 @@ impl Path {
         self.variable.as_deref()
     }
 
+    /// The member a path starts with (`Map` in `$$.Map.Item.Value`), when its first step
+    /// is a plain name: everything it selects lies under that member.
+    pub fn first_name(&self) -> Option<&str> {
+        match self.segments.first() {
+            Some(Segment::Name(name)) => Some(name),
+            _ => None,
+        }
+    }
+
     /// `$` alone (or `$$` alone): selects the whole root.
     pub fn is_root_only(&self) -> bool {
         self.segments.is_empty()
