@@ -69,7 +69,7 @@ fn quick_run_prints_both_tables_and_writes_json_and_plot() {
     assert!(stdout.contains("## Interpreter throughput against workload size"));
     let rows = table_rows(&stdout);
     let headers: Vec<&Vec<String>> = rows.iter().filter(|r| r[0] == "workload").collect();
-    assert_eq!(headers.len(), 2, "{stdout}");
+    assert_eq!(headers.len(), 4, "{stdout}");
     assert_eq!(
         headers[0],
         &[
@@ -81,11 +81,12 @@ fn quick_run_prints_both_tables_and_writes_json_and_plot() {
             "vs baseline"
         ]
     );
-    // Every row has as many cells as its header.
-    assert!(
-        rows.iter().all(|r| r.len() == 6 || r.len() == 5),
-        "{rows:?}"
+    assert_eq!(
+        headers[2],
+        &["workload", "transitions", "tr/s", "vs baseline"],
+        "{stdout}"
     );
+    assert_eq!(headers[3].len(), 7, "{stdout}");
 
     let report: Value =
         serde_json::from_str(&std::fs::read_to_string(&json).expect("json written"))
@@ -93,7 +94,7 @@ fn quick_run_prints_both_tables_and_writes_json_and_plot() {
     assert_eq!(report["quick"], true);
     let sections = report["sections"].as_array().expect("sections");
     let keys: Vec<&str> = sections.iter().filter_map(|s| s["key"].as_str()).collect();
-    assert_eq!(keys, ["interpreter", "scaling"]);
+    assert_eq!(keys, ["interpreter", "scaling", "embedded", "long-run"]);
 
     // Quick sizes: 499 loop turns, 100 Map items, 200 chain turns; transitions are states
     // entered (2n + 2, 3n + 1, 5n + 1).
@@ -105,7 +106,7 @@ fn quick_run_prints_both_tables_and_writes_json_and_plot() {
         .filter_map(|r| r["figures"][0].as_u64())
         .collect();
     assert_eq!(transitions, [1_000, 301, 1_001]);
-    for section in sections {
+    for section in &sections[..2] {
         for row in section["rows"].as_array().expect("rows") {
             let rate = row["figures"][1].as_f64().expect("stepwise tr/s");
             assert!(rate > 0.0, "{row}");
@@ -122,6 +123,19 @@ fn quick_run_prints_both_tables_and_writes_json_and_plot() {
             Some(2)
         );
     }
+    // The embedded backend: every execution's transitions counted (three per turn plus
+    // the end), a rate measured, and the long run's two windows compared.
+    for row in sections[2]["rows"].as_array().expect("rows") {
+        assert!(row["figures"][0].as_u64().is_some_and(|n| n > 0), "{row}");
+        assert!(row["figures"][1].as_f64().is_some_and(|r| r > 0.0), "{row}");
+    }
+    let long = &sections[3]["rows"][0];
+    assert!(
+        long["figures"][0].as_u64().is_some_and(|n| n >= 20_000),
+        "{long}"
+    );
+    assert!(long["ratio"].as_f64().is_some_and(|r| r > 0.0), "{long}");
+
     let svg = std::fs::read_to_string(&svg).expect("plot written");
     assert!(svg.starts_with("<svg"), "{svg}");
     assert!(svg.matches("<circle").count() >= 6);

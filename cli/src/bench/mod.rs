@@ -6,6 +6,7 @@
 //! them all with `--json` and their charts with `--plot`.
 
 mod compare;
+mod embedded;
 mod interpreter;
 mod peer;
 mod plot;
@@ -58,12 +59,12 @@ impl Options {
 
 type SectionFn = fn(&Options) -> anyhow::Result<Section>;
 
-/// The sections, in the order they run and print. An `embedded` section (durable
-/// throughput with N concurrent executions, the 1,000,000-step loop, on SQLite with fsync)
-/// goes after these: a function over `stepwise_local::bench` that returns its rows.
-pub const SECTIONS: [(&str, SectionFn); 2] = [
+/// The sections, in the order they run and print.
+pub const SECTIONS: [(&str, SectionFn); 4] = [
     ("interpreter", interpreter::section),
     ("scaling", scaling::section),
+    ("embedded", embedded::section),
+    ("long-run", embedded::long_run),
 ];
 
 #[derive(Debug, Serialize)]
