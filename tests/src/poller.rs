@@ -124,29 +124,9 @@ impl Poller {
         let mut event = SqsEvent::default();
         event.records = messages
             .into_iter()
-            .map(|m| self.record(m))
+            .map(|m| stepwise_aws::lambda::sqs_record(m, &self.queue_arn, &self.region))
             .collect::<Vec<_>>();
         Ok(Some(event))
-    }
-
-    /// The record Lambda would build from one received message.
-    fn record(&self, message: aws_sdk_sqs::types::Message) -> SqsMessage {
-        let mut record = SqsMessage::default();
-        record.message_id = message.message_id;
-        record.receipt_handle = message.receipt_handle;
-        record.body = message.body;
-        record.md5_of_body = message.md5_of_body;
-        record.md5_of_message_attributes = message.md5_of_message_attributes;
-        record.attributes = message
-            .attributes
-            .unwrap_or_default()
-            .into_iter()
-            .map(|(name, value)| (name.as_str().to_owned(), value))
-            .collect();
-        record.event_source = Some("aws:sqs".to_owned());
-        record.event_source_arn = Some(self.queue_arn.clone());
-        record.aws_region = Some(self.region.clone());
-        record
     }
 
     /// Deletes the records of `event` that `response` does not list as failed.

@@ -130,3 +130,29 @@ mod tests {
         assert_eq!(empty, serde_json::json!({"batchItemFailures": []}));
     }
 }
+
+/// The record Lambda's SQS event source mapping builds from one received message, so code
+/// that polls a queue itself (`stepwise worker`, the tests' poller) hands the functions'
+/// handlers exactly what they get on Lambda.
+pub fn sqs_record(
+    message: aws_sdk_sqs::types::Message,
+    queue_arn: &str,
+    region: &str,
+) -> SqsMessage {
+    let mut record = SqsMessage::default();
+    record.message_id = message.message_id;
+    record.receipt_handle = message.receipt_handle;
+    record.body = message.body;
+    record.md5_of_body = message.md5_of_body;
+    record.md5_of_message_attributes = message.md5_of_message_attributes;
+    record.attributes = message
+        .attributes
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(name, value)| (name.as_str().to_owned(), value))
+        .collect();
+    record.event_source = Some("aws:sqs".to_owned());
+    record.event_source_arn = Some(queue_arn.to_owned());
+    record.aws_region = Some(region.to_owned());
+    record
+}

@@ -87,29 +87,8 @@ impl Source {
             .messages
             .unwrap_or_default()
             .into_iter()
-            .map(|m| self.record(m))
+            .map(|m| stepwise_aws::lambda::sqs_record(m, &self.arn, &self.region))
             .collect())
-    }
-
-    /// The record Lambda's event source mapping builds from one received message, so the
-    /// functions' handlers get exactly what they get on Lambda.
-    fn record(&self, message: aws_sdk_sqs::types::Message) -> SqsMessage {
-        let mut record = SqsMessage::default();
-        record.message_id = message.message_id;
-        record.receipt_handle = message.receipt_handle;
-        record.body = message.body;
-        record.md5_of_body = message.md5_of_body;
-        record.md5_of_message_attributes = message.md5_of_message_attributes;
-        record.attributes = message
-            .attributes
-            .unwrap_or_default()
-            .into_iter()
-            .map(|(name, value)| (name.as_str().to_owned(), value))
-            .collect();
-        record.event_source = Some("aws:sqs".to_owned());
-        record.event_source_arn = Some(self.arn.clone());
-        record.aws_region = Some(self.region.clone());
-        record
     }
 
     /// Deletes `records` in one `DeleteMessageBatch`; how many SQS deleted. A record SQS
