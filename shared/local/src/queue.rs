@@ -50,8 +50,6 @@ pub struct SqliteQueue<C> {
     db: Arc<Db>,
     clock: C,
     max_receives: u32,
-    /// Wakes an idle worker in this process when a message is sent.
-    sent: Arc<Notify>,
 }
 
 impl<C: Clock> SqliteQueue<C> {
@@ -64,7 +62,6 @@ impl<C: Clock> SqliteQueue<C> {
             db,
             clock,
             max_receives: DEFAULT_MAX_RECEIVES,
-            sent: Arc::new(Notify::new()),
         }
     }
 
@@ -80,7 +77,7 @@ impl<C: Clock> SqliteQueue<C> {
 
     /// Resolves when a message is sent through this handle (or a clone of it).
     pub(crate) fn sent(&self) -> Arc<Notify> {
-        Arc::clone(&self.sent)
+        Arc::clone(self.db.sent())
     }
 
     /// Takes up to `max` visible messages, oldest due first, and hides them for
@@ -159,7 +156,7 @@ impl<C: Clock> SqliteQueue<C> {
             .await?;
         // `notify_one` keeps a permit when no worker is waiting yet, so a send that
         // lands between a worker's empty receive and its sleep is not missed.
-        self.sent.notify_one();
+        self.db.sent().notify_one();
         Ok(())
     }
 
@@ -246,9 +243,16 @@ fn bury(tx: &rusqlite::Transaction<'_>, id: i64, reason: &str, now: i64) -> Resu
     Ok(())
 }
 
-impl<C: Clock> Queue for SqliteQueue<C> {
-    async fn send(&self, messages: Vec<Outgoing>) -> queue::Result<()> {
-        let now = self.clock.now();
+/// Messages ready to insert: each body encoded (before the write, off the writer
+/// thread) with the time it becomes visible.
+#[derive(Debug)]
+pub(crate) struct Rows {
+    rows: Vec<(String, i64)>,
+    now: i64,
+}
+
+impl Rows {
+    pub(crate) fn encode(messages: &[Outgoing], now: i64) -> Result<Self> {
         let rows = messages
             .iter()
             .map(|out| {
@@ -257,20 +261,28 @@ impl<C: Clock> Queue for SqliteQueue<C> {
                 Ok((body, now + i64::from(out.delay_seconds) * 1000))
             })
             .collect::<Result<Vec<_>>>()?;
-        self.db
-            .write(move |tx| {
-                let mut insert = tx.prepare_cached(
-                    "INSERT INTO messages (body, visible_at, sent_at) VALUES (?1, ?2, ?3)",
-                )?;
-                for (body, visible_at) in &rows {
-                    insert.execute(params![body, visible_at, now])?;
-                }
-                Ok(())
-            })
-            .await?;
+        Ok(Self { rows, now })
+    }
+
+    /// Queues the messages in the caller's transaction.
+    pub(crate) fn insert(&self, tx: &rusqlite::Transaction<'_>) -> Result<()> {
+        let mut insert = tx.prepare_cached(
+            "INSERT INTO messages (body, visible_at, sent_at) VALUES (?1, ?2, ?3)",
+        )?;
+        for (body, visible_at) in &self.rows {
+            insert.execute(params![body, visible_at, self.now])?;
+        }
+        Ok(())
+    }
+}
+
+impl<C: Clock> Queue for SqliteQueue<C> {
+    async fn send(&self, messages: Vec<Outgoing>) -> queue::Result<()> {
+        let rows = Rows::encode(&messages, self.clock.now())?;
+        self.db.write(move |tx| rows.insert(tx)).await?;
         // `notify_one` keeps a permit when no worker is waiting yet, so a send that
         // lands between a worker's empty receive and its sleep is not missed.
-        self.sent.notify_one();
+        self.db.sent().notify_one();
         Ok(())
     }
 }

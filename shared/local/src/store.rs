@@ -15,8 +15,11 @@ use stepwise_engine::{
     ChildResult, ExecutionRecord, FrameId, FrameRecord, HistoryItem, JoinKey, JoinRecord, TaskNote,
 };
 
+use stepwise_engine::queue::Outgoing;
+
 use crate::db::{Db, Options};
 use crate::error::{Error, Result};
+use crate::queue::Rows;
 
 /// History items per page, as `MemoryStore` pages them.
 const HISTORY_PAGE: usize = 100;
@@ -25,6 +28,9 @@ const HISTORY_PAGE: usize = 100;
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
     db: Arc<Db>,
+    /// The queue lives in this store's database (see [`crate::open`]): a commit
+    /// enqueues its outbox in its own transaction ([`Store::commit_sending`]).
+    holds_queue: bool,
 }
 
 impl SqliteStore {
@@ -32,11 +38,13 @@ impl SqliteStore {
     pub fn open(path: impl AsRef<Path>, options: Options) -> Result<Self> {
         Ok(Self {
             db: Db::open(path.as_ref(), options)?,
+            holds_queue: false,
         })
     }
 
-    pub(crate) fn from_db(db: Arc<Db>) -> Self {
-        Self { db }
+    /// A store on `db`; `holds_queue` when the engine's queue is on `db` too.
+    pub(crate) fn from_db(db: Arc<Db>, holds_queue: bool) -> Self {
+        Self { db, holds_queue }
     }
 
     pub(crate) fn db(&self) -> &Arc<Db> {
@@ -347,6 +355,36 @@ impl Store for SqliteStore {
 
     async fn commit(&self, commit: Commit) -> store::Result<Written> {
         Ok(self.db.write(move |tx| apply(tx, &commit)).await?)
+    }
+
+    /// One write (and one fsync) for the commit and its outbox instead of two, when the
+    /// queue shares the file. The messages are inserted only after `apply` returned
+    /// `Done`, in the same savepoint, so a conflict or a failure leaves neither.
+    async fn commit_sending(
+        &self,
+        commit: Commit,
+        outbox: Vec<Outgoing>,
+        now: i64,
+    ) -> store::Result<(Written, Option<Vec<Outgoing>>)> {
+        if !self.holds_queue || outbox.is_empty() {
+            return Ok((self.commit(commit).await?, Some(outbox)));
+        }
+        let rows = Rows::encode(&outbox, now)?;
+        let written = self
+            .db
+            .write(move |tx| {
+                let written = apply(tx, &commit)?;
+                if written == Written::Done {
+                    rows.insert(tx)?;
+                }
+                Ok(written)
+            })
+            .await?;
+        if written == Written::Done {
+            // As `SqliteQueue::send` does: wake a worker waiting for messages.
+            self.db.sent().notify_one();
+        }
+        Ok((written, None))
     }
 
     async fn end(&self, record: ExecutionRecord, history: HistoryItem) -> store::Result<Written> {
