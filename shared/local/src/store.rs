@@ -162,11 +162,8 @@ fn put_history(tx: &Transaction<'_>, execution: &str, item: &HistoryItem) -> Res
 
 fn is_running(tx: &Transaction<'_>, arn: &str) -> Result<bool> {
     let running: Option<bool> = tx
-        .query_row(
-            "SELECT running FROM executions WHERE arn = ?1",
-            [arn],
-            |r| r.get(0),
-        )
+        .prepare_cached("SELECT running FROM executions WHERE arn = ?1")?
+        .query_row([arn], |r| r.get(0))
         .optional()?;
     Ok(running == Some(true))
 }
@@ -175,12 +172,10 @@ fn is_running(tx: &Transaction<'_>, arn: &str) -> Result<bool> {
 /// `Conflict` leaves nothing behind (and an error rolls the transaction back).
 fn apply(tx: &Transaction<'_>, commit: &Commit) -> Result<Written> {
     let execution = commit.execution.as_str();
+    // Cached, as every statement of a commit: it runs once per transition.
     let stored: Option<i64> = tx
-        .query_row(
-            "SELECT version FROM frames WHERE execution = ?1 AND frame = ?2",
-            [execution, commit.frame.id.as_str()],
-            |r| r.get(0),
-        )
+        .prepare_cached("SELECT version FROM frames WHERE execution = ?1 AND frame = ?2")?
+        .query_row([execution, commit.frame.id.as_str()], |r| r.get(0))
         .optional()?;
     if stored != Some(commit.expected_version as i64) {
         return Ok(Written::Conflict);
