@@ -9,6 +9,7 @@
 use std::future::Future;
 
 use crate::ids::{FrameId, JoinKey};
+use crate::queue::Outgoing;
 use crate::records::{
     ChildResult, ExecutionRecord, FrameRecord, HistoryItem, JoinRecord, TaskNote,
 };
@@ -139,6 +140,21 @@ pub trait Store: Send + Sync {
     ) -> impl Future<Output = Result<()>> + Send;
 
     fn commit(&self, commit: Commit) -> impl Future<Output = Result<Written>> + Send;
+
+    /// [`Store::commit`], then the commit's outbox. A store that holds the queue too
+    /// (the embedded backend: one SQLite file) enqueues `outbox` in the commit's own
+    /// transaction, only if it is `Done`, and returns `None`: the messages are sent, and
+    /// atomically with the commit, so the dual write cannot half-happen. Any other store
+    /// hands `outbox` back for the caller to send with its queue (the default).
+    fn commit_sending(
+        &self,
+        commit: Commit,
+        outbox: Vec<Outgoing>,
+        now: i64,
+    ) -> impl Future<Output = Result<(Written, Option<Vec<Outgoing>>)>> + Send {
+        let _ = now;
+        async move { Ok((self.commit(commit).await?, Some(outbox))) }
+    }
 
     /// Records a report of the task frame `frame` waits on at `version`, beside the frame
     /// and without a new version; `Conflict` when the frame has moved on (the task ended).

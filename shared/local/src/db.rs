@@ -14,7 +14,7 @@ use std::thread::JoinHandle;
 use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
-use tokio::sync::Semaphore;
+use tokio::sync::{Notify, Semaphore};
 
 use crate::error::{Error, Result};
 use crate::{group, schema};
@@ -65,6 +65,9 @@ pub(crate) struct Db {
     /// At most `options.readers` reads at once: a thousand concurrent handlers share the
     /// pooled connections instead of each opening (and dropping) one of its own.
     reading: Semaphore,
+    /// Wakes an idle worker in this process when a message is queued, by the queue or
+    /// by the store's commit (which enqueues its outbox itself).
+    sent: Arc<Notify>,
 }
 
 impl Db {
@@ -83,6 +86,7 @@ impl Db {
             writes: Some(writes),
             writer: Some(thread),
             readers: Mutex::new(Vec::new()),
+            sent: Arc::new(Notify::new()),
         }))
     }
 
@@ -104,6 +108,11 @@ impl Db {
         answer
             .await
             .map_err(|_| Error::Task("the writer thread dropped a write".to_owned()))?
+    }
+
+    /// Signalled after every write that queued a message.
+    pub(crate) fn sent(&self) -> &Arc<Notify> {
+        &self.sent
     }
 
     /// Runs `f` in one read transaction (a consistent snapshot) on a reader connection.

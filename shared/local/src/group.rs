@@ -71,8 +71,7 @@ where
         let Some(body) = self.body.take() else {
             return Ok(());
         };
-        tx.execute_batch("SAVEPOINT write")
-            .map_err(|e| e.to_string())?;
+        statement(tx, "SAVEPOINT write")?;
         // A panicking write must not take the writer thread (and every later write)
         // down with it: it fails alone, like an error.
         let result = catch_unwind(AssertUnwindSafe(|| body(tx)))
@@ -103,8 +102,8 @@ where
     }
 }
 
-/// Runs one of the savepoint statements, parsed once per connection: they run twice per
-/// write.
+/// Runs one of the savepoint statements, parsed once per connection: they run two or
+/// three times per write.
 fn statement(tx: &Transaction<'_>, sql: &str) -> Result<(), String> {
     tx.prepare_cached(sql)
         .and_then(|mut statement| statement.execute([]))

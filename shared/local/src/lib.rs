@@ -70,7 +70,7 @@ pub fn open<C: stepwise_engine::Clock>(
 ) -> Result<(SqliteStore, SqliteQueue<C>)> {
     let db = db::Db::open(path.as_ref(), options)?;
     Ok((
-        SqliteStore::from_db(std::sync::Arc::clone(&db)),
+        SqliteStore::from_db(std::sync::Arc::clone(&db), true),
         SqliteQueue::from_db(db, clock),
     ))
 }

@@ -50,8 +50,6 @@ pub struct SqliteQueue<C> {
     db: Arc<Db>,
     clock: C,
     max_receives: u32,
-    /// Wakes an idle worker in this process when a message is sent.
-    sent: Arc<Notify>,
 }
 
 impl<C: Clock> SqliteQueue<C> {
@@ -64,7 +62,6 @@ impl<C: Clock> SqliteQueue<C> {
             db,
             clock,
             max_receives: DEFAULT_MAX_RECEIVES,
-            sent: Arc::new(Notify::new()),
         }
     }
 
@@ -80,18 +77,40 @@ impl<C: Clock> SqliteQueue<C> {
 
     /// Resolves when a message is sent through this handle (or a clone of it).
     pub(crate) fn sent(&self) -> Arc<Notify> {
-        Arc::clone(&self.sent)
+        Arc::clone(self.db.sent())
     }
 
     /// Takes up to `max` visible messages, oldest due first, and hides them for
     /// `visibility`. A message already delivered `max_receives` times is moved to the
     /// dead letters instead of being delivered again, so a poison message cannot loop.
     pub async fn receive(&self, max: usize, visibility: Duration) -> Result<Vec<Delivery>> {
+        self.ack_and_receive(Vec::new(), max, visibility).await
+    }
+
+    /// Deletes the handled messages `acked` and then [`receive`](Self::receive)s, in one
+    /// write: a busy worker settles the messages it finished with the receive it makes
+    /// anyway instead of a write (and a wakeup of the writer thread) per ack. If it fails,
+    /// nothing is deleted either.
+    pub async fn ack_and_receive(
+        &self,
+        acked: Vec<i64>,
+        max: usize,
+        visibility: Duration,
+    ) -> Result<Vec<Delivery>> {
         let now = self.clock.now();
         let hidden_until = now.saturating_add(visibility.as_millis() as i64);
         let max_receives = self.max_receives;
         self.db
             .write(move |tx| {
+                if !acked.is_empty() {
+                    let mut delete = tx.prepare_cached("DELETE FROM messages WHERE id = ?1")?;
+                    for id in &acked {
+                        delete.execute([id])?;
+                    }
+                }
+                if max == 0 {
+                    return Ok(Vec::new());
+                }
                 let mut select = tx.prepare_cached(
                     "SELECT id, body, receive_count FROM messages
                      WHERE visible_at <= ?1 ORDER BY visible_at, id LIMIT ?2",
@@ -159,7 +178,7 @@ impl<C: Clock> SqliteQueue<C> {
             .await?;
         // `notify_one` keeps a permit when no worker is waiting yet, so a send that
         // lands between a worker's empty receive and its sleep is not missed.
-        self.sent.notify_one();
+        self.db.sent().notify_one();
         Ok(())
     }
 
@@ -246,9 +265,16 @@ fn bury(tx: &rusqlite::Transaction<'_>, id: i64, reason: &str, now: i64) -> Resu
     Ok(())
 }
 
-impl<C: Clock> Queue for SqliteQueue<C> {
-    async fn send(&self, messages: Vec<Outgoing>) -> queue::Result<()> {
-        let now = self.clock.now();
+/// Messages ready to insert: each body encoded (before the write, off the writer
+/// thread) with the time it becomes visible.
+#[derive(Debug)]
+pub(crate) struct Rows {
+    rows: Vec<(String, i64)>,
+    now: i64,
+}
+
+impl Rows {
+    pub(crate) fn encode(messages: &[Outgoing], now: i64) -> Result<Self> {
         let rows = messages
             .iter()
             .map(|out| {
@@ -257,20 +283,28 @@ impl<C: Clock> Queue for SqliteQueue<C> {
                 Ok((body, now + i64::from(out.delay_seconds) * 1000))
             })
             .collect::<Result<Vec<_>>>()?;
-        self.db
-            .write(move |tx| {
-                let mut insert = tx.prepare_cached(
-                    "INSERT INTO messages (body, visible_at, sent_at) VALUES (?1, ?2, ?3)",
-                )?;
-                for (body, visible_at) in &rows {
-                    insert.execute(params![body, visible_at, now])?;
-                }
-                Ok(())
-            })
-            .await?;
+        Ok(Self { rows, now })
+    }
+
+    /// Queues the messages in the caller's transaction.
+    pub(crate) fn insert(&self, tx: &rusqlite::Transaction<'_>) -> Result<()> {
+        let mut insert = tx.prepare_cached(
+            "INSERT INTO messages (body, visible_at, sent_at) VALUES (?1, ?2, ?3)",
+        )?;
+        for (body, visible_at) in &self.rows {
+            insert.execute(params![body, visible_at, self.now])?;
+        }
+        Ok(())
+    }
+}
+
+impl<C: Clock> Queue for SqliteQueue<C> {
+    async fn send(&self, messages: Vec<Outgoing>) -> queue::Result<()> {
+        let rows = Rows::encode(&messages, self.clock.now())?;
+        self.db.write(move |tx| rows.insert(tx)).await?;
         // `notify_one` keeps a permit when no worker is waiting yet, so a send that
         // lands between a worker's empty receive and its sleep is not missed.
-        self.sent.notify_one();
+        self.db.sent().notify_one();
         Ok(())
     }
 }

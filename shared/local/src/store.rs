@@ -15,8 +15,11 @@ use stepwise_engine::{
     ChildResult, ExecutionRecord, FrameId, FrameRecord, HistoryItem, JoinKey, JoinRecord, TaskNote,
 };
 
+use stepwise_engine::queue::Outgoing;
+
 use crate::db::{Db, Options};
 use crate::error::{Error, Result};
+use crate::queue::Rows;
 
 /// History items per page, as `MemoryStore` pages them.
 const HISTORY_PAGE: usize = 100;
@@ -25,6 +28,9 @@ const HISTORY_PAGE: usize = 100;
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
     db: Arc<Db>,
+    /// The queue lives in this store's database (see [`crate::open`]): a commit
+    /// enqueues its outbox in its own transaction ([`Store::commit_sending`]).
+    holds_queue: bool,
 }
 
 impl SqliteStore {
@@ -32,11 +38,13 @@ impl SqliteStore {
     pub fn open(path: impl AsRef<Path>, options: Options) -> Result<Self> {
         Ok(Self {
             db: Db::open(path.as_ref(), options)?,
+            holds_queue: false,
         })
     }
 
-    pub(crate) fn from_db(db: Arc<Db>) -> Self {
-        Self { db }
+    /// A store on `db`; `holds_queue` when the engine's queue is on `db` too.
+    pub(crate) fn from_db(db: Arc<Db>, holds_queue: bool) -> Self {
+        Self { db, holds_queue }
     }
 
     pub(crate) fn db(&self) -> &Arc<Db> {
@@ -154,11 +162,8 @@ fn put_history(tx: &Transaction<'_>, execution: &str, item: &HistoryItem) -> Res
 
 fn is_running(tx: &Transaction<'_>, arn: &str) -> Result<bool> {
     let running: Option<bool> = tx
-        .query_row(
-            "SELECT running FROM executions WHERE arn = ?1",
-            [arn],
-            |r| r.get(0),
-        )
+        .prepare_cached("SELECT running FROM executions WHERE arn = ?1")?
+        .query_row([arn], |r| r.get(0))
         .optional()?;
     Ok(running == Some(true))
 }
@@ -167,12 +172,10 @@ fn is_running(tx: &Transaction<'_>, arn: &str) -> Result<bool> {
 /// `Conflict` leaves nothing behind (and an error rolls the transaction back).
 fn apply(tx: &Transaction<'_>, commit: &Commit) -> Result<Written> {
     let execution = commit.execution.as_str();
+    // Cached, as every statement of a commit: it runs once per transition.
     let stored: Option<i64> = tx
-        .query_row(
-            "SELECT version FROM frames WHERE execution = ?1 AND frame = ?2",
-            [execution, commit.frame.id.as_str()],
-            |r| r.get(0),
-        )
+        .prepare_cached("SELECT version FROM frames WHERE execution = ?1 AND frame = ?2")?
+        .query_row([execution, commit.frame.id.as_str()], |r| r.get(0))
         .optional()?;
     if stored != Some(commit.expected_version as i64) {
         return Ok(Written::Conflict);
@@ -347,6 +350,36 @@ impl Store for SqliteStore {
 
     async fn commit(&self, commit: Commit) -> store::Result<Written> {
         Ok(self.db.write(move |tx| apply(tx, &commit)).await?)
+    }
+
+    /// One write (and one fsync) for the commit and its outbox instead of two, when the
+    /// queue shares the file. The messages are inserted only after `apply` returned
+    /// `Done`, in the same savepoint, so a conflict or a failure leaves neither.
+    async fn commit_sending(
+        &self,
+        commit: Commit,
+        outbox: Vec<Outgoing>,
+        now: i64,
+    ) -> store::Result<(Written, Option<Vec<Outgoing>>)> {
+        if !self.holds_queue || outbox.is_empty() {
+            return Ok((self.commit(commit).await?, Some(outbox)));
+        }
+        let rows = Rows::encode(&outbox, now)?;
+        let written = self
+            .db
+            .write(move |tx| {
+                let written = apply(tx, &commit)?;
+                if written == Written::Done {
+                    rows.insert(tx)?;
+                }
+                Ok(written)
+            })
+            .await?;
+        if written == Written::Done {
+            // As `SqliteQueue::send` does: wake a worker waiting for messages.
+            self.db.sent().notify_one();
+        }
+        Ok((written, None))
     }
 
     async fn end(&self, record: ExecutionRecord, history: HistoryItem) -> store::Result<Written> {

@@ -1,15 +1,15 @@
 //! [`Worker`]: the loop that drains a [`SqliteQueue`] into [`Engine::handle`], as the SQS
 //! event source mapping and the `advance` Lambda do on AWS.
 //!
-//! Up to `concurrency` messages are handled at once. A handled message is acked; one
-//! whose error is retryable ([`stepwise_engine::Error::is_retryable`]) becomes visible
-//! again after a backoff; any other error dead-letters it at once (a poison message
-//! never loops). When nothing is visible the worker sleeps until the next message is
+//! Up to `concurrency` messages are handled at once. A handled message is acked, by the
+//! next receive in the same write; one whose error is retryable
+//! ([`stepwise_engine::Error::is_retryable`]) becomes visible again after a backoff; any
+//! other error dead-letters it at once (a poison message never loops). When nothing is visible the worker sleeps until the next message is
 //! due, a message is sent in this process, or `idle_poll` passes (to notice messages
 //! another process wrote into the same file), never spinning.
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use stepwise_engine::{Clock, Engine, ExecutionRecord, SystemClock, TaskInvoker};
@@ -78,6 +78,11 @@ pub struct Worker<T, C> {
     stats: Arc<Stats>,
     /// Signalled after every message handled (for [`run_to_completion`]).
     progress: Arc<Notify>,
+    /// Handled messages not deleted yet: the next receive deletes them in its own
+    /// write (see [`SqliteQueue::ack_and_receive`]). Until then they stay hidden by
+    /// their visibility timeout; if the process dies first they are delivered again,
+    /// which the engine's handlers take as the duplicates they are.
+    acked: Arc<Mutex<Vec<i64>>>,
 }
 
 impl<T, C> Clone for Worker<T, C> {
@@ -87,6 +92,7 @@ impl<T, C> Clone for Worker<T, C> {
             options: self.options.clone(),
             stats: Arc::clone(&self.stats),
             progress: Arc::clone(&self.progress),
+            acked: Arc::clone(&self.acked),
         }
     }
 }
@@ -105,6 +111,7 @@ where
             },
             stats: Arc::default(),
             progress: Arc::new(Notify::new()),
+            acked: Arc::default(),
         }
     }
 
@@ -130,8 +137,13 @@ where
             while in_flight.try_join_next().is_some() {}
             let free = self.options.concurrency - in_flight.len();
             let mut failed = false;
-            if free > 0 {
-                match queue.receive(free, self.options.visibility).await {
+            let acked = self.take_acked();
+            if free > 0 || !acked.is_empty() {
+                let settling = acked.clone();
+                match queue
+                    .ack_and_receive(acked, free, self.options.visibility)
+                    .await
+                {
                     Ok(batch) if !batch.is_empty() => {
                         for delivery in batch {
                             in_flight.spawn(self.clone().handle(delivery));
@@ -141,6 +153,7 @@ where
                     Ok(_) => {}
                     Err(error) => {
                         warn!(%error, "receive failed; backing off");
+                        self.lock_acked().extend(settling);
                         failed = true;
                     }
                 }
@@ -163,6 +176,21 @@ where
             }
         }
         while in_flight.join_next().await.is_some() {}
+        let acked = self.take_acked();
+        if !acked.is_empty() {
+            if let Err(error) = queue.ack_and_receive(acked, 0, Duration::ZERO).await {
+                // They come back after their visibility timeout, as duplicates.
+                warn!(%error, "could not delete the handled messages");
+            }
+        }
+    }
+
+    fn lock_acked(&self) -> std::sync::MutexGuard<'_, Vec<i64>> {
+        self.acked.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn take_acked(&self) -> Vec<i64> {
+        std::mem::take(&mut *self.lock_acked())
     }
 
     /// How long until the next queued message is visible, at most `idle_poll`.
@@ -211,7 +239,9 @@ where
             Ok(handled) => {
                 debug!(message_id = id, ?handled, "handled");
                 self.stats.handled.fetch_add(1, Ordering::Relaxed);
-                queue.ack(id).await
+                // Deleted by the run loop's next receive, in the same write.
+                self.lock_acked().push(id);
+                Ok(())
             }
             Err(error) if error.is_retryable() => {
                 let delay = backoff(receive_count, self.options.max_retry_delay);

@@ -418,20 +418,22 @@ impl<S: Store, Q: Queue, T: TaskInvoker, C: Clock> Engine<S, Q, T, C> {
         if let Some((join, children)) = join {
             self.store.open_join(arn, join, children).await?;
         }
-        let outbox = commit.frame.outbox.clone();
-        match self.store.commit(commit).await {
+        let outbox = outgoing(commit.frame.outbox.clone(), now);
+        match self.store.commit_sending(commit, outbox, now).await {
             // The winner may be this very message, delivered twice because a handler
             // outlived the visibility timeout; if that handler then failed to send, its
             // outbox rests on this copy.
-            Ok(Written::Conflict) => match self.store.frame(arn, &record.id).await? {
+            Ok((Written::Conflict, _)) => match self.store.frame(arn, &record.id).await? {
                 Some(current) if current.cause.as_deref() == Some(cause_key.as_str()) => {
                     self.resend(current.outbox, now).await?;
                     Ok(Handled::Resent)
                 }
                 _ => Ok(Handled::Conflict),
             },
-            Ok(Written::Done) => {
-                self.send(outbox, now).await?;
+            Ok((Written::Done, unsent)) => {
+                if let Some(outbox) = unsent.filter(|outbox| !outbox.is_empty()) {
+                    self.queue.send(outbox).await?;
+                }
                 Ok(Handled::Advanced { transitions })
             }
             // Retrying cannot make the write fit: fail the execution, as Step Functions
@@ -552,16 +554,20 @@ impl<S: Store, Q: Queue, T: TaskInvoker, C: Clock> Engine<S, Q, T, C> {
         if messages.is_empty() {
             return Ok(());
         }
-        let outgoing = messages
-            .into_iter()
-            .map(|message| Outgoing {
-                delay_seconds: delay_seconds(message.due, now),
-                message,
-            })
-            .collect();
-        self.queue.send(outgoing).await?;
+        self.queue.send(outgoing(messages, now)).await?;
         Ok(())
     }
+}
+
+/// Messages as the queue takes them, each with its delay from `now`.
+fn outgoing(messages: Vec<Message>, now: i64) -> Vec<Outgoing> {
+    messages
+        .into_iter()
+        .map(|message| Outgoing {
+            delay_seconds: delay_seconds(message.due, now),
+            message,
+        })
+        .collect()
 }
 
 /// One transition to run and commit.
