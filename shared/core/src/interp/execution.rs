@@ -5,7 +5,7 @@
 //! the same pieces (frames, joins, timers) in a store instead.
 
 use std::cmp::Reverse;
-use std::collections::{BinaryHeap, VecDeque};
+use std::collections::{BTreeMap, BinaryHeap, VecDeque};
 
 use serde_json::Value;
 
@@ -80,7 +80,10 @@ struct Join {
     remaining: usize,
     /// Children not started yet (MaxConcurrency), in index order.
     queued: VecDeque<(usize, Frame)>,
-    running: Vec<usize>,
+    /// Children started and not finished: child index → node id. Keyed by index so a
+    /// finishing child leaves in O(log n) (a Map over n items starts all n at once
+    /// without MaxConcurrency) while aborts still go in start order, which is index order.
+    running: BTreeMap<usize, usize>,
     max_concurrency: Option<u64>,
     /// A Distributed Map's failure tolerance; `None` fails on the first failure.
     tolerance: Option<FailureTolerance>,
@@ -324,7 +327,7 @@ impl<'d> Execution<'d> {
             outputs: vec![None; count],
             remaining: count,
             queued: children.into_iter().enumerate().collect(),
-            running: Vec::new(),
+            running: BTreeMap::new(),
             max_concurrency,
             tolerance,
             failed_items: 0,
@@ -352,7 +355,7 @@ impl<'d> Execution<'d> {
             let state = join.state.clone();
             let child = self.insert(frame, Some((parent, index)));
             if let Some(join) = self.nodes[parent].as_mut().and_then(|n| n.join.as_mut()) {
-                join.running.push(child);
+                join.running.insert(index, child);
             }
             if kind == ChildrenKind::Map {
                 let depth = self.nodes[child]
@@ -383,7 +386,7 @@ impl<'d> Execution<'d> {
         let Some(join) = self.nodes[parent].as_mut().and_then(|n| n.join.as_mut()) else {
             return;
         };
-        join.running.retain(|&c| c != id);
+        join.running.remove(&index);
         // Only Map iterations have events of their own; Parallel branches don't.
         if let Some(state) = (join.kind == ChildrenKind::Map).then(|| join.state.clone()) {
             let event_type = match outcome {
@@ -438,7 +441,7 @@ impl<'d> Execution<'d> {
     /// as `MapIterationAborted`, as Step Functions does) and fails its parent state.
     fn fail_join(&mut self, parent: usize, failure: Failure, now: i64) {
         if let Some(join) = self.nodes[parent].as_mut().and_then(|n| n.join.take()) {
-            for child in join.running {
+            for child in join.running.into_values() {
                 let iteration = self.nodes[child]
                     .as_ref()
                     .and_then(|n| Some((n.parent?.1, n.frame.scope().steps().len())));
@@ -469,7 +472,7 @@ impl<'d> Execution<'d> {
         };
         self.free.push(id);
         if let Some(join) = node.join {
-            for child in join.running {
+            for child in join.running.into_values() {
                 self.abort(child);
             }
         }

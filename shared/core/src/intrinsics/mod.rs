@@ -15,6 +15,8 @@ mod tests;
 #[cfg(test)]
 mod tests_functions;
 
+use std::borrow::Cow;
+
 use serde_json::Value;
 
 use crate::entropy::Entropy;
@@ -141,6 +143,20 @@ struct Env<'a> {
 /// Arguments are evaluated left to right, all before the function runs (so a missing
 /// path is reported before any type error of the function).
 fn eval_call(call: &Call, env: &Env<'_>, entropy: &mut dyn Entropy) -> Result<Value, Failure> {
+    if let [Expr::Path(path)] = call.args.as_slice() {
+        let root = match path.root() {
+            Root::Input => Some(env.input),
+            Root::Context => Some(env.context),
+            Root::Variable => None,
+        };
+        if let Some(root) = root {
+            let arg = select_ref(path, root)?;
+            if let Some(result) = functions::apply_borrowed(call.func, &arg) {
+                return result;
+            }
+            return functions::apply(call.func, vec![arg.into_owned()], None, entropy);
+        }
+    }
     let mut args = Vec::with_capacity(call.args.len());
     for arg in &call.args {
         args.push(eval_arg(arg, env, entropy)?);
@@ -191,7 +207,12 @@ fn undefined_variable(name: &str) -> Failure {
 
 /// A path argument that matches nothing is a runtime error, as for any `.$` field.
 fn select(path: &Path, root: &Value) -> Result<Value, Failure> {
-    path.select(root).map_err(|_| {
+    select_ref(path, root).map(Cow::into_owned)
+}
+
+/// [`select`] borrowing a definite match from `root`.
+fn select_ref<'v>(path: &Path, root: &'v Value) -> Result<Cow<'v, Value>, Failure> {
+    path.select_ref(root).map_err(|_| {
         Failure::runtime(format!(
             "The JsonPath argument for the field '{}' could not be found in the input '{}'",
             path.source(),

@@ -148,6 +148,20 @@ pub(crate) fn apply(
     }
 }
 
+/// Runs `func` on a borrowed single argument when it only reads it, else `None`:
+/// copying `$.order` out of the input only to print or count it cost more than
+/// `States.JsonToString` or `States.ArrayLength` themselves.
+pub(crate) fn apply_borrowed(func: Func, arg: &Value) -> Option<Result<Value, Failure>> {
+    let f = Fn_ { func };
+    match (func, arg) {
+        (Func::JsonToString, _) => Some(Ok(Value::String(super::format::to_json_text(arg)))),
+        (Func::ArrayLength, Value::Array(items)) => Some(Ok(Value::from(items.len()))),
+        // Not an array: the owned path words the failure.
+        (Func::ArrayLength, other) => Some(arrays::length(f, vec![other.clone()])),
+        _ => None,
+    }
+}
+
 /// The function being evaluated: words the failures and unpacks arguments.
 #[derive(Clone, Copy)]
 struct Fn_ {
