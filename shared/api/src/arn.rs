@@ -70,11 +70,6 @@ impl Arns {
         }
     }
 
-    /// A Map Run's ARN: `…:mapRun:<state machine>/<label>:<id>`.
-    pub fn map_run(&self, machine: &str, label: &str, id: &str) -> String {
-        format!("{}mapRun:{machine}/{label}:{id}", self.prefix)
-    }
-
     /// Reads a Map Run ARN into its state machine name and its id (the part after the
     /// label).
     pub fn parse_map_run<'a>(&self, arn: &'a str) -> Result<(&'a str, &'a str)> {

@@ -6,6 +6,7 @@
 use std::collections::HashMap;
 
 use serde_json::Value;
+use stepwise_core::interp::map_run;
 
 /// What the definition says about one Distributed Map state.
 #[derive(Debug, Clone, PartialEq)]
@@ -47,9 +48,7 @@ fn collect(machine: &Value, found: &mut HashMap<String, DistributedMap>) {
             found.insert(
                 name.clone(),
                 DistributedMap {
-                    label: state["Label"]
-                        .as_str()
-                        .map_or_else(|| arn_safe(name), str::to_owned),
+                    label: map_run::label(name, state["Label"].as_str()),
                     max_concurrency: state["MaxConcurrency"].as_u64().unwrap_or(0),
                     tolerated_count: state["ToleratedFailureCount"].as_u64().unwrap_or(0),
                     tolerated_percentage: state["ToleratedFailurePercentage"]
@@ -59,21 +58,6 @@ fn collect(machine: &Value, found: &mut HashMap<String, DistributedMap>) {
             );
         }
     }
-}
-
-/// A state name as an ARN segment: the characters an ARN segment may not hold become
-/// `_`, and at most 40 remain (the length AWS allows a `Label`).
-fn arn_safe(name: &str) -> String {
-    const FORBIDDEN: &str = "<>{}[]?*\"#%\\^|~`$&,;:/";
-    name.chars()
-        .map(
-            |c| match c.is_whitespace() || c.is_control() || FORBIDDEN.contains(c) {
-                true => '_',
-                false => c,
-            },
-        )
-        .take(40)
-        .collect()
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -208,14 +192,18 @@ pub(crate) fn map_runs(history: &[Value], maps: &HashMap<String, DistributedMap>
                     "MapIterationFailed" => Child::Failed,
                     _ => Child::Aborted,
                 };
-                // The innermost open run of that state.
+                // The innermost open run of that state, else its latest: history is
+                // ordered by time, and a child's end can share the millisecond of (and
+                // sort after) the Map's own failure.
                 let run = open
                     .iter()
                     .rev()
                     .flatten()
-                    .find(|r| runs[**r].state == name);
+                    .copied()
+                    .find(|r| runs[*r].state == name)
+                    .or_else(|| runs.iter().rposition(|r| r.state == name));
                 if let Some(run) = run {
-                    runs[*run].children.insert(index, child);
+                    runs[run].children.insert(index, child);
                 }
             }
             "MapStateSucceeded" | "MapStateFailed" | "MapStateAborted" => {
@@ -247,37 +235,6 @@ fn timestamp(event: &Value) -> i64 {
         .as_str()
         .and_then(|s| chrono::DateTime::parse_from_rfc3339(s).ok())
         .map_or(0, |at| at.timestamp_millis())
-}
-
-/// FNV-1a: a hash that stays the same across builds and platforms, since ids made from it
-/// are handed out in ARNs and read back.
-pub(crate) fn fnv1a(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
-        (hash ^ u64::from(*byte)).wrapping_mul(0x0100_0000_01b3)
-    })
-}
-
-/// A Map Run's id, UUID-shaped as AWS's: the first 64 bits name the execution (so the
-/// ARN leads back to it), the rest the run within it.
-pub(crate) fn run_id(execution_arn: &str, run: &MapRun) -> String {
-    let high = fnv1a(execution_arn.as_bytes());
-    let low = fnv1a(format!("{}#{}", run.state, run.entered_id).as_bytes());
-    format!(
-        "{:08x}-{:04x}-{:04x}-{:04x}-{:012x}",
-        high >> 32,
-        (high >> 16) & 0xffff,
-        high & 0xffff,
-        low >> 48,
-        low & 0xffff_ffff_ffff
-    )
-}
-
-/// The execution part of a run id made by [`run_id`], if it is one.
-pub(crate) fn execution_hash(id: &str) -> Option<u64> {
-    let hex: String = id.split('-').take(3).collect();
-    (hex.len() == 16)
-        .then(|| u64::from_str_radix(&hex, 16).ok())
-        .flatten()
 }
 
 #[cfg(test)]
@@ -313,7 +270,6 @@ mod tests {
         assert_eq!(maps["D"].max_concurrency, 2);
         assert_eq!(maps["D"].tolerated_count, 1);
         assert_eq!(maps["L"].label, "second");
-        assert_eq!(arn_safe("a b:c/d"), "a_b_c_d");
     }
 
     #[test]
@@ -394,6 +350,45 @@ mod tests {
         );
     }
 
+    /// Regression: a child's end that sorts after the Map's failure (same millisecond)
+    /// was dropped, and the child counted as aborted.
+    #[test]
+    fn a_child_ending_after_the_map_failed_still_counts() {
+        let maps = distributed_maps(&definition());
+        let history = vec![
+            event(
+                2,
+                "MapStateEntered",
+                Some(("stateEnteredEventDetails", json!({"name": "D"}))),
+            ),
+            event(
+                3,
+                "MapStateStarted",
+                Some(("mapStateStartedEventDetails", json!({"length": 1}))),
+            ),
+            event(
+                4,
+                "MapIterationStarted",
+                Some((
+                    "mapIterationStartedEventDetails",
+                    json!({"name": "D", "index": 0}),
+                )),
+            ),
+            event(5, "MapStateFailed", None),
+            event(
+                6,
+                "MapIterationFailed",
+                Some((
+                    "mapIterationFailedEventDetails",
+                    json!({"name": "D", "index": 0}),
+                )),
+            ),
+        ];
+        let runs = map_runs(&history, &maps);
+        assert_eq!(runs[0].status, RunStatus::Failed);
+        assert_eq!((runs[0].counts().failed, runs[0].counts().aborted), (1, 0));
+    }
+
     #[test]
     fn an_ended_execution_aborts_open_runs() {
         let maps = distributed_maps(&definition());
@@ -408,24 +403,5 @@ mod tests {
         let runs = map_runs(&history, &maps);
         assert_eq!(runs[0].status, RunStatus::Aborted);
         assert_eq!(runs[0].stop, Some(1_704_067_203_000));
-    }
-
-    #[test]
-    fn run_ids_lead_back_to_their_execution() {
-        let run = MapRun {
-            state: "D".into(),
-            entered_id: 2,
-            start: 0,
-            stop: None,
-            status: RunStatus::Running,
-            total: 0,
-            children: HashMap::new(),
-        };
-        let arn = "arn:aws:states:us-east-1:1:execution:m:e";
-        let id = run_id(arn, &run);
-        assert_eq!(id.len(), 36);
-        assert_eq!(execution_hash(&id), Some(fnv1a(arn.as_bytes())));
-        assert_ne!(id, run_id("arn:aws:states:us-east-1:1:execution:m:f", &run));
-        assert_eq!(execution_hash("not-an-id"), None);
     }
 }

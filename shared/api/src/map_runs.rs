@@ -2,6 +2,7 @@
 //! execution's definition and history ([`crate::map_run_history`]).
 
 use serde_json::{json, Value};
+use stepwise_core::interp::map_run;
 use stepwise_engine::{Catalog, Clock, ExecutionRecord, Queue, Store, TaskInvoker};
 
 use crate::errors::{ApiError, Result};
@@ -60,7 +61,7 @@ where
         let arn = input.required("mapRunArn")?;
         let (machine, id) = self.arns.parse_map_run(arn)?;
         let missing = || ApiError::resource_missing("Map Run", arn);
-        let wanted = runs::execution_hash(id).ok_or_else(missing)?;
+        let wanted = map_run::execution_hash(id).ok_or_else(missing)?;
         // The ARN names the state machine and, in its id, a hash of the execution's ARN:
         // the executions of that state machine are looked through for it.
         let machine_arn = self.arns.machine(machine);
@@ -72,7 +73,7 @@ where
                 .list_executions(&machine_arn, None, page, SCAN_PAGE)
                 .await?;
             for candidate in &listed.items {
-                if runs::fnv1a(candidate.arn().as_bytes()) != wanted {
+                if map_run::fnv1a(candidate.arn().as_bytes()) != wanted {
                     continue;
                 }
                 let (record, found) = self.map_runs_of(candidate.arn()).await?;
@@ -124,10 +125,12 @@ where
             .iter()
             .find(|(r, _)| r.state == run.state)
             .map_or(run.state.as_str(), |(_, map)| map.label.as_str());
-        self.arns.map_run(
+        map_run::map_run_arn(
+            record.arn(),
             &record.info.state_machine_name,
             label,
-            &runs::run_id(record.arn(), run),
+            &run.state,
+            run.entered_id,
         )
     }
 }

@@ -17,6 +17,7 @@ mod io;
 mod item_reader;
 mod jsonata;
 mod map;
+pub mod map_run;
 mod retry;
 mod states;
 mod step;
