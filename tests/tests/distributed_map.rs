@@ -403,3 +403,143 @@ async fn the_local_reader_lists_page_after_page() -> anyhow::Result<()> {
     harness.clean_up().await;
     Ok(())
 }
+
+/// The ResultWriter writes AWS's layout under `<Prefix>/<map run id>/` and the Map's
+/// output points at the manifest; the Map Run ARN is the one `ListMapRuns` shows.
+#[tokio::test]
+async fn results_are_written_to_s3_with_a_manifest() -> anyhow::Result<()> {
+    let Some(harness) = Harness::new("dmap-writer").await? else {
+        return Ok(());
+    };
+    let bucket = bucket(&harness, "writer").await?;
+    let definition = json!({"StartAt": "Fan", "States": {"Fan": {
+        "Type": "Map",
+        "ItemsPath": "$.items",
+        "ToleratedFailureCount": 2,
+        "ItemProcessor": {
+            "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+            "StartAt": "Check", "States": {
+                "Check": {"Type": "Choice",
+                    "Choices": [{"Variable": "$.n", "NumericGreaterThan": 2, "Next": "Big"}],
+                    "Default": "Ok"},
+                "Big": {"Type": "Fail", "Error": "TooBig", "Cause": "n > 2"},
+                "Ok": {"Type": "Pass", "Parameters": {"double.$": "States.MathAdd($.n, $.n)"}, "End": true}
+            }
+        },
+        "ResultWriter": {"Resource": "arn:aws:states:::s3:putObject",
+                         "Parameters": {"Bucket.$": "$.bucket", "Prefix": "runs"}},
+        "End": true
+    }}});
+    let input = json!({"bucket": bucket, "items": [{"n": 1}, {"n": 2}, {"n": 3}, {"n": 4}]});
+    let arn = harness
+        .start("dmap-writer", &definition, None, input)
+        .await?;
+    let (record, _) = harness.run(&arn, 2, Duration::from_secs(120)).await?;
+    let output = expect_succeeded(&record)?.clone();
+    let map_run = output["MapRunArn"].as_str().unwrap_or_default().to_owned();
+    let id = map_run.rsplit(':').next().unwrap_or_default();
+    let key = format!("runs/{id}/manifest.json");
+    assert!(map_run.contains(":mapRun:dmap-writer"), "{output}");
+    assert_eq!(
+        output["ResultWriterDetails"],
+        json!({"Bucket": bucket, "Key": key})
+    );
+
+    // The API names the same Map Run.
+    let parts: Vec<&str> = arn.split(':').collect();
+    let config = stepwise_engine::Config {
+        region: parts[3].to_owned(),
+        account: parts[4].to_owned(),
+        ..stepwise_engine::Config::local()
+    };
+    let api = stepwise_api::Api::new(harness.engine().clone(), &config);
+    let listed = api
+        .call(
+            "AWSStepFunctions.ListMapRuns",
+            json!({"executionArn": arn}).to_string().as_bytes(),
+        )
+        .await
+        .map_err(|e| anyhow::anyhow!("{}", e.message()))?;
+    assert_eq!(
+        listed["mapRuns"][0]["mapRunArn"],
+        json!(map_run),
+        "{listed}"
+    );
+
+    let read = |key: String| {
+        let s3 = harness.s3();
+        let bucket = bucket.clone();
+        async move {
+            let object = s3.get_object().bucket(bucket).key(&key).send().await?;
+            let bytes = object.body.collect().await?.into_bytes();
+            anyhow::Ok(serde_json::from_slice::<Value>(&bytes)?)
+        }
+    };
+    let manifest = read(key).await?;
+    assert_eq!(manifest["DestinationBucket"], json!(bucket));
+    assert_eq!(manifest["MapRunArn"], json!(map_run));
+    assert_eq!(manifest["ResultFiles"]["PENDING"], json!([]));
+    let file = |status: &str| {
+        manifest["ResultFiles"][status][0]["Key"]
+            .as_str()
+            .map(str::to_owned)
+    };
+    assert_eq!(
+        file("SUCCEEDED"),
+        Some(format!("runs/{id}/SUCCEEDED_0.json"))
+    );
+    assert_eq!(file("FAILED"), Some(format!("runs/{id}/FAILED_0.json")));
+
+    let succeeded = read(file("SUCCEEDED").unwrap_or_default()).await?;
+    let outputs: Vec<Value> = succeeded
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|r| {
+            serde_json::from_str(r["Output"].as_str().unwrap_or("null")).unwrap_or(Value::Null)
+        })
+        .collect();
+    assert_eq!(outputs, [json!({"double": 2}), json!({"double": 4})]);
+    assert_eq!(succeeded[0]["Status"], "SUCCEEDED");
+    let failed = read(file("FAILED").unwrap_or_default()).await?;
+    let failed = failed.as_array().cloned().unwrap_or_default();
+    assert_eq!(failed.len(), 2);
+    for record in &failed {
+        assert_eq!(record["Status"], "FAILED");
+        assert_eq!(record["Error"], "TooBig");
+        assert_eq!(record["Cause"], "n > 2");
+    }
+    drop_bucket(&harness, &bucket).await?;
+    harness.clean_up().await;
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_missing_bucket_fails_the_map_with_result_writer_failed() -> anyhow::Result<()> {
+    let Some(harness) = Harness::new("dmap-nowrite").await? else {
+        return Ok(());
+    };
+    let definition = json!({"StartAt": "Fan", "States": {"Fan": {
+        "Type": "Map",
+        "ItemProcessor": {
+            "ProcessorConfig": {"Mode": "DISTRIBUTED"},
+            "StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}
+        },
+        "ResultWriter": {"Resource": "arn:aws:states:::s3:putObject",
+                         "Parameters": {"Bucket": unique("absent").to_lowercase(), "Prefix": "p"}},
+        "End": true
+    }}});
+    let arn = harness
+        .start("dmap-nowrite", &definition, None, json!([1]))
+        .await?;
+    let (record, _) = harness.run(&arn, 2, Duration::from_secs(60)).await?;
+    assert_eq!(record.status, ExecutionStatus::Failed);
+    let failure = record
+        .failure
+        .clone()
+        .unwrap_or_else(|| panic!("no failure"));
+    assert_eq!(failure.error.as_deref(), Some("States.ResultWriterFailed"));
+    assert!(failure.cause.unwrap_or_default().contains("NoSuchBucket"));
+    harness.clean_up().await;
+    Ok(())
+}

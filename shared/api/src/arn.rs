@@ -70,6 +70,17 @@ impl Arns {
         }
     }
 
+    /// Reads a Map Run ARN into its state machine name and its id (the part after the
+    /// label).
+    pub fn parse_map_run<'a>(&self, arn: &'a str) -> Result<(&'a str, &'a str)> {
+        let rest = self.resource(arn, "mapRun")?;
+        let parsed = rest
+            .split_once('/')
+            .and_then(|(machine, run)| Some((machine, run.rsplit_once(':')?.1)))
+            .filter(|(machine, id)| valid_name(machine) && !id.is_empty());
+        parsed.ok_or_else(|| ApiError::invalid_arn(arn, "Invalid Map Run ARN"))
+    }
+
     /// The part after `<kind>:`; an ARN for somewhere else is reported as not existing.
     fn resource<'a>(&self, arn: &'a str, kind: &str) -> Result<&'a str> {
         let parts: Vec<&str> = arn.splitn(6, ':').collect();
@@ -91,6 +102,7 @@ impl Arns {
         if !arn.starts_with(&self.prefix) {
             return Err(match kind {
                 "execution" => ApiError::execution_missing(arn),
+                "mapRun" => ApiError::resource_missing("Map Run", arn),
                 _ => ApiError::state_machine_missing(arn),
             });
         }

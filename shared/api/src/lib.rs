@@ -26,6 +26,8 @@ mod arn;
 mod errors;
 mod executions;
 mod history;
+mod map_run_history;
+mod map_runs;
 mod protocol;
 pub mod server;
 mod state_machines;
@@ -166,6 +168,8 @@ where
                 self.describe_state_machine_for_execution(&input).await
             }
             "GetExecutionHistory" => self.get_execution_history(&input).await,
+            "ListMapRuns" => self.list_map_runs(&input).await,
+            "DescribeMapRun" => self.describe_map_run(&input).await,
             "SendTaskSuccess" => self.send_task_success(&input).await,
             "SendTaskFailure" => self.send_task_failure(&input).await,
             "SendTaskHeartbeat" => self.send_task_heartbeat(&input).await,

@@ -7,6 +7,7 @@ mod callbacks;
 mod cli;
 mod executions;
 mod history;
+mod map_runs;
 mod nested;
 mod protocol;
 mod state_machines;

@@ -143,6 +143,17 @@ impl AwsTasks {
         s3::read(client, request).await
     }
 
+    /// A Distributed Map's results, written by its `ResultWriter` (see [`s3`]).
+    async fn write_results(&self, request: &TaskRequest) -> Result<Value, Failure> {
+        let Some(client) = &self.s3 else {
+            return Err(Failure::new(
+                stepwise_core::interp::RESULT_WRITER_FAILED,
+                "No S3 client is configured to write the Map's results.",
+            ));
+        };
+        s3::write(client, request).await
+    }
+
     /// The clients to call with: the defaults, or the same signing as the task's role.
     async fn clients(
         &self,
@@ -201,6 +212,9 @@ impl TaskInvoker for AwsTasks {
     async fn invoke(&self, execution: &str, request: &TaskRequest) -> Result<Value, Failure> {
         if s3::is_reader(&request.resource) {
             return self.read_items(request).await;
+        }
+        if s3::is_writer(&request.resource) {
+            return self.write_results(request).await;
         }
         // The state's TimeoutSeconds bounds the call itself (a function may run for 15
         // minutes); the function is not stopped, as on AWS.

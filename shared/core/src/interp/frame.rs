@@ -66,6 +66,8 @@ pub enum Phase {
     Task,
     /// A Map state waits for its `ItemReader`'s items (a task whose result is the items).
     Reading,
+    /// A Distributed Map waits for its `ResultWriter` (a task whose result is the Map's).
+    Writing,
     /// A Parallel or Map state waits for its children.
     Children,
     /// The frame finished; see the step's outcome.
@@ -159,7 +161,7 @@ impl Frame {
     /// sleeps, [`Event::Timer`](super::Event::Timer).
     pub fn redrive(&mut self) {
         match self.phase {
-            Phase::Done | Phase::Task | Phase::Reading | Phase::Children => {
+            Phase::Done | Phase::Task | Phase::Reading | Phase::Writing | Phase::Children => {
                 self.phase = Phase::Entering;
                 self.retries.clear();
             }

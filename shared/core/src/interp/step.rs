@@ -187,6 +187,17 @@ impl<'d, 'e, 'x> Runner<'d, 'e, 'x> {
             (Phase::Reading, Event::TaskFailed { failure } | Event::TaskTimedOut { failure }) => {
                 Flow::Fail(super::item_reader::reader_failure(failure))
             }
+            (Phase::Children, Event::ChildrenSucceeded { outputs })
+                if self.result_writer(frame).is_some() =>
+            {
+                self.write_results(frame, outputs)
+            }
+            (Phase::Writing, Event::TaskSucceeded { output }) => {
+                self.results_written(frame, output)
+            }
+            (Phase::Writing, Event::TaskFailed { failure } | Event::TaskTimedOut { failure }) => {
+                Flow::Fail(super::result_writer::writer_failure(failure))
+            }
             (Phase::Children, Event::ChildrenSucceeded { outputs }) => {
                 let kind = self.state(frame).type_name();
                 self.emit(|| HistoryEvent::new(format!("{kind}StateSucceeded"), Details::Empty));

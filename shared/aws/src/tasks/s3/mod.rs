@@ -18,6 +18,9 @@ mod csv_items;
 mod inventory;
 mod list;
 mod object;
+mod writer;
+
+pub(crate) use writer::write;
 
 use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_runtime_api::http::Response;
@@ -35,6 +38,11 @@ const S3: Service = Service {
     prefix: "S3",
     java_name: "Amazon S3",
 };
+
+/// Whether `resource` is the result writer (it exists for nothing else).
+pub(crate) fn is_writer(resource: &str) -> bool {
+    resource == stepwise_core::interp::RESULT_WRITER_RESOURCE
+}
 
 /// Whether `resource` is an item reader (these resources exist for nothing else).
 pub(crate) fn is_reader(resource: &str) -> bool {
