@@ -114,23 +114,6 @@ pub fn now_ms() -> i64 {
         .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn lists_only_the_failed_ids() {
-        let response = batch_response(["b".to_owned()]);
-        let json = serde_json::to_value(response).unwrap();
-        assert_eq!(
-            json,
-            serde_json::json!({"batchItemFailures": [{"itemIdentifier": "b"}]})
-        );
-        let empty = serde_json::to_value(batch_response(Vec::new())).unwrap();
-        assert_eq!(empty, serde_json::json!({"batchItemFailures": []}));
-    }
-}
-
 /// The record Lambda's SQS event source mapping builds from one received message, so code
 /// that polls a queue itself (`stepwise worker`, the tests' poller) hands the functions'
 /// handlers exactly what they get on Lambda.
@@ -155,4 +138,21 @@ pub fn sqs_record(
     record.event_source_arn = Some(queue_arn.to_owned());
     record.aws_region = Some(region.to_owned());
     record
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lists_only_the_failed_ids() {
+        let response = batch_response(["b".to_owned()]);
+        let json = serde_json::to_value(response).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({"batchItemFailures": [{"itemIdentifier": "b"}]})
+        );
+        let empty = serde_json::to_value(batch_response(Vec::new())).unwrap();
+        assert_eq!(empty, serde_json::json!({"batchItemFailures": []}));
+    }
 }
