@@ -24,28 +24,12 @@ where
     T: TaskInvoker,
     C: Clock,
 {
-    let started = Instant::now();
-    let messages = event.records.len();
-    let transitions = AtomicU64::new(0);
-    let response = handle_observed(engine, event, |handled| {
-        if let Handled::Advanced { transitions: n } = handled {
-            transitions.fetch_add(*n, Ordering::Relaxed);
-        }
-    })
-    .await;
-    batch_metrics(
-        messages,
-        transitions.into_inner(),
-        response.batch_item_failures.len(),
-        started.elapsed().as_secs_f64() * 1000.0,
-    )
-    .emit(stepwise_aws::lambda::now_ms());
-    response
+    handle_observed(engine, event, |_| {}).await
 }
 
-/// As [`handle`] without the EMF line, and tells `observe` what the engine did with each
-/// message it handled (a worker counts transitions, conflicts and resends from it, and
-/// exports them to Prometheus instead).
+/// As [`handle`], and tells `observe` what the engine did with each message it handled
+/// (a worker counts transitions, conflicts and resends from it for Prometheus). The batch's
+/// EMF line is written either way, as the start and complete handlers write theirs.
 pub async fn handle_observed<S, Q, T, C, O>(
     engine: &Engine<S, Q, T, C>,
     event: SqsEvent,
@@ -58,9 +42,28 @@ where
     C: Clock,
     O: Fn(&Handled),
 {
+    let started = Instant::now();
+    let messages = event.records.len();
+    let transitions = AtomicU64::new(0);
+    let observe = |handled: &Handled| {
+        if let Handled::Advanced { transitions: n } = handled {
+            transitions.fetch_add(*n, Ordering::Relaxed);
+        }
+        observe(handled);
+    };
     let observe = &observe;
-    stepwise_aws::lambda::handle_records(event, |record| handle_record(engine, record, observe))
-        .await
+    let response = stepwise_aws::lambda::handle_records(event, |record| {
+        handle_record(engine, record, observe)
+    })
+    .await;
+    batch_metrics(
+        messages,
+        transitions.into_inner(),
+        response.batch_item_failures.len(),
+        started.elapsed().as_secs_f64() * 1000.0,
+    )
+    .emit(stepwise_aws::lambda::now_ms());
+    response
 }
 
 /// The advance function's metrics for one batch: those of
