@@ -138,12 +138,14 @@ pub async fn throughput(dir: &Path, executions: usize, turns: u64) -> Result<Rep
             engine.start(request.named(&format!("e{i}"))).await
         });
     }
+    let mut arns = Vec::with_capacity(executions);
     while let Some(started) = starts.join_next().await {
-        started
+        let started = started
             .map_err(|e| Error::Task(e.to_string()))?
             .map_err(engine_fault)?;
+        arns.push(started.execution_arn);
     }
-    wait_until_ended(&engine, &worker).await?;
+    wait_until_ended(&engine, &worker, arns).await?;
     let elapsed = began.elapsed();
     let cpu = cpu::used()
         .zip(cpu_before)
@@ -195,7 +197,7 @@ pub async fn long_loop(dir: &Path, steps: u64) -> Result<LoopReport> {
         .await
         .map_err(engine_fault)?
         .execution_arn;
-    wait_until_ended(&engine, &worker).await?;
+    wait_until_ended(&engine, &worker, vec![arn.clone()]).await?;
     let elapsed = began.elapsed();
     let _ = stop.send(true);
     running.await.map_err(|e| Error::Task(e.to_string()))?;
@@ -282,27 +284,33 @@ fn engine_fault(error: stepwise_engine::Error) -> Error {
     Error::Task(error.to_string())
 }
 
-/// Waits until no execution in the file is running, woken by the messages the worker
-/// handles (and at least every 100 ms), but counting at most every [`END_POLL`]: the
-/// count reads every execution's row, and once per handled message it was a seventh of
-/// the CPU the run measured.
+/// Waits until every execution of `arns` has ended, woken by the messages the worker
+/// handles (and at least every 100 ms), but looking at most every [`END_POLL`], and only
+/// at the executions not seen ended yet, one row each, until one is still running:
+/// counting every execution's row once per handled message was a seventh of the CPU a
+/// run measured.
 async fn wait_until_ended(
     engine: &LocalEngine<Echo>,
     worker: &Worker<Echo, SystemClock>,
+    mut arns: Vec<String>,
 ) -> Result<()> {
     let db = engine.store().db();
     loop {
         let progressed = worker.progressed();
-        let running = db
-            .read(|tx| {
-                Ok(tx.query_row(
-                    "SELECT COUNT(*) FROM executions WHERE running = 1",
-                    [],
-                    |r| r.get::<_, i64>(0),
-                )?)
+        arns = db
+            .read(move |tx| {
+                let mut running =
+                    tx.prepare_cached("SELECT running FROM executions WHERE arn = ?1")?;
+                while let Some(arn) = arns.last() {
+                    if running.query_row([arn], |r| r.get::<_, bool>(0))? {
+                        break;
+                    }
+                    arns.pop();
+                }
+                Ok(arns)
             })
             .await?;
-        if running == 0 {
+        if arns.is_empty() {
             return Ok(());
         }
         tokio::time::sleep(END_POLL).await;
