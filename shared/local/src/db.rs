@@ -73,9 +73,10 @@ impl Db {
         let mut writer = connect(path, &options)?;
         schema::migrate(&mut writer, path)?;
         let (writes, jobs) = mpsc::channel();
+        let durability = options.durability;
         let thread = std::thread::Builder::new()
             .name("stepwise-sqlite-writer".to_owned())
-            .spawn(move || group::run(writer, jobs))
+            .spawn(move || group::run(writer, jobs, durability))
             .map_err(|e| Error::Task(format!("cannot start the writer thread: {e}")))?;
         let (reads, jobs) = mpsc::channel();
         let jobs = Arc::new(Mutex::new(jobs));
@@ -107,7 +108,26 @@ impl Db {
         R: Send + 'static,
         F: FnOnce(&Transaction<'_>) -> Result<R> + Send + 'static,
     {
-        let (job, answer) = group::job(f);
+        self.submit(group::Flush::Always, f).await
+    }
+
+    /// As [`write`](Self::write), but the write's group is not fsynced for its sake: for
+    /// the queue's receives, acks and extensions, whose loss in a power cut is a message
+    /// delivered again (see [`group`]). Answered once committed, in the OS's cache.
+    pub(crate) async fn write_lazily<R, F>(&self, f: F) -> Result<R>
+    where
+        R: Send + 'static,
+        F: FnOnce(&Transaction<'_>) -> Result<R> + Send + 'static,
+    {
+        self.submit(group::Flush::Lazy, f).await
+    }
+
+    async fn submit<R, F>(&self, flush: group::Flush, f: F) -> Result<R>
+    where
+        R: Send + 'static,
+        F: FnOnce(&Transaction<'_>) -> Result<R> + Send + 'static,
+    {
+        let (job, answer) = group::job(flush, f);
         self.writes
             .as_ref()
             .and_then(|writes| writes.send(job).ok())
