@@ -63,6 +63,7 @@ pub fn section(options: &Options) -> anyhow::Result<Section> {
             figures: vec![
                 Figure::Count(report.transitions),
                 Figure::Rate(report.per_second()),
+                per_cpu_second(&report),
             ],
             ratio: Some(report.per_second() / TARGET_TRANSITIONS_PER_SECOND),
         });
@@ -75,11 +76,17 @@ pub fn section(options: &Options) -> anyhow::Result<Section> {
             "the target, {} transitions/s",
             thousands(TARGET_TRANSITIONS_PER_SECOND as u64)
         ),
-        columns: vec!["transitions".to_owned(), "tr/s".to_owned()],
+        columns: vec![
+            "transitions".to_owned(),
+            "tr/s".to_owned(),
+            "tr per CPU-s".to_owned(),
+        ],
         rows,
         notes: vec![format!(
             "Each turn is a Task (an in-process echo), a Pass and a Choice: one message, one \
-             commit with its history, one send and one ack. Median of {samples}."
+             commit with its history, one send and one ack. Median of {samples}. \
+             Transitions per CPU-second count every thread of the process over the run: \
+             unlike tr/s, they do not move with the machine's other load."
         )],
         charts: vec![Chart {
             title: "embedded durable throughput".to_owned(),
@@ -138,6 +145,14 @@ pub fn long_run(options: &Options) -> anyhow::Result<Section> {
         )],
         charts: Vec::new(),
     })
+}
+
+/// Transitions per CPU-second of the whole process, where the OS reports CPU time.
+fn per_cpu_second(report: &Report) -> Figure {
+    match report.cpu_per_transition() {
+        Some(cpu) if !cpu.is_zero() => Figure::Rate(1.0 / cpu.as_secs_f64()),
+        _ => Figure::Missing("n/a".to_owned()),
+    }
 }
 
 fn median(mut reports: Vec<Report>) -> Report {
