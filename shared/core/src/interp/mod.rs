@@ -18,6 +18,7 @@ mod item_reader;
 mod jsonata;
 mod map;
 pub mod map_run;
+pub(crate) mod result_records;
 mod result_writer;
 mod retry;
 mod states;
@@ -28,7 +29,8 @@ mod wait;
 
 pub use context::{iso8601, ExecutionInfo};
 pub use event::{
-    ChildrenKind, ChildrenRequest, Effect, Event, FailureTolerance, Outcome, Step, TaskRequest,
+    ChildEnd, ChildrenKind, ChildrenRequest, Effect, Event, FailureTolerance, Outcome, Step,
+    TaskRequest,
 };
 pub use execution::{Execution, PendingTask, RecordedEvent, Status, TaskId};
 pub use frame::{Frame, Phase, Scope, ScopeStep};

@@ -132,3 +132,42 @@ fn tolerance_paths_are_validated_at_run_time() {
         &json!([{"Error": "Bad", "Cause": "bad item"}, "good"])
     );
 }
+
+/// A `ResultWriter` with only a `WriterConfig` writes nothing: the transformed results
+/// are the Map's output, and a failed child keeps its whole record (developer guide,
+/// "ResultWriter": a failed child's result is returned unchanged, as with NONE).
+#[test]
+fn writer_config_alone_shapes_the_map_output() {
+    let states = json!({
+        "Check": {"Type": "Choice",
+                  "Choices": [{"Variable": "$", "StringEquals": "bad", "Next": "Boom"}],
+                  "Default": "Pair"},
+        "Boom": {"Type": "Fail", "Error": "Bad", "Cause": "bad item"},
+        "Pair": {"Type": "Pass", "Parameters": {"p.$": "States.Array($, $)"}, "OutputPath": "$.p", "End": true}
+    });
+    let writer = |transformation: &str| {
+        json!({"ToleratedFailureCount": 1,
+               "ResultWriter": {"WriterConfig": {"Transformation": transformation}}})
+    };
+    let r = run(
+        distributed(writer("FLATTEN"), states.clone()),
+        json!(["a", "bad", "b"]),
+    );
+    let output = r.output().as_array().cloned().unwrap_or_default();
+    assert_eq!(output.len(), 5, "{output:?}");
+    assert_eq!(output[..2], [json!("a"), json!("a")]);
+    assert_eq!(output[2]["Status"], "FAILED");
+    assert_eq!(output[2]["Error"], "Bad");
+    assert_eq!(output[2]["Input"], r#""bad""#);
+    assert_eq!(output[3..], [json!("b"), json!("b")]);
+
+    let r = run(distributed(writer("COMPACT"), states.clone()), json!(["a"]));
+    assert_eq!(r.output(), &json!([["a", "a"]]));
+
+    let r = run(distributed(writer("NONE"), states), json!(["a"]));
+    let record = &r.output()[0];
+    assert_eq!(record["Status"], "SUCCEEDED");
+    assert_eq!(record["Output"], r#"["a","a"]"#);
+    assert_eq!(record["InputDetails"], json!({"Included": true}));
+    assert!(record["StartDate"].is_string() && record["StopDate"].is_string());
+}
