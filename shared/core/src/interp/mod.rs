@@ -18,6 +18,7 @@ mod item_reader;
 mod jsonata;
 mod map;
 pub mod map_run;
+mod map_run_events;
 pub(crate) mod result_records;
 mod result_writer;
 mod retry;

@@ -21,7 +21,6 @@ use super::event::{ChildEnd, Effect, TaskRequest};
 use super::frame::{Frame, Phase};
 use super::history::{Details, HistoryEvent};
 use super::io::{effective_input, select_or_fail};
-use super::map_run;
 use super::result_records::{self, RunNames, Transformation};
 use super::step::{Flow, Runner};
 use crate::failure::Failure;
@@ -61,16 +60,9 @@ impl Runner<'_, '_, '_> {
                 true => Transformation::None,
                 false => Transformation::Compact,
             });
-        let info = self.env.execution;
-        let declared = self.result_writer_label(frame).map(str::to_owned);
-        let label = map_run::label(&frame.state, declared.as_deref());
-        let map_run_arn = map_run::map_run_arn(
-            &info.id,
-            &info.state_machine_name,
-            &label,
-            &frame.state,
-            frame.entered_event_id,
-        );
+        // A Map with a ResultWriter is a Distributed one (definition validation).
+        let map_run_arn = self.map_run_arn(frame).unwrap_or_default();
+        self.map_run_ended(frame, None);
         let names = RunNames {
             map_run_arn: &map_run_arn,
         };
@@ -130,13 +122,6 @@ impl Runner<'_, '_, '_> {
         let mut task = TaskRequest::new(&frame.state, PUT_OBJECT, request);
         task.attempt = frame.retry_count();
         Ok(task)
-    }
-
-    fn result_writer_label(&self, frame: &Frame) -> Option<&str> {
-        let crate::definition::StateKind::Map(map) = &self.state(frame).kind else {
-            return None;
-        };
-        map.distributed.as_ref()?.get("Label")?.as_str()
     }
 
     /// The writer's answer is the Map's result.

@@ -199,11 +199,13 @@ impl<'d, 'e, 'x> Runner<'d, 'e, 'x> {
                 Flow::Fail(super::result_writer::writer_failure(failure))
             }
             (Phase::Children, Event::ChildrenSucceeded { outputs, .. }) => {
+                self.map_run_ended(frame, None);
                 let kind = self.state(frame).type_name();
                 self.emit(|| HistoryEvent::new(format!("{kind}StateSucceeded"), Details::Empty));
                 self.finish_with_result(frame, Value::Array(outputs))
             }
             (Phase::Children, Event::ChildFailed { failure }) => {
+                self.map_run_ended(frame, Some(&failure));
                 let kind = self.state(frame).type_name();
                 self.emit(|| {
                     HistoryEvent::new(

@@ -171,3 +171,65 @@ fn writer_config_alone_shapes_the_map_output() {
     assert_eq!(record["InputDetails"], json!({"Included": true}));
     assert!(record["StartDate"].is_string() && record["StopDate"].is_string());
 }
+
+/// Map Run events sit inside the Map's own: started after `MapStateStarted`, ended
+/// before `MapStateSucceeded` / `MapStateFailed` (placement as LocalStack, tested
+/// against AWS, emits them); an inline Map has none.
+#[test]
+fn map_run_events_frame_the_children() {
+    let map_events = |r: &super::Run| -> Vec<String> {
+        r.event_types()
+            .into_iter()
+            .filter(|t| t.starts_with("MapState") || t.starts_with("MapRun"))
+            .map(str::to_owned)
+            .collect()
+    };
+    let r = run(distributed(json!({}), fail_bad_items()), json!(["a", "b"]));
+    assert_eq!(
+        map_events(&r),
+        [
+            "MapStateEntered",
+            "MapStateStarted",
+            "MapRunStarted",
+            "MapRunSucceeded",
+            "MapStateSucceeded",
+            "MapStateExited"
+        ]
+    );
+    let started = r
+        .history
+        .iter()
+        .find(|e| e.event.event_type == "MapRunStarted")
+        .map(|e| e.event.to_aws_json(1, 0, "t"))
+        .unwrap_or_default();
+    let arn = started["mapRunStartedEventDetails"]["mapRunArn"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(arn.contains(":mapRun:") && arn.contains("/M:"), "{started}");
+
+    let r = run(
+        distributed(json!({}), fail_bad_items()),
+        json!(["a", "bad"]),
+    );
+    let failed = r
+        .history
+        .iter()
+        .find(|e| e.event.event_type == "MapRunFailed")
+        .map(|e| e.event.to_aws_json(1, 0, "t"))
+        .unwrap_or_default();
+    assert_eq!(
+        failed["mapRunFailedEventDetails"]["error"],
+        "States.ExceedToleratedFailureThreshold"
+    );
+    let types = map_events(&r);
+    let at = |t: &str| types.iter().position(|x| x == t);
+    assert!(at("MapRunFailed") < at("MapStateFailed"), "{types:?}");
+
+    let inline = run(
+        json!({"StartAt": "M", "States": {"M": {"Type": "Map",
+            "ItemProcessor": {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}},
+            "End": true}}}),
+        json!([1]),
+    );
+    assert!(!inline.event_types().iter().any(|t| t.starts_with("MapRun")));
+}
