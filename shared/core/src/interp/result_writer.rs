@@ -21,9 +21,12 @@ use super::event::{ChildEnd, Effect, TaskRequest};
 use super::frame::{Frame, Phase};
 use super::history::{Details, HistoryEvent};
 use super::io::{effective_input, select_or_fail};
+use super::jsonata;
 use super::result_records::{self, RunNames, Transformation};
 use super::step::{Flow, Runner};
+use crate::definition::{JsonataExpr, JsonataValue, QueryLanguage};
 use crate::failure::Failure;
+use crate::jsonata::Expression;
 use crate::jsonpath::Path;
 
 /// The one writer Step Functions has.
@@ -98,21 +101,34 @@ impl Runner<'_, '_, '_> {
         }
         let ctx = self.context(frame);
         let state = self.state(frame);
-        let effective = effective_input(&state.input_path, &frame.input, &ctx)?;
-        let mut parameters = Map::new();
-        for (key, value) in writer["Parameters"].as_object().into_iter().flatten() {
-            match (key.strip_suffix(".$"), value.as_str()) {
-                (Some(field), Some(path)) => {
-                    let path = Path::parse(path).map_err(|e| {
-                        Failure::runtime(format!("The ResultWriter's {key} is no path: {e}"))
-                    })?;
-                    parameters.insert(field.into(), select_or_fail(&path, &effective, &ctx)?);
-                }
-                _ => {
-                    parameters.insert(key.clone(), value.clone());
-                }
+        let parameters = match state.query_language {
+            QueryLanguage::Jsonata => {
+                let arguments = compile(&writer["Arguments"], "ResultWriter/Arguments")?;
+                let states = self.states(&frame.input, None, &ctx);
+                jsonata::eval(&arguments, &states, self.env.now, self.env.entropy)?
             }
-        }
+            QueryLanguage::JsonPath => {
+                let effective = effective_input(&state.input_path, &frame.input, &ctx)?;
+                let mut parameters = Map::new();
+                for (key, value) in writer["Parameters"].as_object().into_iter().flatten() {
+                    match (key.strip_suffix(".$"), value.as_str()) {
+                        (Some(field), Some(path)) => {
+                            let path = Path::parse(path).map_err(|e| {
+                                Failure::runtime(format!(
+                                    "The ResultWriter's {key} is no path: {e}"
+                                ))
+                            })?;
+                            let value = select_or_fail(&path, &effective, &ctx)?;
+                            parameters.insert(field.into(), value);
+                        }
+                        _ => {
+                            parameters.insert(key.clone(), value.clone());
+                        }
+                    }
+                }
+                Value::Object(parameters)
+            }
+        };
         let request = json!({
             "Parameters": parameters,
             "MapRunArn": map_run_arn,
@@ -129,6 +145,39 @@ impl Runner<'_, '_, '_> {
         self.emit(|| HistoryEvent::new("MapStateSucceeded", Details::Empty));
         self.finish_with_result(frame, output)
     }
+}
+
+/// A JSONata `Arguments` value with its `{% … %}` strings compiled. The definition
+/// keeps a ResultWriter as JSON (validation has checked the expressions), so they are
+/// compiled when the writer runs, once per run of the Map.
+fn compile(value: &Value, field: &str) -> Result<JsonataValue, Failure> {
+    Ok(match value {
+        Value::String(s) => match s.strip_prefix("{%").and_then(|s| s.strip_suffix("%}")) {
+            Some(text) => {
+                let expression = Expression::parse(text.trim()).map_err(|e| {
+                    Failure::runtime(format!("The ResultWriter's {field} is no expression: {e}"))
+                })?;
+                JsonataValue::Expr(Box::new(JsonataExpr {
+                    expression,
+                    field: field.to_owned(),
+                }))
+            }
+            None => JsonataValue::Literal(value.clone()),
+        },
+        Value::Object(map) => JsonataValue::Object(
+            map.iter()
+                .map(|(k, v)| Ok((k.clone(), compile(v, &format!("{field}/{k}"))?)))
+                .collect::<Result<_, Failure>>()?,
+        ),
+        Value::Array(items) => JsonataValue::Array(
+            items
+                .iter()
+                .enumerate()
+                .map(|(i, v)| compile(v, &format!("{field}[{i}]")))
+                .collect::<Result<_, Failure>>()?,
+        ),
+        other => JsonataValue::Literal(other.clone()),
+    })
 }
 
 /// A failed write as the Map's failure.

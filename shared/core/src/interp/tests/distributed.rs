@@ -233,3 +233,28 @@ fn map_run_events_frame_the_children() {
     );
     assert!(!inline.event_types().iter().any(|t| t.starts_with("MapRun")));
 }
+
+/// JSONata states name the writer's bucket with `Arguments`, evaluated when it runs.
+#[test]
+fn jsonata_arguments_name_the_writers_bucket() {
+    let definition = json!({"QueryLanguage": "JSONata", "StartAt": "M", "States": {"M": {
+        "Type": "Map", "Items": "{% $states.input.items %}",
+        "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED"},
+            "StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}},
+        "ResultWriter": {"Resource": "arn:aws:states:::s3:putObject",
+            "Arguments": {"Bucket": "{% $states.input.bucket %}", "Prefix": "{% 'runs/' & $states.input.run %}"}},
+        "End": true}}});
+    let written = json!({"MapRunArn": "a", "ResultWriterDetails": {"Bucket": "b", "Key": "k"}});
+    let r = super::run_scripted(
+        &super::machine(definition),
+        json!({"items": [1], "bucket": "results", "run": 7}),
+        vec![Ok(written.clone())],
+    );
+    assert_eq!(r.output(), &written);
+    let request = &r.tasks[0].1.request.parameters;
+    assert_eq!(
+        request["Parameters"],
+        json!({"Bucket": "results", "Prefix": "runs/7"})
+    );
+    assert_eq!(request["Results"]["SUCCEEDED"][0]["Output"], "1");
+}
