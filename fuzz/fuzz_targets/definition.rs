@@ -91,9 +91,9 @@ fn drive(
                     }
                 }
                 Event::ChildrenSucceeded {
-                        outputs,
-                        children: Vec::new(),
-                    }
+                    outputs,
+                    children: Vec::new(),
+                }
             }
         };
     }
