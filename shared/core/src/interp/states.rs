@@ -226,7 +226,11 @@ impl Runner<'_, '_, '_> {
             }
             None => None,
         };
-        let effective = effective.into_owned();
+        // `InputPath: $` borrows the raw input, which the state no longer needs: move it.
+        let effective = match effective {
+            Cow::Owned(v) => v,
+            Cow::Borrowed(_) => raw,
+        };
         match apply_input_path(&state.output_path, effective, &ctx) {
             Ok(output) => match jsonata::bind(&mut frame.vars, assigned) {
                 Ok(()) => Flow::Goto(next.clone(), output),
