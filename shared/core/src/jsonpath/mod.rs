@@ -27,6 +27,7 @@
 
 mod eval;
 mod filter;
+mod member;
 mod parse;
 mod set;
 #[cfg(test)]
@@ -39,6 +40,8 @@ mod tests_props;
 use std::borrow::Cow;
 
 use serde_json::Value;
+
+pub(crate) use member::member;
 
 /// Which document a path is evaluated against.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -200,6 +203,14 @@ impl Path {
         }
     }
 
+    /// The names the path steps through, in order (indices and other steps left out).
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.segments.iter().filter_map(|s| match s {
+            Segment::Name(name) => Some(&**name),
+            _ => None,
+        })
+    }
+
     /// `$` alone (or `$$` alone): selects the whole root.
     pub fn is_root_only(&self) -> bool {
         self.segments.is_empty()
@@ -280,7 +291,7 @@ impl Path {
         let mut node = root;
         for (i, segment) in self.segments.iter().enumerate() {
             node = match segment {
-                Segment::Name(name) => node.as_object()?.get(&**name)?,
+                Segment::Name(name) => member(node.as_object()?, name)?,
                 Segment::Index(index) => eval::get_index(node.as_array()?, i64::from(*index))?,
                 _ => {
                     let mut out = Vec::new();
