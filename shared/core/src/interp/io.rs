@@ -17,6 +17,9 @@ pub const MAX_PAYLOAD_BYTES: usize = 256 * 1024;
 /// Evaluates a path against the root it names (`$` the input, `$$` the context object,
 /// `$name` a workflow variable).
 pub(crate) fn select(path: &Path, input: &Value, ctx: &Context<'_>) -> Option<Value> {
+    if let Some(selected) = ctx.select_map_item(path) {
+        return selected.ok().map(Cow::into_owned);
+    }
     path.select(root_of(path, input, ctx)?).ok()
 }
 

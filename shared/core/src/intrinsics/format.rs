@@ -113,7 +113,8 @@ fn write_java(v: &Value, out: &mut String) {
 
 /// Compact JSON as Jackson writes it (`States.JsonToString`).
 pub(crate) fn to_json_text(v: &Value) -> String {
-    let mut out = String::new();
+    // Most texts are short; this skips the first few doublings of the buffer.
+    let mut out = String::with_capacity(128);
     write_json(v, &mut out);
     out
 }

@@ -23,7 +23,11 @@ const BASE64: GeneralPurpose = GeneralPurpose::new(
 
 fn limited_string<'v>(f: Fn_, what: &str, v: &'v Value) -> Result<&'v str, Failure> {
     let s = f.string(what, v)?;
-    // Java counts UTF-16 code units; that is what "characters" means on the JVM.
+    // Java counts UTF-16 code units; that is what "characters" means on the JVM. A
+    // string has at most as many of them as bytes, so a short one needs no count.
+    if s.len() <= MAX_INPUT_CHARS {
+        return Ok(s);
+    }
     let len = s.encode_utf16().count();
     if len > MAX_INPUT_CHARS {
         return Err(f.fail(format!(
