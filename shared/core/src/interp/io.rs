@@ -17,10 +17,19 @@ pub const MAX_PAYLOAD_BYTES: usize = 256 * 1024;
 /// Evaluates a path against the root it names (`$` the input, `$$` the context object,
 /// `$name` a workflow variable).
 pub(crate) fn select(path: &Path, input: &Value, ctx: &Context<'_>) -> Option<Value> {
+    select_ref(path, input, ctx).map(Cow::into_owned)
+}
+
+/// [`select`] borrowing a definite match instead of copying it.
+pub(crate) fn select_ref<'v>(
+    path: &Path,
+    input: &'v Value,
+    ctx: &'v Context<'_>,
+) -> Option<Cow<'v, Value>> {
     if let Some(selected) = ctx.select_map_item(path) {
-        return selected.ok().map(Cow::into_owned);
+        return selected.ok();
     }
-    path.select(root_of(path, input, ctx)?).ok()
+    path.select_ref(root_of(path, input, ctx)?).ok()
 }
 
 /// A path that must match: no match is AWS's `Invalid path` runtime error.

@@ -62,14 +62,35 @@ pub(crate) fn java_double(d: f64) -> String {
 /// A JSON number as Jackson prints it, appended to `out`: integers as digits, decimals
 /// via `Double.toString`.
 fn write_number(n: &Number, out: &mut String) {
-    use std::fmt::Write;
-    // Writing to a String cannot fail.
     if let Some(i) = n.as_i64() {
-        let _ = write!(out, "{i}");
+        if i < 0 {
+            out.push('-');
+        }
+        write_digits(i.unsigned_abs(), out);
     } else if let Some(u) = n.as_u64() {
-        let _ = write!(out, "{u}");
+        write_digits(u, out);
     } else {
         out.push_str(&java_double(n.as_f64().unwrap_or(0.0)));
+    }
+}
+
+/// The decimal digits of `n`, without going through `fmt` (several times slower for the
+/// small integers JSON documents mostly hold).
+fn write_digits(mut n: u64, out: &mut String) {
+    let mut buf = [0u8; 20];
+    let mut at = buf.len();
+    loop {
+        at -= 1;
+        // `n % 10` is a single digit: the cast cannot truncate.
+        buf[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    // Only ASCII digits were written.
+    if let Ok(digits) = std::str::from_utf8(&buf[at..]) {
+        out.push_str(digits);
     }
 }
 

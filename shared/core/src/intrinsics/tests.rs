@@ -271,7 +271,7 @@ fn json_text_is_jackson_compact() {
 }
 
 #[test]
-fn json_text_escapes_every_control_character_between_multibyte_text() {
+fn json_text_escapes_every_control_character_and_prints_integers_whole() {
     let controls: String = (0u8..0x20).map(char::from).collect();
     let text = format!("é{controls}ü\u{7f}\"€\\");
     let expected: String = (0u8..0x20)
@@ -285,9 +285,9 @@ fn json_text_escapes_every_control_character_between_multibyte_text() {
         })
         .collect();
     assert_eq!(
-        to_json_text(&json!([text, u64::MAX, i64::MIN])),
+        to_json_text(&json!([text, u64::MAX, i64::MIN, 0, -7, 10, i64::MAX])),
         format!(
-            "[\"é{expected}ü\u{7f}\\\"€\\\\\",{},{}]",
+            "[\"é{expected}ü\u{7f}\\\"€\\\\\",{},{},0,-7,10,9223372036854775807]",
             u64::MAX,
             i64::MIN
         )
