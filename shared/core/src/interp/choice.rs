@@ -5,7 +5,7 @@ use std::cmp::Ordering;
 use serde_json::Value;
 
 use super::context::Context;
-use super::io::{compact, select};
+use super::io::{compact, select_ref};
 use crate::definition::{Comparison, Condition, Operand};
 use crate::failure::Failure;
 
@@ -41,7 +41,7 @@ pub(crate) fn evaluate(
             op,
             operand,
         } => {
-            let value = select(variable, input, ctx);
+            let value = select_ref(variable, input, ctx);
             if *op == Comparison::IsPresent {
                 let expected = operand_bool(operand);
                 return Ok(value.is_some() == expected);
@@ -54,8 +54,8 @@ pub(crate) fn evaluate(
             };
             let rhs = match operand {
                 Operand::Literal(v) => std::borrow::Cow::Borrowed(v),
-                Operand::Path(p) => match select(p, input, ctx) {
-                    Some(v) => std::borrow::Cow::Owned(v),
+                Operand::Path(p) => match select_ref(p, input, ctx) {
+                    Some(v) => v,
                     None => {
                         return Err(Failure::runtime(format!(
                             "Invalid path '{}': The choice state's condition path references an invalid value. Input: {}",

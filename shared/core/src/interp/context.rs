@@ -3,10 +3,13 @@
 //! Built lazily, only when a path or intrinsic actually reads `$$`: most states never do,
 //! and building it clones the execution input.
 
+use std::borrow::Cow;
 use std::cell::OnceCell;
 
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
+
+use crate::jsonpath::{NoMatch, Path, Root};
 
 /// What an execution knows about itself; stored once per execution by the caller.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -117,13 +120,27 @@ impl<'a> Context<'a> {
 
     /// The root a `$$` path is evaluated against: the whole context object, or only its
     /// `Map` member when the path starts with `$$.Map` (it cannot select anything else).
-    pub fn root_for(&self, path: &crate::jsonpath::Path) -> &Value {
+    pub fn root_for(&self, path: &Path) -> &Value {
         match (path.first_name(), self.map_item) {
             (Some("Map"), Some((index, value))) => self
                 .map_cell
                 .get_or_init(|| json!({"Map": {"Item": {"Index": index, "Value": value}}})),
             _ => self.value(),
         }
+    }
+
+    /// `$$.Map.Item.Value…` and `$$.Map.Item.Index` inside a Map's ItemSelector, read from
+    /// the item itself: building even the `Map` member alone costs three small maps per
+    /// item. `None` for every other path, which reads [`Context::root_for`].
+    pub fn select_map_item(&self, path: &Path) -> Option<Result<Cow<'a, Value>, NoMatch>> {
+        if path.root() != Root::Context {
+            return None;
+        }
+        let (index, value) = self.map_item?;
+        if path.is_names(&["Map", "Item", "Index"]) {
+            return Some(Ok(Cow::Owned(Value::from(index))));
+        }
+        path.select_under(&["Map", "Item", "Value"], value)
     }
 
     /// The context object when `needed`, else `null` (skips building it).
@@ -213,6 +230,32 @@ mod tests {
                 "{source}"
             );
         }
+        // The item's own paths read the item without building anything.
+        for source in [
+            "$$.Map.Item.Value",
+            "$$.Map.Item.Value.k[0]",
+            "$$.Map.Item.Value.nope",
+            "$$.Map.Item.Index",
+        ] {
+            let path = crate::jsonpath::Path::parse(source).expect("path");
+            let read = ctx.select_map_item(&path).expect("an item path");
+            assert_eq!(
+                read.ok().map(Cow::into_owned),
+                path.select(ctx.value()).ok(),
+                "{source}"
+            );
+        }
+        for source in [
+            "$$.Map.Item",
+            "$$.Map.Item.Index.x",
+            "$$.Map.Item.Value[*]",
+            "$.Map.Item.Index",
+        ] {
+            let path = crate::jsonpath::Path::parse(source).expect("path");
+            assert!(ctx.select_map_item(&path).is_none(), "{source}");
+        }
+        let index = crate::jsonpath::Path::parse("$$.Map.Item.Index").expect("path");
+        assert!(parent.select_map_item(&index).is_none());
         // Other paths, and `$$.Map` outside a Map, read the whole object.
         let execution = crate::jsonpath::Path::parse("$$.Execution.Input").expect("path");
         assert_eq!(ctx.root_for(&execution), ctx.value());

@@ -365,7 +365,8 @@ impl<'d> Execution<'d> {
                 return;
             };
             let kind = join.kind;
-            let state = join.state.clone();
+            // The state's name only goes into a recorded event: not copied otherwise.
+            let state = self.record_history.then(|| join.state.clone());
             let child = self.insert(frame, Some((parent, index)));
             if let Some(join) = self.nodes[parent].as_mut().and_then(|n| n.join.as_mut()) {
                 join.running.insert(index, child);
@@ -380,7 +381,10 @@ impl<'d> Execution<'d> {
                 self.record(now, depth, || {
                     HistoryEvent::new(
                         "MapIterationStarted",
-                        Details::MapIteration { name: state, index },
+                        Details::MapIteration {
+                            name: state.unwrap_or_default(),
+                            index,
+                        },
                     )
                 });
             }
@@ -404,13 +408,20 @@ impl<'d> Execution<'d> {
         };
         join.running.remove(&index);
         // Only Map iterations have events of their own; Parallel branches don't.
-        if let Some(state) = (join.kind == ChildrenKind::Map).then(|| join.state.clone()) {
+        if join.kind == ChildrenKind::Map {
+            let state = self.record_history.then(|| join.state.clone());
             let event_type = match outcome {
                 Outcome::Succeeded(_) => "MapIterationSucceeded",
                 Outcome::Failed(_) => "MapIterationFailed",
             };
             self.record(now, depth, || {
-                HistoryEvent::new(event_type, Details::MapIteration { name: state, index })
+                HistoryEvent::new(
+                    event_type,
+                    Details::MapIteration {
+                        name: state.unwrap_or_default(),
+                        index,
+                    },
+                )
             });
         }
         let Some(join) = self.nodes[parent].as_mut().and_then(|n| n.join.as_mut()) else {

@@ -17,7 +17,19 @@ pub const MAX_PAYLOAD_BYTES: usize = 256 * 1024;
 /// Evaluates a path against the root it names (`$` the input, `$$` the context object,
 /// `$name` a workflow variable).
 pub(crate) fn select(path: &Path, input: &Value, ctx: &Context<'_>) -> Option<Value> {
-    path.select(root_of(path, input, ctx)?).ok()
+    select_ref(path, input, ctx).map(Cow::into_owned)
+}
+
+/// [`select`] borrowing a definite match instead of copying it.
+pub(crate) fn select_ref<'v>(
+    path: &Path,
+    input: &'v Value,
+    ctx: &'v Context<'_>,
+) -> Option<Cow<'v, Value>> {
+    if let Some(selected) = ctx.select_map_item(path) {
+        return selected.ok();
+    }
+    path.select_ref(root_of(path, input, ctx)?).ok()
 }
 
 /// A path that must match: no match is AWS's `Invalid path` runtime error.
@@ -222,9 +234,49 @@ pub(crate) fn compact(value: &Value) -> String {
 /// anything (every string byte may escape to six, every number takes at most 24); only a
 /// value whose bound passes the limit is serialised, and that stops counting early.
 pub fn exceeds_payload_limit(value: &Value) -> bool {
-    if size_upper_bound(value, 0) <= MAX_PAYLOAD_BYTES {
-        return false;
+    within_payload_limit(value, None).is_none()
+}
+
+/// An upper bound of `value`'s serialised size when it is within the limit, `None` when
+/// it is over. `known` is a bound the caller already has (built from the parts the value
+/// was made of): when it is within the limit nothing is walked at all.
+pub(crate) fn within_payload_limit(value: &Value, known: Option<usize>) -> Option<usize> {
+    if let Some(known) = known.filter(|k| *k <= MAX_PAYLOAD_BYTES) {
+        return Some(known);
     }
+    let bound = size_upper_bound(value, 0);
+    if bound <= MAX_PAYLOAD_BYTES {
+        return Some(bound);
+    }
+    exact_size(value)
+}
+
+/// An upper bound of `value`'s serialised size; past the limit, only "past the limit".
+pub(crate) fn size_bound(value: &Value) -> usize {
+    size_upper_bound(value, 0)
+}
+
+/// The most ResultPath `path` adds around the result when it creates its keys: each name
+/// may become `,"name":{…}` (every byte escaped to six at worst).
+pub(crate) fn result_path_overhead(path: &Path) -> usize {
+    path.names().map(|name| 6 * name.len() + 8).sum()
+}
+
+/// A bound of the value `spec` selects, given a bound of the value it selects from.
+pub(crate) fn bound_after_path(spec: &InputPath, before: Option<usize>) -> Option<usize> {
+    match spec {
+        InputPath::Whole => before,
+        // `{}`
+        InputPath::Null => Some(2),
+        // A definite path on the value selects a part of it, which serialises within the
+        // whole; an indefinite one builds an array of its matches, which may repeat parts.
+        InputPath::Path(path) if path.is_definite() && path.root() == Root::Input => before,
+        InputPath::Path(_) => None,
+    }
+}
+
+/// The exact serialised size when within the limit; stops counting once past it.
+fn exact_size(value: &Value) -> Option<usize> {
     struct Counter(usize);
     impl std::io::Write for Counter {
         fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
@@ -238,7 +290,10 @@ pub fn exceeds_payload_limit(value: &Value) -> bool {
             Ok(())
         }
     }
-    serde_json::to_writer(&mut Counter(0), value).is_err()
+    let mut counter = Counter(0);
+    serde_json::to_writer(&mut counter, value)
+        .ok()
+        .map(|()| counter.0)
 }
 
 /// An upper bound of `value`'s compact JSON size added to `acc`; stops once past the limit.

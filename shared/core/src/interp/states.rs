@@ -18,16 +18,20 @@ use super::jsonata::{self, States};
 use super::step::{Flow, Runner};
 use crate::definition::{
     ChoiceState, Condition, FailField, FailState, InputPath, ParallelState, QueryLanguage,
-    ResultPath, Seconds, StateKind, TaskState,
+    ResultPath, Seconds, State, StateKind, TaskState,
 };
 use crate::failure::Failure;
 
 impl Runner<'_, '_, '_> {
     pub(super) fn execute(&mut self, frame: &mut Frame) -> Flow {
         let state = self.state(frame);
+        // Only Pass and Choice bound their output from their input's bound; any other
+        // state's output is measured whole.
+        let input_bound = self.input_bound.take();
+        self.output_bound = None;
         match &state.kind {
-            StateKind::Pass(pass) => self.pass(frame, pass.result.as_ref()),
-            StateKind::Choice(choice) => self.choice(frame, choice),
+            StateKind::Pass(pass) => self.pass(frame, pass.result.as_ref(), input_bound),
+            StateKind::Choice(choice) => self.choice(frame, choice, input_bound),
             StateKind::Wait(wait) => self.wait(frame, wait),
             StateKind::Succeed => {
                 let raw = std::mem::take(&mut frame.input);
@@ -57,7 +61,12 @@ impl Runner<'_, '_, '_> {
     }
 
     /// Pass: the hot path of long loops, so it moves the input instead of cloning it.
-    fn pass(&mut self, frame: &mut Frame, result: Option<&Value>) -> Flow {
+    fn pass(
+        &mut self,
+        frame: &mut Frame,
+        result: Option<&Value>,
+        input_bound: Option<usize>,
+    ) -> Flow {
         let state = self.state(frame);
         let raw = std::mem::take(&mut frame.input);
         let ctx = self.context(frame);
@@ -116,6 +125,7 @@ impl Runner<'_, '_, '_> {
                 }
             }
         };
+        let bound = output_bound(state, produced.as_ref(), input_bound);
         let merged = match produced {
             Some(value) => apply_result_path(&state.result_path, raw, value),
             // The effective input is the result. The common `$`/`$` case moves the input.
@@ -131,7 +141,10 @@ impl Runner<'_, '_, '_> {
             },
         };
         match merged.and_then(|v| apply_input_path(&state.output_path, v, &ctx)) {
-            Ok(output) => exit_with(&mut frame.vars, assigned, output),
+            Ok(output) => {
+                self.output_bound = bound;
+                exit_with(&mut frame.vars, assigned, output)
+            }
             Err(f) => Flow::Fail(f),
         }
     }
@@ -151,7 +164,12 @@ impl Runner<'_, '_, '_> {
         }
     }
 
-    fn choice(&mut self, frame: &mut Frame, choice: &ChoiceState) -> Flow {
+    fn choice(
+        &mut self,
+        frame: &mut Frame,
+        choice: &ChoiceState,
+        input_bound: Option<usize>,
+    ) -> Flow {
         let state = self.state(frame);
         let raw = std::mem::take(&mut frame.input);
         let ctx = self.context(frame);
@@ -226,10 +244,18 @@ impl Runner<'_, '_, '_> {
             }
             None => None,
         };
-        let effective = effective.into_owned();
+        // `InputPath: $` borrows the raw input, which the state no longer needs: move it.
+        let effective = match effective {
+            Cow::Owned(v) => v,
+            Cow::Borrowed(_) => raw,
+        };
         match apply_input_path(&state.output_path, effective, &ctx) {
             Ok(output) => match jsonata::bind(&mut frame.vars, assigned) {
-                Ok(()) => Flow::Goto(next.clone(), output),
+                Ok(()) => {
+                    let effective = io::bound_after_path(&state.input_path, input_bound);
+                    self.output_bound = io::bound_after_path(&state.output_path, effective);
+                    Flow::Goto(next.clone(), output)
+                }
                 Err(f) => Flow::Fail(f),
             },
             Err(f) => Flow::Fail(f),
@@ -469,6 +495,30 @@ impl Runner<'_, '_, '_> {
 }
 
 /// Binds a state's assignments and leaves it with `output`.
+/// A bound of a JSONPath Pass state's output from a bound of its input and the size of
+/// what it produced (`Result` or `Parameters`), following ResultPath and OutputPath.
+fn output_bound(state: &State, produced: Option<&Value>, input: Option<usize>) -> Option<usize> {
+    let merged = match (produced, &state.result_path) {
+        (Some(result), ResultPath::Whole) => Some(io::size_bound(result)),
+        (_, ResultPath::Discard) => input,
+        (Some(result), ResultPath::Path(path)) => input.map(|input| {
+            input
+                .saturating_add(io::size_bound(result))
+                .saturating_add(io::result_path_overhead(path))
+        }),
+        // The effective input is the result.
+        (None, ResultPath::Whole) => io::bound_after_path(&state.input_path, input),
+        (None, ResultPath::Path(path)) => input
+            .zip(io::bound_after_path(&state.input_path, input))
+            .map(|(input, effective)| {
+                input
+                    .saturating_add(effective)
+                    .saturating_add(io::result_path_overhead(path))
+            }),
+    };
+    io::bound_after_path(&state.output_path, merged)
+}
+
 pub(super) fn exit_with(
     vars: &mut Map<String, Value>,
     assigned: jsonata::Assigned,

@@ -79,6 +79,8 @@ pub fn step(
         env,
         out: Step::default(),
         current: Cell::new(Some(state)),
+        input_bound: None,
+        output_bound: None,
     };
     runner.dispatch(frame, event)?;
     Ok(runner.out)
@@ -91,6 +93,11 @@ pub(super) struct Runner<'d, 'e, 'x> {
     /// The frame's current state, looked up once per state rather than on every use
     /// (a name lookup is the largest cost of a plain transition). Cleared by `goto`.
     current: Cell<Option<&'d State>>,
+    /// A bound of `frame.input`'s serialised size, when the state that produced it knew
+    /// one; lets the next state bound its output from its parts instead of walking it.
+    pub input_bound: Option<usize>,
+    /// The bound the state that just ran computed for its output, if it did.
+    pub output_bound: Option<usize>,
 }
 
 /// How a state's work ended.
@@ -272,6 +279,8 @@ impl<'d, 'e, 'x> Runner<'d, 'e, 'x> {
                 false
             }
             Flow::Fail(failure) => {
+                // A catcher's output is not the failed state's: its bound does not apply.
+                self.output_bound = None;
                 let flow = self.handle_failure(frame, failure);
                 self.follow(frame, flow)
             }
@@ -284,10 +293,10 @@ impl<'d, 'e, 'x> Runner<'d, 'e, 'x> {
                         self.exited(frame, &output);
                         frame.input = Value::Null;
                         frame.phase = Phase::Done;
-                        let outcome = if io::exceeds_payload_limit(&output) {
-                            Outcome::Failed(self.oversize(frame))
-                        } else {
-                            Outcome::Succeeded(output)
+                        let known = self.output_bound.take();
+                        let outcome = match io::within_payload_limit(&output, known) {
+                            Some(_) => Outcome::Succeeded(output),
+                            None => Outcome::Failed(self.oversize(frame)),
                         };
                         self.out.outcome = Some(outcome);
                         false
@@ -300,12 +309,13 @@ impl<'d, 'e, 'x> Runner<'d, 'e, 'x> {
 
     fn goto(&mut self, frame: &mut Frame, next: &str, output: Value) -> bool {
         self.exited(frame, &output);
-        if io::exceeds_payload_limit(&output) {
+        let Some(bound) = io::within_payload_limit(&output, self.output_bound.take()) else {
             let failure = self.oversize(frame);
             frame.phase = Phase::Done;
             self.out.outcome = Some(Outcome::Failed(failure));
             return false;
-        }
+        };
+        self.input_bound = Some(bound);
         frame.state.clear();
         frame.state.push_str(next);
         self.current.set(None);

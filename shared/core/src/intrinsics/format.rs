@@ -59,31 +59,53 @@ pub(crate) fn java_double(d: f64) -> String {
     }
 }
 
-/// A JSON number as Jackson prints it: integers as digits, decimals via `Double.toString`.
-pub(crate) fn number_text(n: &Number) -> String {
+/// A JSON number as Jackson prints it, appended to `out`: integers as digits, decimals
+/// via `Double.toString`.
+fn write_number(n: &Number, out: &mut String) {
     if let Some(i) = n.as_i64() {
-        i.to_string()
+        if i < 0 {
+            out.push('-');
+        }
+        write_digits(i.unsigned_abs(), out);
     } else if let Some(u) = n.as_u64() {
-        u.to_string()
+        write_digits(u, out);
     } else {
-        java_double(n.as_f64().unwrap_or(0.0))
+        out.push_str(&java_double(n.as_f64().unwrap_or(0.0)));
+    }
+}
+
+/// The decimal digits of `n`, without going through `fmt` (several times slower for the
+/// small integers JSON documents mostly hold).
+fn write_digits(mut n: u64, out: &mut String) {
+    let mut buf = [0u8; 20];
+    let mut at = buf.len();
+    loop {
+        at -= 1;
+        // `n % 10` is a single digit: the cast cannot truncate.
+        buf[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    // Only ASCII digits were written.
+    if let Ok(digits) = std::str::from_utf8(&buf[at..]) {
+        out.push_str(digits);
     }
 }
 
 /// How `States.Format` renders an argument: strings raw, everything else Java-style
 /// (`String.valueOf` of the Jackson-converted object), strings nested in containers
 /// unquoted.
-pub(crate) fn format_arg(v: &Value) -> String {
-    let mut out = String::new();
-    write_java(v, &mut out);
-    out
+pub(crate) fn write_format_arg(v: &Value, out: &mut String) {
+    write_java(v, out);
 }
 
 fn write_java(v: &Value, out: &mut String) {
     match v {
         Value::Null => out.push_str("null"),
         Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        Value::Number(n) => out.push_str(&number_text(n)),
+        Value::Number(n) => write_number(n, out),
         Value::String(s) => out.push_str(s),
         Value::Array(items) => {
             out.push('[');
@@ -112,7 +134,8 @@ fn write_java(v: &Value, out: &mut String) {
 
 /// Compact JSON as Jackson writes it (`States.JsonToString`).
 pub(crate) fn to_json_text(v: &Value) -> String {
-    let mut out = String::new();
+    // Most texts are short; this skips the first few doublings of the buffer.
+    let mut out = String::with_capacity(128);
     write_json(v, &mut out);
     out
 }
@@ -121,7 +144,7 @@ fn write_json(v: &Value, out: &mut String) {
     match v {
         Value::Null => out.push_str("null"),
         Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        Value::Number(n) => out.push_str(&number_text(n)),
+        Value::Number(n) => write_number(n, out),
         Value::String(s) => write_json_string(s, out),
         Value::Array(items) => {
             out.push('[');
@@ -152,19 +175,31 @@ fn write_json(v: &Value, out: &mut String) {
 /// characters as `\u00XX` with upper-case hex; everything else (non-ASCII too) verbatim.
 fn write_json_string(s: &str, out: &mut String) {
     out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\u{08}' => out.push_str("\\b"),
-            '\u{0C}' => out.push_str("\\f"),
-            c if u32::from(c) < 0x20 => out.push_str(&format!("\\u{:04X}", u32::from(c))),
-            c => out.push(c),
+    // Runs that need no escape are copied whole. Every escaped character is ASCII, so
+    // splitting at its byte never splits a multi-byte character.
+    let mut run = 0;
+    for (i, b) in s.bytes().enumerate() {
+        let escape = match b {
+            b'"' => "\\\"",
+            b'\\' => "\\\\",
+            b'\n' => "\\n",
+            b'\r' => "\\r",
+            b'\t' => "\\t",
+            0x08 => "\\b",
+            0x0C => "\\f",
+            b if b < 0x20 => "",
+            _ => continue,
+        };
+        out.push_str(&s[run..i]);
+        if escape.is_empty() {
+            use std::fmt::Write;
+            let _ = write!(out, "\\u{:04X}", b);
+        } else {
+            out.push_str(escape);
         }
+        run = i + 1;
     }
+    out.push_str(&s[run..]);
     out.push('"');
 }
 

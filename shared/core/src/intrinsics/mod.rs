@@ -143,20 +143,6 @@ struct Env<'a> {
 /// Arguments are evaluated left to right, all before the function runs (so a missing
 /// path is reported before any type error of the function).
 fn eval_call(call: &Call, env: &Env<'_>, entropy: &mut dyn Entropy) -> Result<Value, Failure> {
-    if let [Expr::Path(path)] = call.args.as_slice() {
-        let root = match path.root() {
-            Root::Input => Some(env.input),
-            Root::Context => Some(env.context),
-            Root::Variable => None,
-        };
-        if let Some(root) = root {
-            let arg = select_ref(path, root)?;
-            if let Some(result) = functions::apply_borrowed(call.func, &arg) {
-                return result;
-            }
-            return functions::apply(call.func, vec![arg.into_owned()], None, entropy);
-        }
-    }
     let mut args = Vec::with_capacity(call.args.len());
     for arg in &call.args {
         args.push(eval_arg(arg, env, entropy)?);
@@ -168,14 +154,21 @@ fn eval_call(call: &Call, env: &Env<'_>, entropy: &mut dyn Entropy) -> Result<Va
     functions::apply(call.func, args, template, entropy)
 }
 
-fn eval_arg(arg: &Expr, env: &Env<'_>, entropy: &mut dyn Entropy) -> Result<Value, Failure> {
+/// An argument's value, borrowed where it already exists (a path into the input or the
+/// context object, a literal): the functions mostly read their arguments, and copying
+/// `$.order` only to print or count it cost more than the functions themselves.
+fn eval_arg<'v>(
+    arg: &'v Expr,
+    env: &Env<'v>,
+    entropy: &mut dyn Entropy,
+) -> Result<Cow<'v, Value>, Failure> {
     match arg {
-        Expr::Call(c) => eval_call(c, env, entropy),
-        Expr::Literal(v) => Ok(v.clone()),
-        Expr::Str(s) => Ok(Value::String(s.value.clone())),
+        Expr::Call(c) => eval_call(c, env, entropy).map(Cow::Owned),
+        Expr::Literal(v) => Ok(Cow::Borrowed(v)),
+        Expr::Str(s) => Ok(Cow::Borrowed(&s.value)),
         Expr::Path(p) => match p.root() {
-            Root::Input => select(p, env.input),
-            Root::Context => select(p, env.context),
+            Root::Input => select_ref(p, env.input),
+            Root::Context => select_ref(p, env.context),
             // The parser reads `$name` arguments as [`Expr::Var`]; kept for completeness.
             Root::Variable => {
                 let name = p.variable().unwrap_or_default();
@@ -183,7 +176,7 @@ fn eval_arg(arg: &Expr, env: &Env<'_>, entropy: &mut dyn Entropy) -> Result<Valu
                     .variables
                     .get(name)
                     .ok_or_else(|| undefined_variable(name))?;
-                select(p, &value)
+                select(p, &value).map(Cow::Owned)
             }
         },
         Expr::Var(v) => {
@@ -192,8 +185,8 @@ fn eval_arg(arg: &Expr, env: &Env<'_>, entropy: &mut dyn Entropy) -> Result<Valu
                 .get(&v.name)
                 .ok_or_else(|| undefined_variable(&v.name))?;
             match &v.path {
-                Some(p) => select(p, &value),
-                None => Ok(value),
+                Some(p) => select(p, &value).map(Cow::Owned),
+                None => Ok(Cow::Owned(value)),
             }
         }
     }

@@ -35,7 +35,8 @@ pub(crate) struct Call {
 /// located here, while the escapes are still visible.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct StrLit {
-    pub value: String,
+    /// Always a [`Value::String`]: arguments are passed to the functions as values.
+    pub value: Value,
     pub pieces: Vec<Piece>,
 }
 
@@ -241,7 +242,10 @@ impl Parser {
         if !text.is_empty() {
             pieces.push(Piece::Text(text));
         }
-        Ok(StrLit { value, pieces })
+        Ok(StrLit {
+            value: Value::String(value),
+            pieces,
+        })
     }
 
     /// `-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?`, as in the grammar.

@@ -271,6 +271,30 @@ fn json_text_is_jackson_compact() {
 }
 
 #[test]
+fn json_text_escapes_every_control_character_and_prints_integers_whole() {
+    let controls: String = (0u8..0x20).map(char::from).collect();
+    let text = format!("é{controls}ü\u{7f}\"€\\");
+    let expected: String = (0u8..0x20)
+        .map(|b| match b {
+            0x08 => "\\b".to_owned(),
+            0x09 => "\\t".to_owned(),
+            0x0A => "\\n".to_owned(),
+            0x0C => "\\f".to_owned(),
+            0x0D => "\\r".to_owned(),
+            b => format!("\\u{b:04X}"),
+        })
+        .collect();
+    assert_eq!(
+        to_json_text(&json!([text, u64::MAX, i64::MIN, 0, -7, 10, i64::MAX])),
+        format!(
+            "[\"é{expected}ü\u{7f}\\\"€\\\\\",{},{},0,-7,10,9223372036854775807]",
+            u64::MAX,
+            i64::MIN
+        )
+    );
+}
+
+#[test]
 fn equality_follows_jackson() {
     assert!(json_eq(&json!(1), &json!(1)));
     assert!(!json_eq(&json!(1), &json!(1.0)));

@@ -7,7 +7,7 @@ use std::borrow::Cow;
 
 use serde_json::{Map, Value};
 
-use super::{filter, Segment, Slice};
+use super::{filter, member, Segment, Slice};
 
 pub(super) type Matches<'a> = Vec<Cow<'a, Value>>;
 
@@ -26,7 +26,7 @@ pub(super) fn walk<'a>(
     };
     match segment {
         Segment::Name(name) => {
-            if let Some(child) = node.as_object().and_then(|m| m.get(&**name)) {
+            if let Some(child) = node.as_object().and_then(|m| member(m, name)) {
                 walk(rest, child, root, out);
             }
         }

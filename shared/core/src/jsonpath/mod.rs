@@ -27,6 +27,7 @@
 
 mod eval;
 mod filter;
+mod member;
 mod parse;
 mod set;
 #[cfg(test)]
@@ -39,6 +40,8 @@ mod tests_props;
 use std::borrow::Cow;
 
 use serde_json::Value;
+
+pub(crate) use member::member;
 
 /// Which document a path is evaluated against.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -200,6 +203,45 @@ impl Path {
         }
     }
 
+    /// The names the path steps through, in order (indices and other steps left out).
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.segments.iter().filter_map(|s| match s {
+            Segment::Name(name) => Some(&**name),
+            _ => None,
+        })
+    }
+
+    /// For a definite path that begins with the names `prefix`: the rest of it applied to
+    /// `node`, the value those names lead to (which the caller has without building the
+    /// document around it). `None` when the path does not begin so or is indefinite.
+    pub fn select_under<'a>(
+        &self,
+        prefix: &[&str],
+        node: &'a Value,
+    ) -> Option<Result<Cow<'a, Value>, NoMatch>> {
+        if !self.definite || !self.begins_with(prefix) {
+            return None;
+        }
+        Some(
+            Self::resolve_segments(&self.segments[prefix.len()..], node).ok_or_else(|| NoMatch {
+                path: self.source.clone(),
+            }),
+        )
+    }
+
+    /// Whether the path is exactly the names `names`.
+    pub fn is_names(&self, names: &[&str]) -> bool {
+        self.segments.len() == names.len() && self.begins_with(names)
+    }
+
+    fn begins_with(&self, prefix: &[&str]) -> bool {
+        self.segments.len() >= prefix.len()
+            && prefix
+                .iter()
+                .zip(self.segments.iter())
+                .all(|(want, segment)| matches!(segment, Segment::Name(name) if **name == **want))
+    }
+
     /// `$` alone (or `$$` alone): selects the whole root.
     pub fn is_root_only(&self) -> bool {
         self.segments.is_empty()
@@ -277,14 +319,18 @@ impl Path {
     /// A definite path's single match. Names and indices are walked by reference, so
     /// only the caller's final `into_owned` copies anything.
     fn resolve<'a>(&self, root: &'a Value) -> Option<Cow<'a, Value>> {
+        Self::resolve_segments(&self.segments, root)
+    }
+
+    fn resolve_segments<'a>(segments: &[Segment], root: &'a Value) -> Option<Cow<'a, Value>> {
         let mut node = root;
-        for (i, segment) in self.segments.iter().enumerate() {
+        for (i, segment) in segments.iter().enumerate() {
             node = match segment {
-                Segment::Name(name) => node.as_object()?.get(&**name)?,
+                Segment::Name(name) => member(node.as_object()?, name)?,
                 Segment::Index(index) => eval::get_index(node.as_array()?, i64::from(*index))?,
                 _ => {
                     let mut out = Vec::new();
-                    eval::walk(&self.segments[i..], node, root, &mut out);
+                    eval::walk(&segments[i..], node, root, &mut out);
                     return out.into_iter().next();
                 }
             };

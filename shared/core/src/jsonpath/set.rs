@@ -14,6 +14,7 @@
 
 use serde_json::{Map, Value};
 
+use super::member::{member, member_mut};
 use super::{Path, Root, Segment, SetError};
 
 pub(super) fn set(path: &Path, mut target: Value, value: Value) -> Result<Value, SetError> {
@@ -61,7 +62,7 @@ fn failing_step(segments: &[Segment], target: &Value) -> Option<String> {
     for segment in segments {
         node = match (segment, node) {
             (Segment::Name(_), None) => None,
-            (Segment::Name(name), Some(Value::Object(map))) => map.get(&**name),
+            (Segment::Name(name), Some(Value::Object(map))) => member(map, name),
             (Segment::Index(i), Some(Value::Array(items))) => match usize::try_from(*i) {
                 Ok(i) if i < items.len() => items.get(i),
                 _ => return Some(i.to_string()),
@@ -83,11 +84,11 @@ fn write(node: &mut Value, segments: &[Segment], value: Value) {
     };
     match (segment, node) {
         (Segment::Name(name), Value::Object(map)) => {
-            if rest.is_empty() {
-                // IndexMap keeps an existing key in place, as Jackson's ObjectNode does.
-                map.insert(name.to_string(), value);
-            } else if let Some(child) = map.get_mut(&**name) {
+            if let Some(child) = member_mut(map, name) {
+                // Replaced in place, as Jackson's ObjectNode keeps an existing key's position.
                 write(child, rest, value);
+            } else if rest.is_empty() {
+                map.insert(name.to_string(), value);
             } else {
                 let mut child = Value::Object(Map::new());
                 write(&mut child, rest, value);

@@ -163,3 +163,67 @@ fn a_payload_at_the_quota_still_runs() {
     );
     assert_eq!(r.output(), &input);
 }
+
+// Pass and Choice bound their output from their input's bound and what they add, instead
+// of measuring it whole; these check that the bound never lets an oversize output through
+// and never fails one that fits.
+
+#[test]
+fn pass_states_growing_the_input_fail_at_the_one_over_the_quota() {
+    let grow = |key: &str, next: &str| json!({"Type": "Pass", "Parameters": {"v.$": "$.s"}, "ResultPath": format!("$.{key}"), "Next": next});
+    let r = run(
+        json!({"StartAt": "A", "States": {
+            "A": grow("a", "Check"),
+            "Check": {"Type": "Choice", "Choices": [
+                {"Variable": "$.s", "IsPresent": true, "Next": "B"}], "Default": "Done"},
+            "B": grow("b", "C"),
+            "C": grow("c", "Done"),
+            "Done": {"Type": "Succeed"}}}),
+        json!({"s": third()}),
+    );
+    assert_data_limit(&r, "'B' returned a result");
+}
+
+#[test]
+fn a_pass_copying_its_input_into_itself_over_the_quota() {
+    // No Parameters: the effective input is the result, merged into the input.
+    let r = run(
+        json!({"StartAt": "Init", "States": {
+            "Init": {"Type": "Pass", "Next": "Copy"},
+            "Copy": {"Type": "Pass", "ResultPath": "$.copy", "Next": "Done"},
+            "Done": {"Type": "Succeed"}}}),
+        json!({"s": "x".repeat(MAX_PAYLOAD_BYTES / 2 + 1024)}),
+    );
+    assert_data_limit(&r, "'Copy' returned a result");
+}
+
+#[test]
+fn an_indefinite_input_path_repeating_parts_over_the_quota() {
+    // `$..*` lists the inner object and, again, the string inside it.
+    let r = run(
+        json!({"StartAt": "Init", "States": {
+            "Init": {"Type": "Pass", "Next": "All"},
+            "All": {"Type": "Pass", "InputPath": "$..*", "Next": "Done"},
+            "Done": {"Type": "Succeed"}}}),
+        json!({"o": {"s": "x".repeat(MAX_PAYLOAD_BYTES / 2 + 1024)}}),
+    );
+    assert_data_limit(&r, "'All' returned a result");
+}
+
+#[test]
+fn a_loop_replacing_a_large_member_runs_past_the_sum_of_its_results() {
+    // Each turn writes 100 KiB over the last 100 KiB: the sum of the results passes the
+    // quota after three turns, the payload never does.
+    let r = run(
+        json!({"StartAt": "Init", "States": {
+            "Init": {"Type": "Pass", "Next": "Write"},
+            "Write": {"Type": "Pass", "Parameters": {"v.$": "$.s"}, "ResultPath": "$.copy", "Next": "Count"},
+            "Count": {"Type": "Pass", "Parameters": {"i.$": "States.MathAdd($.counter.i, 1)"},
+                      "InputPath": "$", "ResultPath": "$.counter", "OutputPath": "$", "Next": "More?"},
+            "More?": {"Type": "Choice", "Choices": [
+                {"Variable": "$.counter.i", "NumericLessThan": 10, "Next": "Write"}], "Default": "Done"},
+            "Done": {"Type": "Pass", "OutputPath": "$.counter", "End": true}}}),
+        json!({"s": "x".repeat(100 * 1024), "counter": {"i": 0}}),
+    );
+    assert_eq!(r.output(), &json!({"i": 10}));
+}

@@ -7,7 +7,7 @@ use serde_json::Value;
 use sha1::Sha1;
 use sha2::{Digest, Sha256, Sha384, Sha512};
 
-use super::Fn_;
+use super::{Args, Fn_};
 use crate::failure::Failure;
 
 /// AWS: Base64Encode/Base64Decode take "a data string of up to 10,000 characters";
@@ -21,9 +21,13 @@ const BASE64: GeneralPurpose = GeneralPurpose::new(
     GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
 );
 
-fn limited_string(f: Fn_, what: &str, v: Value) -> Result<String, Failure> {
+fn limited_string<'v>(f: Fn_, what: &str, v: &'v Value) -> Result<&'v str, Failure> {
     let s = f.string(what, v)?;
-    // Java counts UTF-16 code units; that is what "characters" means on the JVM.
+    // Java counts UTF-16 code units; that is what "characters" means on the JVM. A
+    // string has at most as many of them as bytes, so a short one needs no count.
+    if s.len() <= MAX_INPUT_CHARS {
+        return Ok(s);
+    }
     let len = s.encode_utf16().count();
     if len > MAX_INPUT_CHARS {
         return Err(f.fail(format!(
@@ -34,16 +38,16 @@ fn limited_string(f: Fn_, what: &str, v: Value) -> Result<String, Failure> {
 }
 
 /// The UTF-8 bytes of the string, Base64-encoded.
-pub(super) fn base64_encode(f: Fn_, args: Vec<Value>) -> Result<Value, Failure> {
+pub(super) fn base64_encode(f: Fn_, args: Args<'_>) -> Result<Value, Failure> {
     let [s] = f.take(args)?;
-    let s = limited_string(f, "argument", s)?;
+    let s = limited_string(f, "argument", &s)?;
     Ok(Value::String(BASE64.encode(s.as_bytes())))
 }
 
 /// The decoded bytes, which must be UTF-8 text (the result is a JSON string).
-pub(super) fn base64_decode(f: Fn_, args: Vec<Value>) -> Result<Value, Failure> {
+pub(super) fn base64_decode(f: Fn_, args: Args<'_>) -> Result<Value, Failure> {
     let [s] = f.take(args)?;
-    let s = limited_string(f, "argument", s)?;
+    let s = limited_string(f, "argument", &s)?;
     let bytes = BASE64
         .decode(s.as_bytes())
         .map_err(|e| f.fail(format!("the string is not valid Base64: {e}")))?;
@@ -53,12 +57,12 @@ pub(super) fn base64_decode(f: Fn_, args: Vec<Value>) -> Result<Value, Failure> 
 }
 
 /// Lower-case hex digest of the string's UTF-8 bytes.
-pub(super) fn hash(f: Fn_, args: Vec<Value>) -> Result<Value, Failure> {
+pub(super) fn hash(f: Fn_, args: Args<'_>) -> Result<Value, Failure> {
     let [data, algorithm] = f.take(args)?;
-    let data = limited_string(f, "data (first argument)", data)?;
-    let algorithm = f.string("algorithm (second argument)", algorithm)?;
+    let data = limited_string(f, "data (first argument)", &data)?;
+    let algorithm = f.string("algorithm (second argument)", &algorithm)?;
     let bytes = data.as_bytes();
-    let digest: Vec<u8> = match algorithm.as_str() {
+    let digest: Vec<u8> = match algorithm {
         "MD5" => Md5::digest(bytes).to_vec(),
         "SHA-1" => Sha1::digest(bytes).to_vec(),
         "SHA-256" => Sha256::digest(bytes).to_vec(),

@@ -13,6 +13,8 @@ mod math;
 mod strings;
 mod unique_id;
 
+use std::borrow::Cow;
+
 use serde_json::Value;
 
 use super::format::type_name;
@@ -117,11 +119,15 @@ impl Func {
     }
 }
 
+/// Evaluated arguments: path arguments borrow from the input, literals from the
+/// definition; only nested calls' results are owned.
+pub(crate) type Args<'v> = Vec<Cow<'v, Value>>;
+
 /// Runs `func` on evaluated arguments. `template` is the `States.Format` reading of a
 /// literal first argument, when there is one.
 pub(crate) fn apply(
     func: Func,
-    args: Vec<Value>,
+    args: Args<'_>,
     template: Option<&[Piece]>,
     entropy: &mut dyn Entropy,
 ) -> Result<Value, Failure> {
@@ -132,7 +138,9 @@ pub(crate) fn apply(
         Func::StringToJson => json::string_to_json(f, args),
         Func::JsonToString => json::json_to_string(f, args),
         Func::JsonMerge => json::merge(f, args),
-        Func::Array => Ok(Value::Array(args)),
+        Func::Array => Ok(Value::Array(
+            args.into_iter().map(Cow::into_owned).collect(),
+        )),
         Func::ArrayPartition => arrays::partition(f, args),
         Func::ArrayContains => arrays::contains(f, args),
         Func::ArrayRange => arrays::range(f, args),
@@ -145,20 +153,6 @@ pub(crate) fn apply(
         Func::MathRandom => math::random(f, args, entropy),
         Func::MathAdd => math::add(f, args),
         Func::Uuid => Ok(unique_id::generate(entropy)),
-    }
-}
-
-/// Runs `func` on a borrowed single argument when it only reads it, else `None`:
-/// copying `$.order` out of the input only to print or count it cost more than
-/// `States.JsonToString` or `States.ArrayLength` themselves.
-pub(crate) fn apply_borrowed(func: Func, arg: &Value) -> Option<Result<Value, Failure>> {
-    let f = Fn_ { func };
-    match (func, arg) {
-        (Func::JsonToString, _) => Some(Ok(Value::String(super::format::to_json_text(arg)))),
-        (Func::ArrayLength, Value::Array(items)) => Some(Ok(Value::from(items.len()))),
-        // Not an array: the owned path words the failure.
-        (Func::ArrayLength, other) => Some(arrays::length(f, vec![other.clone()])),
-        _ => None,
     }
 }
 
@@ -178,29 +172,29 @@ impl Fn_ {
     }
 
     /// Arity was checked at parse time, but evaluation never trusts an index.
-    fn take<const N: usize>(self, args: Vec<Value>) -> Result<[Value; N], Failure> {
+    fn take<const N: usize>(self, args: Args<'_>) -> Result<[Cow<'_, Value>; N], Failure> {
         let got = args.len();
-        <[Value; N]>::try_from(args)
+        <[Cow<'_, Value>; N]>::try_from(args)
             .map_err(|_| self.fail(format!("expected {N} arguments, got {got}")))
     }
 
-    fn string(self, what: &str, v: Value) -> Result<String, Failure> {
+    fn string<'v>(self, what: &str, v: &'v Value) -> Result<&'v str, Failure> {
         match v {
             Value::String(s) => Ok(s),
             other => Err(self.fail(format!(
                 "the {what} must be a string, got {} {}",
-                type_name(&other),
-                super::format::to_json_text(&other)
+                type_name(other),
+                super::format::to_json_text(other)
             ))),
         }
     }
 
-    fn array(self, what: &str, v: Value) -> Result<Vec<Value>, Failure> {
+    fn array<'v>(self, what: &str, v: &'v Value) -> Result<&'v [Value], Failure> {
         match v {
             Value::Array(a) => Ok(a),
             other => Err(self.fail(format!(
                 "the {what} must be an array, got {}",
-                type_name(&other)
+                type_name(other)
             ))),
         }
     }

@@ -2,31 +2,29 @@
 
 use serde_json::Value;
 
-use super::Fn_;
+use super::{Args, Fn_};
 use crate::failure::Failure;
-use crate::intrinsics::format::format_arg;
+use crate::intrinsics::format::write_format_arg;
 use crate::intrinsics::parse::Piece;
 
 /// Replaces each `{}` of the template with the next argument. AWS requires as many
 /// arguments as placeholders ("There must be as many remaining arguments … as there are
 /// occurrences of `{}`").
-pub(super) fn format(
-    f: Fn_,
-    args: Vec<Value>,
-    literal: Option<&[Piece]>,
-) -> Result<Value, Failure> {
-    let mut args = args.into_iter();
-    let first = args
-        .next()
+pub(super) fn format(f: Fn_, args: Args<'_>, literal: Option<&[Piece]>) -> Result<Value, Failure> {
+    let (first, values) = args
+        .split_first()
         .ok_or_else(|| f.fail("a format string is required"))?;
     let template = f.string("format string (first argument)", first)?;
     // A literal template was split at parse time, where `\{\}` (literal braces) is still
     // distinguishable from `{}`; a template read from a path is split on every `{}`.
+    let split;
     let pieces = match literal {
-        Some(p) => p.to_vec(),
-        None => split_template(&template),
+        Some(p) => p,
+        None => {
+            split = split_template(template);
+            split.as_slice()
+        }
     };
-    let values: Vec<Value> = args.collect();
     let holes = pieces.iter().filter(|p| **p == Piece::Hole).count();
     if holes != values.len() {
         return Err(f.fail(format!(
@@ -38,12 +36,12 @@ pub(super) fn format(
     }
     let mut out = String::new();
     let mut values = values.iter();
-    for piece in &pieces {
+    for piece in pieces {
         match piece {
             Piece::Text(t) => out.push_str(t),
             Piece::Hole => {
                 if let Some(v) = values.next() {
-                    out.push_str(&format_arg(v));
+                    write_format_arg(v, &mut out);
                 }
             }
         }
@@ -66,10 +64,10 @@ fn split_template(template: &str) -> Vec<Piece> {
 
 /// Splits on any of the delimiter's characters and drops empty parts: recorded AWS
 /// output for `", , ,"` on `","` is `[" ", " "]`, for `",,,,"` it is `[]`.
-pub(super) fn split(f: Fn_, args: Vec<Value>) -> Result<Value, Failure> {
+pub(super) fn split(f: Fn_, args: Args<'_>) -> Result<Value, Failure> {
     let [s, delims] = f.take(args)?;
-    let s = f.string("input (first argument)", s)?;
-    let delims = f.string("delimiter (second argument)", delims)?;
+    let s = f.string("input (first argument)", &s)?;
+    let delims = f.string("delimiter (second argument)", &delims)?;
     let parts = s
         .split(|c: char| delims.contains(c))
         .filter(|p| !p.is_empty())
