@@ -90,7 +90,10 @@ fn drive(
                         drive(machine, child, info, entropy, depth + 1);
                     }
                 }
-                Event::ChildrenSucceeded { outputs }
+                Event::ChildrenSucceeded {
+                    outputs,
+                    children: Vec::new(),
+                }
             }
         };
     }

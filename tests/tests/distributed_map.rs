@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use aws_sdk_s3::primitives::ByteStream;
 use futures::StreamExt as _;
 use serde_json::{json, Value};
-use stepwise_core::interp::TaskRequest;
+use stepwise_core::interp::{iso8601, TaskRequest};
 use stepwise_engine::{ExecutionStatus, TaskInvoker};
 use stepwise_local_tasks::{LocalTasks, Registry};
 use stepwise_tests::harness::{expect_succeeded, unique, Harness};
@@ -420,9 +420,12 @@ async fn results_are_written_to_s3_with_a_manifest() -> anyhow::Result<()> {
             "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
             "StartAt": "Check", "States": {
                 "Check": {"Type": "Choice",
-                    "Choices": [{"Variable": "$.n", "NumericGreaterThan": 2, "Next": "Big"}],
+                    "Choices": [{"Variable": "$.n", "NumericGreaterThan": 2, "Next": "Big"},
+                                {"Variable": "$.n", "NumericEquals": 0, "Next": "Lookalike"}],
                     "Default": "Ok"},
                 "Big": {"Type": "Fail", "Error": "TooBig", "Cause": "n > 2"},
+                // Succeeds with an output shaped like an error: still SUCCEEDED.
+                "Lookalike": {"Type": "Pass", "Result": {"Error": "Not", "Cause": "a failure"}, "End": true},
                 "Ok": {"Type": "Pass", "Parameters": {"double.$": "States.MathAdd($.n, $.n)"}, "End": true}
             }
         },
@@ -430,7 +433,8 @@ async fn results_are_written_to_s3_with_a_manifest() -> anyhow::Result<()> {
                          "Parameters": {"Bucket.$": "$.bucket", "Prefix": "runs"}},
         "End": true
     }}});
-    let input = json!({"bucket": bucket, "items": [{"n": 1}, {"n": 2}, {"n": 3}, {"n": 4}]});
+    let input =
+        json!({"bucket": bucket, "items": [{"n": 0}, {"n": 1}, {"n": 2}, {"n": 3}, {"n": 4}]});
     let arn = harness
         .start("dmap-writer", &definition, None, input)
         .await?;
@@ -499,16 +503,121 @@ async fn results_are_written_to_s3_with_a_manifest() -> anyhow::Result<()> {
             serde_json::from_str(r["Output"].as_str().unwrap_or("null")).unwrap_or(Value::Null)
         })
         .collect();
-    assert_eq!(outputs, [json!({"double": 2}), json!({"double": 4})]);
-    assert_eq!(succeeded[0]["Status"], "SUCCEEDED");
+    assert_eq!(
+        outputs,
+        [
+            json!({"Error": "Not", "Cause": "a failure"}),
+            json!({"double": 2}),
+            json!({"double": 4})
+        ]
+    );
+    let started = record.info.start_time;
+    let stopped = record.stop_time.unwrap_or(i64::MAX);
+    for (n, record) in succeeded.as_array().into_iter().flatten().enumerate() {
+        assert_eq!(record["Status"], "SUCCEEDED");
+        assert_eq!(record["Input"], json!({"n": n}).to_string(), "{record}");
+        assert_eq!(record["InputDetails"], json!({"Included": true}));
+        assert_dates_within(record, started, stopped)?;
+    }
     let failed = read(file("FAILED").unwrap_or_default()).await?;
     let failed = failed.as_array().cloned().unwrap_or_default();
     assert_eq!(failed.len(), 2);
-    for record in &failed {
+    for (n, record) in failed.iter().enumerate() {
         assert_eq!(record["Status"], "FAILED");
         assert_eq!(record["Error"], "TooBig");
         assert_eq!(record["Cause"], "n > 2");
+        assert_eq!(record["Input"], json!({"n": n + 3}).to_string(), "{record}");
+        assert_dates_within(record, started, stopped)?;
     }
+    drop_bucket(&harness, &bucket).await?;
+    harness.clean_up().await;
+    Ok(())
+}
+
+/// A result record's `StartDate` ≤ `StopDate`, both within the execution's run (ISO 8601
+/// in UTC with milliseconds sorts as text).
+fn assert_dates_within(record: &Value, started: i64, stopped: i64) -> anyhow::Result<()> {
+    let (started, stopped) = (iso8601(started), iso8601(stopped));
+    let (start, stop) = (
+        record["StartDate"].as_str().unwrap_or_default(),
+        record["StopDate"].as_str().unwrap_or_default(),
+    );
+    anyhow::ensure!(
+        start.len() == started.len() && stop.len() == stopped.len(),
+        "{record}"
+    );
+    assert!(
+        *started <= *start && start <= stop && *stop <= *stopped,
+        "{started} <= {start} <= {stop} <= {stopped}: {record}"
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn writer_config_flattens_outputs_into_json_lines() -> anyhow::Result<()> {
+    let Some(harness) = Harness::new("dmap-jsonl").await? else {
+        return Ok(());
+    };
+    let bucket = bucket(&harness, "jsonl").await?;
+    let definition = json!({"StartAt": "Fan", "States": {"Fan": {
+        "Type": "Map",
+        "ItemsPath": "$.items",
+        "ToleratedFailureCount": 1,
+        "ItemProcessor": {
+            "ProcessorConfig": {"Mode": "DISTRIBUTED"},
+            "StartAt": "Check", "States": {
+                "Check": {"Type": "Choice",
+                    "Choices": [{"Variable": "$.fail", "IsPresent": true, "Next": "Fail"}],
+                    "Default": "Pairs"},
+                "Fail": {"Type": "Fail", "Error": "Asked", "Cause": "to fail"},
+                "Pairs": {"Type": "Pass", "Parameters": {"pair.$": "States.Array($.n, $.n)"},
+                          "OutputPath": "$.pair", "End": true}
+            }
+        },
+        "ResultWriter": {"Resource": "arn:aws:states:::s3:putObject",
+                         "Parameters": {"Bucket.$": "$.bucket", "Prefix": "lines"},
+                         "WriterConfig": {"OutputType": "JSONL", "Transformation": "FLATTEN"}},
+        "End": true
+    }}});
+    let input = json!({"bucket": bucket, "items": [{"n": 1}, {"fail": true}, {"n": 2}]});
+    let arn = harness
+        .start("dmap-jsonl", &definition, None, input)
+        .await?;
+    let (record, _) = harness.run(&arn, 2, Duration::from_secs(120)).await?;
+    let output = expect_succeeded(&record)?.clone();
+    let key = output["ResultWriterDetails"]["Key"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let read = |key: String| {
+        let s3 = harness.s3();
+        let bucket = bucket.clone();
+        async move {
+            let object = s3.get_object().bucket(bucket).key(&key).send().await?;
+            let bytes = object.body.collect().await?.into_bytes();
+            anyhow::Ok(String::from_utf8(bytes.to_vec())?)
+        }
+    };
+    let manifest: Value = serde_json::from_str(&read(key).await?)?;
+    let lines = |text: String| -> anyhow::Result<Vec<Value>> {
+        text.lines()
+            .map(|l| Ok(serde_json::from_str::<Value>(l)?))
+            .collect()
+    };
+    let file = |status: &str| {
+        manifest["ResultFiles"][status][0]["Key"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    };
+    // FLATTEN: the succeeded children's arrays, one element a line.
+    let succeeded = lines(read(file("SUCCEEDED")).await?)?;
+    assert_eq!(succeeded, [json!(1), json!(1), json!(2), json!(2)]);
+    // A failed child keeps its whole record.
+    let failed = lines(read(file("FAILED")).await?)?;
+    assert_eq!(failed.len(), 1, "{failed:?}");
+    assert_eq!(failed[0]["Error"], "Asked");
+    assert_eq!(failed[0]["Input"], r#"{"fail":true}"#);
     drop_bucket(&harness, &bucket).await?;
     harness.clean_up().await;
     Ok(())

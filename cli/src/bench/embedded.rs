@@ -47,6 +47,7 @@ pub fn section(options: &Options) -> anyhow::Result<Section> {
     let runtime = runtime()?;
     let mut rows = Vec::new();
     let mut series = Series::new("SQLite, synchronous=FULL");
+    let mut per_cpu_second = Vec::new();
     for &(executions, turns) in cases {
         eprintln!("bench: embedded: {executions} executions at once ...");
         let mut reports = Vec::new();
@@ -55,6 +56,11 @@ pub fn section(options: &Options) -> anyhow::Result<Section> {
         }
         let report = median(reports);
         series.push(executions as f64, report.per_second());
+        per_cpu_second.push(format!(
+            "{} at once {}",
+            thousands(executions as u64),
+            transitions_per_cpu_second(&report)
+        ));
         rows.push(Row {
             workload: format!(
                 "task loop, {} executions at once",
@@ -77,10 +83,17 @@ pub fn section(options: &Options) -> anyhow::Result<Section> {
         ),
         columns: vec!["transitions".to_owned(), "tr/s".to_owned()],
         rows,
-        notes: vec![format!(
-            "Each turn is a Task (an in-process echo), a Pass and a Choice: one message, one \
-             commit with its history, one send and one ack. Median of {samples}."
-        )],
+        notes: vec![
+            format!(
+                "Each turn is a Task (an in-process echo), a Pass and a Choice: one message, \
+                 one commit with its history, one send and one ack. Median of {samples}."
+            ),
+            format!(
+                "Transitions per CPU-second (every thread of the process over the run; unlike \
+                 tr/s they hardly move with the machine's other load): {}.",
+                per_cpu_second.join(", ")
+            ),
+        ],
         charts: vec![Chart {
             title: "embedded durable throughput".to_owned(),
             x_label: "executions at once".to_owned(),
@@ -138,6 +151,14 @@ pub fn long_run(options: &Options) -> anyhow::Result<Section> {
         )],
         charts: Vec::new(),
     })
+}
+
+/// Transitions per CPU-second of the whole process, where the OS reports CPU time.
+fn transitions_per_cpu_second(report: &Report) -> String {
+    match report.cpu_per_transition() {
+        Some(cpu) if !cpu.is_zero() => thousands((1.0 / cpu.as_secs_f64()).round() as u64),
+        _ => "n/a".to_owned(),
+    }
 }
 
 fn median(mut reports: Vec<Report>) -> Report {

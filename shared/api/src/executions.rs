@@ -144,6 +144,9 @@ where
 
     pub(crate) async fn describe_execution(&self, input: &Input) -> Result<Value> {
         let arn = input.required("executionArn")?;
+        if let Some(child) = self.describe_child_execution(arn).await? {
+            return Ok(child);
+        }
         self.arns.check_execution(arn)?;
         let record = self.engine.describe(arn).await?;
         let origin = self.engine.store().origin(arn).await?.unwrap_or_default();
@@ -182,11 +185,8 @@ where
 
     pub(crate) async fn list_executions(&self, input: &Input) -> Result<Value> {
         let Some(arn) = input.string("stateMachineArn")? else {
-            if input.string("mapRunArn")?.is_some() {
-                return Err(ApiError::new(
-                    "ValidationException",
-                    "Stepwise does not list Map Run executions",
-                ));
+            if let Some(map_run) = input.string("mapRunArn")? {
+                return self.list_map_run_executions(map_run, input).await;
             }
             return Err(ApiError::missing("stateMachineArn"));
         };

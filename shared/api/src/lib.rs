@@ -26,6 +26,7 @@ mod arn;
 mod errors;
 mod executions;
 mod history;
+mod map_run_children;
 mod map_run_history;
 mod map_runs;
 mod protocol;

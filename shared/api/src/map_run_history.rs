@@ -81,11 +81,31 @@ impl RunStatus {
 
 /// How a child ended, by its index.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Child {
+pub(crate) enum Child {
     Running,
     Succeeded,
     Failed,
     Aborted,
+}
+
+impl Child {
+    /// As an execution status.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Running => "RUNNING",
+            Self::Succeeded => "SUCCEEDED",
+            Self::Failed => "FAILED",
+            Self::Aborted => "ABORTED",
+        }
+    }
+}
+
+/// One child as the history shows it: its status and the times of its iteration events.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Seen {
+    pub status: Child,
+    pub start: i64,
+    pub stop: Option<i64>,
 }
 
 /// Counts in `MapRunItemCounts` / `MapRunExecutionCounts` shape.
@@ -108,31 +128,53 @@ pub(crate) struct MapRun {
     pub start: i64,
     pub stop: Option<i64>,
     pub status: RunStatus,
+    /// Which `MapStateStarted` of the history (0 for the first) opened this run's
+    /// children: it leads to the run's join in the store.
+    pub started: Option<usize>,
     total: u64,
-    children: HashMap<u64, Child>,
+    children: HashMap<u64, Seen>,
 }
 
 impl MapRun {
+    /// Children counted one each (`executionCounts`).
     pub fn counts(&self) -> Counts {
+        self.weighed(self.total, |_| 1)
+    }
+
+    /// Children counted by `weight` (an ItemBatcher's batch counts its items), out of
+    /// `total` (`itemCounts`).
+    pub fn weighed(&self, total: u64, weight: impl Fn(u64) -> u64) -> Counts {
         let mut counts = Counts {
-            total: self.total,
+            total,
             ..Counts::default()
         };
-        for child in self.children.values() {
-            match child {
-                Child::Running => counts.running += 1,
-                Child::Succeeded => counts.succeeded += 1,
-                Child::Failed => counts.failed += 1,
-                Child::Aborted => counts.aborted += 1,
+        for (index, child) in &self.children {
+            let n = weight(*index);
+            match child.status {
+                Child::Running => counts.running += n,
+                Child::Succeeded => counts.succeeded += n,
+                Child::Failed => counts.failed += n,
+                Child::Aborted => counts.aborted += n,
             }
         }
-        let started = self.children.len() as u64;
+        let started: u64 = self.children.keys().map(|i| weight(*i)).sum();
         // Children never started when the run ended were not run: aborted, not pending.
         match self.status {
-            RunStatus::Running => counts.pending = self.total.saturating_sub(started),
-            _ => counts.aborted += self.total.saturating_sub(started),
+            RunStatus::Running => counts.pending = total.saturating_sub(started),
+            _ => counts.aborted += total.saturating_sub(started),
         }
         counts
+    }
+
+    /// The children started so far, by index.
+    pub fn children(&self) -> Vec<(u64, Seen)> {
+        let mut children: Vec<(u64, Seen)> = self.children.iter().map(|(i, s)| (*i, *s)).collect();
+        children.sort_by_key(|(i, _)| *i);
+        children
+    }
+
+    pub fn child(&self, index: u64) -> Option<Seen> {
+        self.children.get(&index).copied()
     }
 }
 
@@ -144,6 +186,7 @@ pub(crate) fn map_runs(history: &[Value], maps: &HashMap<String, DistributedMap>
     let mut runs: Vec<MapRun> = Vec::new();
     // The open Map states, innermost last, with their run's index when DISTRIBUTED.
     let mut open: Vec<Option<usize>> = Vec::new();
+    let mut map_starts = 0;
     for event in history {
         let at = timestamp(event);
         let kind = event["type"].as_str().unwrap_or_default();
@@ -159,6 +202,7 @@ pub(crate) fn map_runs(history: &[Value], maps: &HashMap<String, DistributedMap>
                         start: at,
                         stop: None,
                         status: RunStatus::Running,
+                        started: None,
                         total: 0,
                         children: HashMap::new(),
                     });
@@ -170,7 +214,9 @@ pub(crate) fn map_runs(history: &[Value], maps: &HashMap<String, DistributedMap>
                     runs[*run].total = event["mapStateStartedEventDetails"]["length"]
                         .as_u64()
                         .unwrap_or(0);
+                    runs[*run].started = Some(map_starts);
                 }
+                map_starts += 1;
             }
             "MapIterationStarted"
             | "MapIterationSucceeded"
@@ -203,7 +249,15 @@ pub(crate) fn map_runs(history: &[Value], maps: &HashMap<String, DistributedMap>
                     .find(|r| runs[*r].state == name)
                     .or_else(|| runs.iter().rposition(|r| r.state == name));
                 if let Some(run) = run {
-                    runs[run].children.insert(index, child);
+                    let seen = runs[run].children.entry(index).or_insert(Seen {
+                        status: child,
+                        start: at,
+                        stop: None,
+                    });
+                    seen.status = child;
+                    if child != Child::Running {
+                        seen.stop = Some(at);
+                    }
                 }
             }
             "MapStateSucceeded" | "MapStateFailed" | "MapStateAborted" => {
@@ -387,6 +441,43 @@ mod tests {
         let runs = map_runs(&history, &maps);
         assert_eq!(runs[0].status, RunStatus::Failed);
         assert_eq!((runs[0].counts().failed, runs[0].counts().aborted), (1, 0));
+    }
+
+    #[test]
+    fn batches_weigh_item_counts_and_children_keep_their_times() {
+        let maps = distributed_maps(&definition());
+        let iteration = |id, kind: &str, index: u64| {
+            let key = format!("{}EventDetails", kind[..1].to_lowercase() + &kind[1..]);
+            event(id, kind, Some((&key, json!({"name": "D", "index": index}))))
+        };
+        let history = vec![
+            event(
+                2,
+                "MapStateEntered",
+                Some(("stateEnteredEventDetails", json!({"name": "D"}))),
+            ),
+            event(
+                3,
+                "MapStateStarted",
+                Some(("mapStateStartedEventDetails", json!({"length": 2}))),
+            ),
+            iteration(4, "MapIterationStarted", 0),
+            iteration(5, "MapIterationStarted", 1),
+            iteration(6, "MapIterationFailed", 1),
+        ];
+        let runs = map_runs(&history, &maps);
+        assert_eq!(runs[0].started, Some(0));
+        // Child 0 carries 3 items, child 1 carries 2.
+        let items = runs[0].weighed(5, |i| [3, 2][i as usize]);
+        assert_eq!((items.running, items.failed, items.total), (3, 2, 5));
+        assert_eq!(runs[0].counts().failed, 1);
+        let children = runs[0].children();
+        assert_eq!(children[1].1.status, Child::Failed);
+        assert_eq!(
+            (children[1].1.start, children[1].1.stop),
+            (1_704_067_205_000, Some(1_704_067_206_000))
+        );
+        assert_eq!(children[0].1.stop, None);
     }
 
     #[test]

@@ -6,6 +6,7 @@ use stepwise_core::interp::map_run;
 use stepwise_engine::{Catalog, Clock, ExecutionRecord, Queue, Store, TaskInvoker};
 
 use crate::errors::{ApiError, Result};
+use crate::map_run_children::ChildItems;
 use crate::map_run_history::{self as runs, Counts, MapRun};
 use crate::protocol::{date, Input};
 use crate::Api;
@@ -59,6 +60,13 @@ where
 
     pub(crate) async fn describe_map_run(&self, input: &Input) -> Result<Value> {
         let arn = input.required("mapRunArn")?;
+        let found = self.find_map_run(arn).await?;
+        let items = self.items_of(&found).await?;
+        Ok(describe(arn, &found, items.as_ref()))
+    }
+
+    /// The Map Run `arn` names, with its execution and Map state.
+    pub(crate) async fn find_map_run(&self, arn: &str) -> Result<FoundRun> {
         let (machine, id) = self.arns.parse_map_run(arn)?;
         let missing = || ApiError::resource_missing("Map Run", arn);
         let wanted = map_run::execution_hash(id).ok_or_else(missing)?;
@@ -79,7 +87,11 @@ where
                 let (record, found) = self.map_runs_of(candidate.arn()).await?;
                 for (run, map) in &found {
                     if self.map_run_arn(&record, run, &found) == arn {
-                        return Ok(describe(arn, &record, run, map));
+                        return Ok(FoundRun {
+                            record,
+                            run: run.clone(),
+                            map: map.clone(),
+                        });
                     }
                 }
             }
@@ -135,14 +147,24 @@ where
     }
 }
 
-/// The `DescribeMapRun` answer.
-fn describe(
-    arn: &str,
-    record: &ExecutionRecord,
-    run: &MapRun,
-    map: &runs::DistributedMap,
-) -> Value {
+/// A Map Run found by its ARN.
+pub(crate) struct FoundRun {
+    pub record: ExecutionRecord,
+    pub run: MapRun,
+    pub map: runs::DistributedMap,
+}
+
+/// The `DescribeMapRun` answer. `items`: the run's item count and each child's, when an
+/// ItemBatcher made children of several items.
+fn describe(arn: &str, found: &FoundRun, items: Option<&ChildItems>) -> Value {
+    let FoundRun {
+        record, run, map, ..
+    } = found;
     let counts = run.counts();
+    let item_counts = match items {
+        Some(items) => run.weighed(items.total, |i| items.of(i)),
+        None => counts,
+    };
     let mut output = json!({
         "mapRunArn": arn,
         "executionArn": record.arn(),
@@ -151,7 +173,7 @@ fn describe(
         "maxConcurrency": map.max_concurrency,
         "toleratedFailurePercentage": map.tolerated_percentage,
         "toleratedFailureCount": map.tolerated_count,
-        "itemCounts": counts_json(&counts),
+        "itemCounts": counts_json(&item_counts),
         "executionCounts": counts_json(&counts),
         // A redrive of the execution re-runs the Map as a new run: this one is never
         // redriven.

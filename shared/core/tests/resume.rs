@@ -121,7 +121,13 @@ fn run_from_storage(definition: &StateMachine, input: Value) -> Result<Value, Fa
                 if join.outputs.iter().all(Option::is_some) {
                     let join = joins.remove(&parent).expect("join");
                     let outputs = join.outputs.into_iter().flatten().collect();
-                    ready.push_back((parent, Event::ChildrenSucceeded { outputs }));
+                    ready.push_back((
+                        parent,
+                        Event::ChildrenSucceeded {
+                            outputs,
+                            children: Vec::new(),
+                        },
+                    ));
                 }
             }
             Outcome::Failed(failure) => {

@@ -1,10 +1,11 @@
 //! Deciding a Parallel or Map join from its counters and its children's results.
 
 use serde_json::Value;
+use stepwise_core::definition::{ProcessorMode, StateKind, StateMachine};
 use stepwise_core::failure::Failure;
-use stepwise_core::interp::{FailureTolerance, Outcome};
+use stepwise_core::interp::{ChildEnd, FailureTolerance, Outcome, Scope};
 
-use crate::records::{ChildResult, JoinRecord};
+use crate::records::{ChildResult, ChildStart, FrameRecord, JoinRecord, ParentLink};
 
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Decision {
@@ -41,23 +42,86 @@ pub(crate) fn decide(join: &JoinRecord, failure: Option<&Failure>) -> Decision {
     }
 }
 
-/// The children's outputs in index order (a failed child, within tolerance, keeps its
-/// slot with its error output), and the highest next event id among them. `None` if a
-/// result is missing.
-pub(crate) fn outputs(join: &JoinRecord, results: Vec<ChildResult>) -> Option<(Vec<Value>, u64)> {
-    let mut slots: Vec<Option<Value>> = vec![None; join.total as usize];
+/// What the join's children left for the Map or Parallel state.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Collected {
+    /// In index order; a failed child (within tolerance) keeps its slot with its error
+    /// output.
+    pub outputs: Vec<Value>,
+    /// How each child ended, for a Distributed Map (whose joins have a tolerance); empty
+    /// otherwise.
+    pub children: Vec<ChildEnd>,
+    /// The highest next event id among the children.
+    pub next_event_id: u64,
+}
+
+/// The children's results, or `None` if one is missing.
+pub(crate) fn outputs(join: &JoinRecord, results: Vec<ChildResult>) -> Option<Collected> {
+    let mut slots: Vec<Option<(Value, ChildEnd)>> = vec![None; join.total as usize];
     let next_event_id = results.iter().map(|r| r.next_event_id).max().unwrap_or(0);
     for result in results {
         let slot = slots.get_mut(result.index as usize)?;
+        let end = ChildEnd {
+            failed: matches!(result.outcome, Outcome::Failed(_)),
+            start_date: result.started.as_ref().map(|s| s.at),
+            input: result.started.map(|s| s.input),
+            stop_date: (result.stopped != 0).then_some(result.stopped),
+        };
         *slot = Some(match result.outcome {
-            Outcome::Succeeded(output) => output,
-            Outcome::Failed(failure) => failure.to_error_output(),
+            Outcome::Succeeded(output) => (output, end),
+            Outcome::Failed(failure) => (failure.to_error_output(), end),
         });
     }
-    Some((
-        slots.into_iter().collect::<Option<Vec<Value>>>()?,
+    let (outputs, children): (Vec<Value>, Vec<ChildEnd>) = slots
+        .into_iter()
+        .collect::<Option<Vec<_>>>()?
+        .into_iter()
+        .unzip();
+    Some(Collected {
+        outputs,
+        children: match join.tolerance {
+            Some(_) => children,
+            None => Vec::new(),
+        },
         next_event_id,
-    ))
+    })
+}
+
+/// The frame's parent link as its commit leaves it: a Distributed Map child's first
+/// commit keeps its input (its first state's, about to be replaced) and the commit's
+/// time, which its result carries when it ends.
+pub(crate) fn link_after(
+    definition: &StateMachine,
+    record: &FrameRecord,
+    now: i64,
+) -> Option<ParentLink> {
+    let mut link = record.parent.clone()?;
+    if record.version == 0
+        && link.started.is_none()
+        && distributed(definition, record.frame.scope())
+    {
+        link.started = Some(ChildStart {
+            input: record.frame.input().clone(),
+            at: now,
+        });
+    }
+    Some(link)
+}
+
+/// Whether a frame at `scope` is the child of a Distributed Map.
+fn distributed(definition: &StateMachine, scope: &Scope) -> bool {
+    let Some((last, outer)) = scope.steps().split_last() else {
+        return false;
+    };
+    let parent = outer.iter().fold(Scope::root(), |scope, step| {
+        scope.child(&step.state, step.branch)
+    });
+    parent
+        .resolve(definition)
+        .and_then(|graph| graph.state(&last.state))
+        .is_some_and(|state| {
+            matches!(&state.kind, StateKind::Map(map) if map.mode == ProcessorMode::Distributed)
+        })
 }
 
 #[cfg(test)]
@@ -119,24 +183,44 @@ mod tests {
                 index: 1,
                 outcome: Outcome::Failed(Failure::new("E", "c")),
                 next_event_id: 9,
+                started: Some(ChildStart {
+                    input: json!({"i": 1}),
+                    at: 100,
+                }),
+                stopped: 200,
             },
             ChildResult {
                 index: 0,
                 outcome: Outcome::Succeeded(json!(0)),
                 next_event_id: 4,
+                started: None,
+                stopped: 0,
             },
             ChildResult {
                 index: 2,
                 outcome: Outcome::Succeeded(json!(2)),
                 next_event_id: 4,
+                started: None,
+                stopped: 0,
             },
         ];
+        let collected = outputs(&j, results).unwrap();
         assert_eq!(
-            outputs(&j, results),
-            Some((
-                vec![json!(0), json!({"Error": "E", "Cause": "c"}), json!(2)],
-                9
-            ))
+            collected.outputs,
+            vec![json!(0), json!({"Error": "E", "Cause": "c"}), json!(2)]
+        );
+        assert_eq!(collected.next_event_id, 9);
+        // The failed child is told by its outcome, with its input and dates.
+        let failed: Vec<bool> = collected.children.iter().map(|c| c.failed).collect();
+        assert_eq!(failed, [false, true, false]);
+        assert_eq!(
+            collected.children[1],
+            ChildEnd {
+                failed: true,
+                input: Some(json!({"i": 1})),
+                start_date: Some(100),
+                stop_date: Some(200),
+            }
         );
         j.failed_items = 2;
         assert_eq!(
@@ -158,6 +242,8 @@ mod tests {
             index: 0,
             outcome: Outcome::Succeeded(json!(0)),
             next_event_id: 1,
+            started: None,
+            stopped: 0,
         }];
         assert_eq!(outputs(&join(2, 2, 0), results), None);
     }

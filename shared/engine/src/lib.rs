@@ -64,8 +64,8 @@ pub use ids::{FrameId, JoinKey};
 pub use message::{Message, MessageKind};
 pub use queue::Queue;
 pub use records::{
-    ChildResult, ExecutionRecord, ExecutionStatus, FrameRecord, HistoryItem, JoinRecord,
-    ParentLink, ParentTask, Submission, TaskNote, TaskProgress, WaitingParent,
+    ChildResult, ChildStart, ExecutionRecord, ExecutionStatus, FrameRecord, HistoryItem,
+    JoinRecord, ParentLink, ParentTask, Submission, TaskNote, TaskProgress, WaitingParent,
 };
 pub use store::Store;
 pub use tasks::{Answer, NoTasks, TaskInvoker};

@@ -198,6 +198,17 @@ pub struct ParentLink {
     /// tolerance.
     #[serde(default = "one")]
     pub items: u64,
+    /// A Distributed Map child's input and first commit time (epoch ms), kept from its
+    /// first commit to its last for its result record and its description.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub started: Option<ChildStart>,
+}
+
+/// What a Distributed Map child's result needs from its start.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ChildStart {
+    pub input: Value,
+    pub at: i64,
 }
 
 fn one() -> u64 {
@@ -244,6 +255,16 @@ pub struct ChildResult {
     /// The child's next history event id: the join's events continue after the highest.
     #[serde(default)]
     pub next_event_id: u64,
+    /// A Distributed Map child's input and first commit time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub started: Option<ChildStart>,
+    /// The time of the commit that ended the child (epoch ms; 0 if unknown).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub stopped: i64,
+}
+
+fn is_zero(n: &i64) -> bool {
+    *n == 0
 }
 
 /// The history events of one commit, in AWS's `GetExecutionHistory` shape.

@@ -65,6 +65,7 @@ pub(crate) fn plan(start: Start<'_>, entropy: &mut dyn Entropy) -> Result<Plan, 
         history.push_at(event, at);
     }
     let token_prefix = crate::tokens::locator(arn, &record.id);
+    let parent = crate::join::link_after(definition, record, now);
     if let Some(link) = record.parent.as_ref().filter(|_| record.version == 0) {
         if link.kind == ChildrenKind::Map {
             history.push(iteration_event("MapIterationStarted", link));
@@ -152,7 +153,7 @@ pub(crate) fn plan(start: Start<'_>, entropy: &mut dyn Entropy) -> Result<Plan, 
     let mut child_result = None;
     let mut finish = None;
     if let Some(outcome) = outcome {
-        match &record.parent {
+        match &parent {
             None => {
                 let (status, event) = match &outcome {
                     Outcome::Succeeded(output) => (
@@ -221,6 +222,8 @@ pub(crate) fn plan(start: Start<'_>, entropy: &mut dyn Entropy) -> Result<Plan, 
                         index: link.index,
                         outcome,
                         next_event_id: history.next_id,
+                        started: link.started.clone(),
+                        stopped: now,
                     },
                     items: link.items,
                 });
@@ -238,7 +241,7 @@ pub(crate) fn plan(start: Start<'_>, entropy: &mut dyn Entropy) -> Result<Plan, 
             outbox,
             cause: Some(cause),
             task,
-            parent: record.parent.clone(),
+            parent,
             progress: TaskProgress::default(),
         },
         expected_version: record.version,
@@ -310,6 +313,7 @@ fn open_join(
                     total,
                     max_concurrency,
                     items: tolerance.as_ref().map_or(1, |t| t.items_of(index as usize)),
+                    started: None,
                 }),
             }
         })

@@ -2,7 +2,8 @@
 //!
 //! `cargo bench -p stepwise-local --bench durable` prints, for N = 1, 10, 100 and 1,000
 //! executions at once, the median transitions per second of three runs of
-//! [`stepwise_local::bench::throughput`] against the target of 20,000/s; then one
+//! [`stepwise_local::bench::throughput`] against the target of 20,000/s, with that run's
+//! CPU time per transition (all threads, from the OS: steady under other load); then one
 //! counting loop of 1,000,000 steps ([`stepwise_local::bench::long_loop`]): the
 //! throughput of its first and last 10,000 steps (the last must keep 0.9 of the first),
 //! and the store's size per step.
@@ -37,8 +38,8 @@ async fn main() -> stepwise_local::Result<()> {
         .unwrap_or(1_000_000);
     println!("task loop (Task → Pass → Choice, one message per turn), synchronous=FULL, median of {SAMPLES}");
     println!(
-        "{:>10} {:>12} {:>10} {:>12} {:>12}",
-        "executions", "transitions", "seconds", "tr/s", "vs 20,000/s"
+        "{:>10} {:>12} {:>10} {:>12} {:>12} {:>12} {:>14}",
+        "executions", "transitions", "seconds", "tr/s", "vs 20,000/s", "CPU µs/tr", "tr per CPU-s"
     );
     let only: Option<usize> = std::env::var("STEPWISE_BENCH_EXECUTIONS")
         .ok()
@@ -52,13 +53,20 @@ async fn main() -> stepwise_local::Result<()> {
             reports.push(throughput(&dir, executions, turns).await?);
         }
         let report = median(reports);
+        let cpu = report.cpu_per_transition();
+        let micros = cpu.map_or("-".to_owned(), |d| format!("{:.1}", d.as_secs_f64() * 1e6));
+        let per_cpu_second = cpu.map_or("-".to_owned(), |d| {
+            format!("{:.0}", 1.0 / d.as_secs_f64().max(1e-9))
+        });
         println!(
-            "{:>10} {:>12} {:>10.3} {:>12.0} {:>11.2}x",
+            "{:>10} {:>12} {:>10.3} {:>12.0} {:>11.2}x {:>12} {:>14}",
             executions,
             report.transitions,
             report.elapsed.as_secs_f64(),
             report.per_second(),
-            report.per_second() / TARGET_TRANSITIONS_PER_SECOND
+            report.per_second() / TARGET_TRANSITIONS_PER_SECOND,
+            micros,
+            per_cpu_second
         );
     }
     let report = long_loop(&dir, steps).await?;

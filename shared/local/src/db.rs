@@ -1,23 +1,23 @@
 //! One database file: a writer thread that owns the writer connection, a few reader
-//! connections, and the hop from async code onto blocking threads.
+//! threads that own a reader connection each, and the channels from async code to them.
 //!
 //! rusqlite blocks, so no statement runs on a runtime worker: writes go over a channel
-//! to the writer thread ([`group`]), reads run under `tokio::task::spawn_blocking`.
+//! to the writer thread ([`group`]), reads over another to the reader threads ([`read`]).
 //! SQLite admits one writer at a time anyway; one writer thread queues writers in
 //! process instead of having them spin on `SQLITE_BUSY`, and commits the writes that
 //! queued up while it waited for the disk together, with one fsync. Readers have their
 //! own connections: in WAL mode they read a consistent snapshot while the writer commits.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::{mpsc, Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
-use tokio::sync::{Notify, Semaphore};
+use rusqlite::{Connection, OpenFlags, Transaction};
+use tokio::sync::Notify;
 
 use crate::error::{Error, Result};
-use crate::{group, schema};
+use crate::{group, read, schema};
 
 /// How hard a commit waits for the disk.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -40,7 +40,8 @@ pub struct Options {
     pub durability: Durability,
     /// How long a statement waits for another process's lock before failing.
     pub busy_timeout: Duration,
-    /// Reader connections kept open for reuse.
+    /// Reader threads, each with its own connection: reads run on at most this many at
+    /// once (a thousand concurrent handlers share them, a batch of reads at a time).
     pub readers: usize,
 }
 
@@ -56,15 +57,12 @@ impl Default for Options {
 
 #[derive(Debug)]
 pub(crate) struct Db {
-    path: PathBuf,
-    options: Options,
     /// Where writes go to be grouped: see [`group`].
     writes: Option<mpsc::Sender<Box<dyn group::Job>>>,
     writer: Option<JoinHandle<()>>,
-    readers: Mutex<Vec<Connection>>,
-    /// At most `options.readers` reads at once: a thousand concurrent handlers share the
-    /// pooled connections instead of each opening (and dropping) one of its own.
-    reading: Semaphore,
+    /// Where reads go to be batched: see [`read`].
+    reads: Option<mpsc::Sender<read::Job>>,
+    readers: Vec<JoinHandle<()>>,
     /// Wakes an idle worker in this process when a message is queued, by the queue or
     /// by the store's commit (which enqueues its outbox itself).
     sent: Arc<Notify>,
@@ -75,17 +73,27 @@ impl Db {
         let mut writer = connect(path, &options)?;
         schema::migrate(&mut writer, path)?;
         let (writes, jobs) = mpsc::channel();
+        let durability = options.durability;
         let thread = std::thread::Builder::new()
             .name("stepwise-sqlite-writer".to_owned())
-            .spawn(move || group::run(writer, jobs))
+            .spawn(move || group::run(writer, jobs, durability))
             .map_err(|e| Error::Task(format!("cannot start the writer thread: {e}")))?;
+        let (reads, jobs) = mpsc::channel();
+        let jobs = Arc::new(Mutex::new(jobs));
+        let readers = (0..options.readers.max(1))
+            .map(|_| {
+                let (conn, jobs) = (connect(path, &options)?, Arc::clone(&jobs));
+                std::thread::Builder::new()
+                    .name("stepwise-sqlite-reader".to_owned())
+                    .spawn(move || read::run(conn, jobs))
+                    .map_err(|e| Error::Task(format!("cannot start a reader thread: {e}")))
+            })
+            .collect::<Result<Vec<_>>>()?;
         Ok(Arc::new(Self {
-            path: path.to_owned(),
-            reading: Semaphore::new(options.readers.max(1)),
-            options,
             writes: Some(writes),
             writer: Some(thread),
-            readers: Mutex::new(Vec::new()),
+            reads: Some(reads),
+            readers,
             sent: Arc::new(Notify::new()),
         }))
     }
@@ -100,7 +108,26 @@ impl Db {
         R: Send + 'static,
         F: FnOnce(&Transaction<'_>) -> Result<R> + Send + 'static,
     {
-        let (job, answer) = group::job(f);
+        self.submit(group::Flush::Always, f).await
+    }
+
+    /// As [`write`](Self::write), but the write's group is not fsynced for its sake: for
+    /// the queue's receives, acks and extensions, whose loss in a power cut is a message
+    /// delivered again (see [`group`]). Answered once committed, in the OS's cache.
+    pub(crate) async fn write_lazily<R, F>(&self, f: F) -> Result<R>
+    where
+        R: Send + 'static,
+        F: FnOnce(&Transaction<'_>) -> Result<R> + Send + 'static,
+    {
+        self.submit(group::Flush::Lazy, f).await
+    }
+
+    async fn submit<R, F>(&self, flush: group::Flush, f: F) -> Result<R>
+    where
+        R: Send + 'static,
+        F: FnOnce(&Transaction<'_>) -> Result<R> + Send + 'static,
+    {
+        let (job, answer) = group::job(flush, f);
         self.writes
             .as_ref()
             .and_then(|writes| writes.send(job).ok())
@@ -115,37 +142,22 @@ impl Db {
         &self.sent
     }
 
-    /// Runs `f` in one read transaction (a consistent snapshot) on a reader connection.
-    pub(crate) async fn read<R, F>(self: &Arc<Self>, f: F) -> Result<R>
+    /// Runs `f` in a read transaction (a consistent snapshot, which may be shared with
+    /// other reads queued at the same time) on a reader connection. The snapshot holds
+    /// every write answered before this call.
+    pub(crate) async fn read<R, F>(&self, f: F) -> Result<R>
     where
         R: Send + 'static,
         F: FnOnce(&Transaction<'_>) -> Result<R> + Send + 'static,
     {
-        let _permit = self
-            .reading
-            .acquire()
+        let (job, answer) = read::job(f);
+        self.reads
+            .as_ref()
+            .and_then(|reads| reads.send(job).ok())
+            .ok_or_else(|| Error::Task("the reader threads have stopped".to_owned()))?;
+        answer
             .await
-            .map_err(|e| Error::Task(e.to_string()))?;
-        let db = Arc::clone(self);
-        blocking(move || {
-            let pooled = db.readers.lock().unwrap_or_else(|e| e.into_inner()).pop();
-            let mut conn = match pooled {
-                Some(conn) => conn,
-                None => connect(&db.path, &db.options)?,
-            };
-            let result = {
-                let tx = conn.transaction_with_behavior(TransactionBehavior::Deferred)?;
-                let result = f(&tx)?;
-                tx.commit()?;
-                result
-            };
-            let mut readers = db.readers.lock().unwrap_or_else(|e| e.into_inner());
-            if readers.len() < db.options.readers {
-                readers.push(conn);
-            }
-            Ok(result)
-        })
-        .await
+            .map_err(|_| Error::Task("a reader thread dropped a read".to_owned()))?
     }
 }
 
@@ -155,19 +167,15 @@ impl Db {
 impl Drop for Db {
     fn drop(&mut self) {
         drop(self.writes.take());
-        if let Some(thread) = self.writer.take() {
-            // A write that held the last handle would drop it on the writer thread.
+        drop(self.reads.take());
+        let threads = self.writer.take().into_iter().chain(self.readers.drain(..));
+        for thread in threads {
+            // A write or read that held the last handle would drop it on its own thread.
             if thread.thread().id() != std::thread::current().id() {
                 let _ = thread.join();
             }
         }
     }
-}
-
-async fn blocking<R: Send + 'static>(f: impl FnOnce() -> Result<R> + Send + 'static) -> Result<R> {
-    tokio::task::spawn_blocking(f)
-        .await
-        .map_err(|e| Error::Task(e.to_string()))?
 }
 
 fn connect(path: &Path, options: &Options) -> Result<Connection> {

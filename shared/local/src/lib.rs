@@ -49,6 +49,7 @@ mod db;
 mod error;
 mod group;
 pub mod queue;
+mod read;
 mod schema;
 mod store;
 mod worker;

@@ -110,6 +110,26 @@ const MIGRATIONS: &[&str] = &[
     INSERT INTO version_counters (state_machine, latest)
         SELECT state_machine, MAX(number) FROM versions GROUP BY state_machine;
     ",
+    // 4: history rows in a rowid table, appended in commit order. Keyed by (execution,
+    // frame, version) without a rowid, each commit's item (a kilobyte or more, past the
+    // ~1 KB a key-ordered row keeps in its page) went to a random leaf of a tree ordered
+    // by execution plus an overflow page of its own: three or four pages per commit to
+    // write, journal and checkpoint. Appended, a group's items share the last pages; the
+    // key stays unique in a small index.
+    "
+    CREATE TABLE history_rows (
+        id        INTEGER PRIMARY KEY,
+        execution TEXT NOT NULL,
+        frame     TEXT NOT NULL,
+        version   INTEGER NOT NULL,
+        record    TEXT NOT NULL,
+        UNIQUE (execution, frame, version)
+    );
+    INSERT INTO history_rows (execution, frame, version, record)
+        SELECT execution, frame, version, record FROM history;
+    DROP TABLE history;
+    ALTER TABLE history_rows RENAME TO history;
+    ",
 ];
 
 /// The schema version this build writes.
@@ -154,6 +174,43 @@ mod tests {
             .unwrap();
         let error = migrate(&mut conn, path).unwrap_err();
         assert!(matches!(error, Error::NewerSchema { found, .. } if found == VERSION + 1));
+    }
+
+    #[test]
+    fn version_4_keeps_the_history_and_its_key() {
+        let path = Path::new(":memory:");
+        let mut conn = Connection::open_in_memory().unwrap();
+        for sql in &MIGRATIONS[..3] {
+            conn.execute_batch(sql).unwrap();
+        }
+        conn.pragma_update(None, "user_version", 3).unwrap();
+        conn.execute_batch(
+            "INSERT INTO history (execution, frame, version, record) VALUES
+                ('e', '0', 1, 'one'), ('e', '0', 2, 'two'), ('f', '0', 1, 'other');",
+        )
+        .unwrap();
+        migrate(&mut conn, path).unwrap();
+        let rows: Vec<(i64, String)> = conn
+            .prepare(
+                "SELECT version, record FROM history WHERE execution = 'e' ORDER BY frame, version",
+            )
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        assert_eq!(rows, vec![(1, "one".to_owned()), (2, "two".to_owned())]);
+        // The key is still unique: a replace overwrites, it does not add a row.
+        conn.execute(
+            "INSERT OR REPLACE INTO history (execution, frame, version, record)
+             VALUES ('e', '0', 2, 'again')",
+            [],
+        )
+        .unwrap();
+        let count: i64 = conn
+            .query_row("SELECT COUNT(*) FROM history", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(count, 3);
     }
 
     #[test]

@@ -73,7 +73,11 @@ impl SqliteStore {
 }
 
 pub(crate) fn encode<T: serde::Serialize>(value: &T) -> Result<String> {
-    serde_json::to_string(value).map_err(|e| Error::corrupt("(encoding)", e))
+    // A frame or a history item is most of a kilobyte: grown from empty, the buffer
+    // was reallocated (and copied) eight times or more per record.
+    let mut text = Vec::with_capacity(1024);
+    serde_json::to_writer(&mut text, value).map_err(|e| Error::corrupt("(encoding)", e))?;
+    String::from_utf8(text).map_err(|e| Error::corrupt("(encoding)", e))
 }
 
 pub(crate) fn decode<T: serde::de::DeserializeOwned>(key: &str, text: &str) -> Result<T> {

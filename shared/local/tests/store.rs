@@ -182,6 +182,8 @@ async fn a_failed_version_check_writes_nothing() {
             index: 0,
             outcome: Outcome::Succeeded(json!("x")),
             next_event_id: 9,
+            started: None,
+            stopped: 0,
         },
         items: 1,
     });

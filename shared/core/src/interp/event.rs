@@ -26,14 +26,37 @@ pub enum Event {
     TaskTimedOut {
         failure: Failure,
     },
-    /// Every child of a Parallel or Map succeeded; outputs in branch/item order.
+    /// Every child of a Parallel or Map succeeded, or failed within a Distributed Map's
+    /// tolerance; outputs in branch/item order (a failed child's is its error output).
     ChildrenSucceeded {
         outputs: Vec<Value>,
+        /// How each child ended, in the same order, when the caller knows: a
+        /// `ResultWriter` writes a record per child from it. Empty: every child
+        /// succeeded and nothing more is known of them.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        children: Vec<ChildEnd>,
     },
     /// A child failed; the caller stops the others.
     ChildFailed {
         failure: Failure,
     },
+}
+
+/// How one child of a Distributed Map ended, beyond its output: what its result record
+/// (`ResultWriter`) and its description as an execution need. The core has no clock, so
+/// the dates are the caller's (epoch ms).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ChildEnd {
+    /// The child failed (within the tolerance): its output is its error output.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub failed: bool,
+    /// The child's input, as its first state received it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub input: Option<Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start_date: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stop_date: Option<i64>,
 }
 
 /// Work the caller must do on the frame's behalf.

@@ -11,7 +11,7 @@ use serde_json::Value;
 
 use super::context::{iso8601, ExecutionInfo};
 use super::event::{
-    ChildrenKind, ChildrenRequest, Effect, Event, FailureTolerance, Outcome, TaskRequest,
+    ChildEnd, ChildrenKind, ChildrenRequest, Effect, Event, FailureTolerance, Outcome, TaskRequest,
 };
 use super::frame::Frame;
 use super::history::{Details, HistoryEvent};
@@ -88,6 +88,8 @@ struct Join {
     /// A Distributed Map's failure tolerance; `None` fails on the first failure.
     tolerance: Option<FailureTolerance>,
     failed_items: u64,
+    /// A Distributed Map's children as they end (empty for other joins).
+    ends: Vec<ChildEnd>,
 }
 
 /// One execution, run in memory.
@@ -321,6 +323,16 @@ impl<'d> Execution<'d> {
             tolerance,
         } = request;
         let count = children.len();
+        let ends = match tolerance {
+            Some(_) => children
+                .iter()
+                .map(|c| ChildEnd {
+                    input: Some(c.input().clone()),
+                    ..ChildEnd::default()
+                })
+                .collect(),
+            None => Vec::new(),
+        };
         let join = Join {
             kind,
             state,
@@ -331,6 +343,7 @@ impl<'d> Execution<'d> {
             max_concurrency,
             tolerance,
             failed_items: 0,
+            ends,
         };
         if let Some(node) = self.nodes[parent].as_mut() {
             node.join = Some(join);
@@ -356,6 +369,9 @@ impl<'d> Execution<'d> {
             let child = self.insert(frame, Some((parent, index)));
             if let Some(join) = self.nodes[parent].as_mut().and_then(|n| n.join.as_mut()) {
                 join.running.insert(index, child);
+                if let Some(end) = join.ends.get_mut(index) {
+                    end.start_date = Some(now);
+                }
             }
             if kind == ChildrenKind::Map {
                 let depth = self.nodes[child]
@@ -400,6 +416,10 @@ impl<'d> Execution<'d> {
         let Some(join) = self.nodes[parent].as_mut().and_then(|n| n.join.as_mut()) else {
             return;
         };
+        if let Some(end) = join.ends.get_mut(index) {
+            end.stop_date = Some(now);
+            end.failed = matches!(outcome, Outcome::Failed(_));
+        }
         let output = match (outcome, &join.tolerance) {
             (Outcome::Succeeded(output), _) => output,
             // Within a Distributed Map's tolerance a failed item keeps its slot, holding
@@ -423,17 +443,19 @@ impl<'d> Execution<'d> {
             self.start_queued(parent, now);
             return;
         }
-        let outputs = self.nodes[parent]
+        let (outputs, children) = self.nodes[parent]
             .as_mut()
             .and_then(|n| n.join.take())
             .map(|j| {
-                j.outputs
+                let outputs = j
+                    .outputs
                     .into_iter()
                     .map(Option::unwrap_or_default)
-                    .collect()
+                    .collect();
+                (outputs, j.ends)
             })
             .unwrap_or_default();
-        self.deliver(parent, Event::ChildrenSucceeded { outputs });
+        self.deliver(parent, Event::ChildrenSucceeded { outputs, children });
     }
 
     /// Stops the remaining children of a join and fails its parent state.

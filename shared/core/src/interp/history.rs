@@ -79,6 +79,12 @@ pub enum Details {
         name: String,
         index: usize,
     },
+    /// `MapRunStarted`: a Distributed Map's run begins.
+    MapRunStarted {
+        map_run_arn: String,
+    },
+    /// `MapRunFailed`.
+    MapRunFailed(Failure),
     /// Events with nothing to add (`ParallelStateStarted`, …).
     Empty,
     /// A failed state, Parallel or Map (`ParallelStateFailed`, `MapIterationFailed` …).
@@ -210,6 +216,11 @@ impl HistoryEvent {
                 };
                 (key, json!({"name": name, "index": index}))
             }
+            Details::MapRunStarted { map_run_arn } => (
+                "mapRunStartedEventDetails",
+                json!({"mapRunArn": map_run_arn}),
+            ),
+            Details::MapRunFailed(f) => ("mapRunFailedEventDetails", failure_json(f)),
             Details::Failed(f) => {
                 let key = if self.event_type.starts_with("Task") {
                     "taskFailedEventDetails"

@@ -41,6 +41,7 @@ impl Runner<'_, '_, '_> {
                 Flow::Suspend
             }
             Ok(None) => {
+                self.map_run_ended(frame, None);
                 self.emit(|| HistoryEvent::new("MapStateSucceeded", Details::Empty));
                 self.finish_with_result(frame, Value::Array(Vec::new()))
             }
@@ -181,6 +182,7 @@ impl Runner<'_, '_, '_> {
         };
         let length = inputs.len();
         self.emit(|| HistoryEvent::new("MapStateStarted", Details::MapStarted { length }));
+        self.map_run_started(frame);
         if inputs.is_empty() {
             return Ok(None);
         }

@@ -50,6 +50,37 @@ pub fn execution_hash(id: &str) -> Option<u64> {
         .flatten()
 }
 
+/// A child execution of the Map Run `map_run_arn`: its state machine ARN
+/// (`…:stateMachine:<machine>/<label>`), name (`<run id>-<index>`) and ARN
+/// (`…:execution:<machine>/<label>:<name>`), as result files and the API show it.
+pub fn child_execution(map_run_arn: &str, index: u64) -> ChildExecution {
+    let (run, id) = map_run_arn.rsplit_once(':').unwrap_or((map_run_arn, ""));
+    let name = format!("{id}-{index}");
+    ChildExecution {
+        state_machine_arn: run.replacen(":mapRun:", ":stateMachine:", 1),
+        arn: format!("{}:{name}", run.replacen(":mapRun:", ":execution:", 1)),
+        name,
+    }
+}
+
+/// The Map Run and index of a child execution's ARN, if `arn` is one.
+pub fn parse_child_execution(arn: &str) -> Option<(String, u64)> {
+    let (run, name) = arn.rsplit_once(':')?;
+    let (id, index) = name.rsplit_once('-')?;
+    let run = run.replacen(":execution:", ":mapRun:", 1);
+    let (_, machine_label) = run.split_once(":mapRun:")?;
+    (machine_label.contains('/') && execution_hash(id).is_some())
+        .then(|| Some((format!("{run}:{id}"), index.parse().ok()?)))
+        .flatten()
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChildExecution {
+    pub state_machine_arn: String,
+    pub name: String,
+    pub arn: String,
+}
+
 /// FNV-1a: the same across builds and platforms, since ids made from it are handed out
 /// and read back.
 pub fn fnv1a(bytes: &[u8]) -> u64 {
@@ -95,6 +126,31 @@ mod tests {
             "stable"
         );
         assert_eq!(execution_hash("not-an-id"), None);
+    }
+
+    #[test]
+    fn child_executions_lead_back_to_their_map_run() {
+        let run = map_run_arn("arn:aws:states:r:1:execution:m:e", "m", "L", "L", 2);
+        let child = child_execution(&run, 7);
+        let id = run.rsplit(':').next().unwrap();
+        assert_eq!(child.name, format!("{id}-7"));
+        assert_eq!(
+            child.arn,
+            format!("arn:aws:states:r:1:execution:m/L:{id}-7")
+        );
+        assert_eq!(
+            child.state_machine_arn,
+            "arn:aws:states:r:1:stateMachine:m/L"
+        );
+        assert_eq!(parse_child_execution(&child.arn), Some((run, 7)));
+        assert_eq!(
+            parse_child_execution("arn:aws:states:r:1:execution:m:e"),
+            None
+        );
+        assert_eq!(
+            parse_child_execution("arn:aws:states:r:1:execution:m/L:x-1"),
+            None
+        );
     }
 
     #[test]

@@ -18,6 +18,8 @@ mod item_reader;
 mod jsonata;
 mod map;
 pub mod map_run;
+mod map_run_events;
+pub(crate) mod result_records;
 mod result_writer;
 mod retry;
 mod states;
@@ -28,7 +30,8 @@ mod wait;
 
 pub use context::{iso8601, ExecutionInfo};
 pub use event::{
-    ChildrenKind, ChildrenRequest, Effect, Event, FailureTolerance, Outcome, Step, TaskRequest,
+    ChildEnd, ChildrenKind, ChildrenRequest, Effect, Event, FailureTolerance, Outcome, Step,
+    TaskRequest,
 };
 pub use execution::{Execution, PendingTask, RecordedEvent, Status, TaskId};
 pub use frame::{Frame, Phase, Scope, ScopeStep};

@@ -3,24 +3,30 @@
 //! [`Effect::InvokeTask`] with the writer's resource (`arn:aws:states:::s3:putObject`,
 //! which Step Functions offers only as a writer) and waits in [`Phase::Writing`]; the
 //! task's result (`{"MapRunArn", "ResultWriterDetails": {"Bucket", "Key"}}`) is the
-//! Map's result. The request:
+//! Map's result. The request holds the files' contents, already shaped by the
+//! `WriterConfig` (see [`super::result_records`]), so the writer only lays them out:
 //!
 //! ```json
 //! {"Parameters": {"Bucket": "b", "Prefix": "p"},
-//!  "MapRunArn": "arn:aws:states:…:mapRun:m/Label:…", "StateMachineArn": "…",
-//!  "Children": [{"Index": 0, "Status": "SUCCEEDED", "Output": …},
-//!               {"Index": 1, "Status": "FAILED", "Error": "E", "Cause": "…"}]}
+//!  "MapRunArn": "arn:aws:states:…:mapRun:m/Label:…", "OutputType": "JSON",
+//!  "Results": {"SUCCEEDED": [records or outputs], "FAILED": [records]}}
 //! ```
+//!
+//! A `ResultWriter` with only a `WriterConfig` writes nothing: the transformed results
+//! are the Map's result.
 
 use serde_json::{json, Map, Value};
 
-use super::event::{Effect, TaskRequest};
+use super::event::{ChildEnd, Effect, TaskRequest};
 use super::frame::{Frame, Phase};
 use super::history::{Details, HistoryEvent};
 use super::io::{effective_input, select_or_fail};
-use super::map_run;
+use super::jsonata;
+use super::result_records::{self, RunNames, Transformation};
 use super::step::{Flow, Runner};
+use crate::definition::{JsonataExpr, JsonataValue, QueryLanguage};
 use crate::failure::Failure;
+use crate::jsonata::Expression;
 use crate::jsonpath::Path;
 
 /// The one writer Step Functions has.
@@ -40,8 +46,36 @@ impl Runner<'_, '_, '_> {
 
     /// Asks the caller to write the children's results; the Map waits in
     /// [`Phase::Writing`].
-    pub(super) fn write_results(&mut self, frame: &mut Frame, outputs: Vec<Value>) -> Flow {
-        match self.writer_request(frame, outputs) {
+    pub(super) fn write_results(
+        &mut self,
+        frame: &mut Frame,
+        outputs: Vec<Value>,
+        children: Vec<ChildEnd>,
+    ) -> Flow {
+        let writer = self.result_writer(frame).cloned().unwrap_or(Value::Null);
+        let config = &writer["WriterConfig"];
+        let to_s3 = writer.get("Resource").is_some();
+        // AWS's defaults: records (`NONE`) when exporting, plain outputs otherwise.
+        let transformation = config["Transformation"]
+            .as_str()
+            .and_then(Transformation::parse)
+            .unwrap_or(match to_s3 {
+                true => Transformation::None,
+                false => Transformation::Compact,
+            });
+        // A Map with a ResultWriter is a Distributed one (definition validation).
+        let map_run_arn = self.map_run_arn(frame).unwrap_or_default();
+        self.map_run_ended(frame, None);
+        let names = RunNames {
+            map_run_arn: &map_run_arn,
+        };
+        let results = result_records::results(&names, outputs, &children, transformation);
+        if !to_s3 {
+            return self.results_written(frame, Value::Array(results.all));
+        }
+        let output_type = config["OutputType"].as_str().unwrap_or("JSON");
+        let files = json!({"SUCCEEDED": results.succeeded, "FAILED": results.failed});
+        match self.writer_request(frame, &writer, &map_run_arn, output_type, files) {
             Ok(request) => {
                 self.out.effects.push(Effect::InvokeTask(request));
                 frame.phase = Phase::Writing;
@@ -54,9 +88,11 @@ impl Runner<'_, '_, '_> {
     fn writer_request(
         &mut self,
         frame: &Frame,
-        outputs: Vec<Value>,
+        writer: &Value,
+        map_run_arn: &str,
+        output_type: &str,
+        files: Value,
     ) -> Result<TaskRequest, Failure> {
-        let writer = self.result_writer(frame).cloned().unwrap_or(Value::Null);
         let resource = writer["Resource"].as_str().unwrap_or_default();
         if resource != PUT_OBJECT {
             return Err(Failure::runtime(format!(
@@ -65,52 +101,43 @@ impl Runner<'_, '_, '_> {
         }
         let ctx = self.context(frame);
         let state = self.state(frame);
-        let effective = effective_input(&state.input_path, &frame.input, &ctx)?;
-        let mut parameters = Map::new();
-        for (key, value) in writer["Parameters"].as_object().into_iter().flatten() {
-            match (key.strip_suffix(".$"), value.as_str()) {
-                (Some(field), Some(path)) => {
-                    let path = Path::parse(path).map_err(|e| {
-                        Failure::runtime(format!("The ResultWriter's {key} is no path: {e}"))
-                    })?;
-                    parameters.insert(field.into(), select_or_fail(&path, &effective, &ctx)?);
-                }
-                _ => {
-                    parameters.insert(key.clone(), value.clone());
-                }
+        let parameters = match state.query_language {
+            QueryLanguage::Jsonata => {
+                let arguments = compile(&writer["Arguments"], "ResultWriter/Arguments")?;
+                let states = self.states(&frame.input, None, &ctx);
+                jsonata::eval(&arguments, &states, self.env.now, self.env.entropy)?
             }
-        }
-        let info = self.env.execution;
-        let declared = self.result_writer_label(frame).map(str::to_owned);
-        let label = map_run::label(&frame.state, declared.as_deref());
-        let arn = map_run::map_run_arn(
-            &info.id,
-            &info.state_machine_name,
-            &label,
-            &frame.state,
-            frame.entered_event_id,
-        );
-        let children: Vec<Value> = outputs
-            .into_iter()
-            .enumerate()
-            .map(|(i, o)| child(i, o))
-            .collect();
+            QueryLanguage::JsonPath => {
+                let effective = effective_input(&state.input_path, &frame.input, &ctx)?;
+                let mut parameters = Map::new();
+                for (key, value) in writer["Parameters"].as_object().into_iter().flatten() {
+                    match (key.strip_suffix(".$"), value.as_str()) {
+                        (Some(field), Some(path)) => {
+                            let path = Path::parse(path).map_err(|e| {
+                                Failure::runtime(format!(
+                                    "The ResultWriter's {key} is no path: {e}"
+                                ))
+                            })?;
+                            let value = select_or_fail(&path, &effective, &ctx)?;
+                            parameters.insert(field.into(), value);
+                        }
+                        _ => {
+                            parameters.insert(key.clone(), value.clone());
+                        }
+                    }
+                }
+                Value::Object(parameters)
+            }
+        };
         let request = json!({
             "Parameters": parameters,
-            "MapRunArn": arn,
-            "StateMachineArn": format!("{}/{label}", info.state_machine_id),
-            "Children": children,
+            "MapRunArn": map_run_arn,
+            "OutputType": output_type,
+            "Results": files,
         });
         let mut task = TaskRequest::new(&frame.state, PUT_OBJECT, request);
         task.attempt = frame.retry_count();
         Ok(task)
-    }
-
-    fn result_writer_label(&self, frame: &Frame) -> Option<&str> {
-        let crate::definition::StateKind::Map(map) = &self.state(frame).kind else {
-            return None;
-        };
-        map.distributed.as_ref()?.get("Label")?.as_str()
     }
 
     /// The writer's answer is the Map's result.
@@ -120,20 +147,37 @@ impl Runner<'_, '_, '_> {
     }
 }
 
-/// A child's record for the writer. A child that failed within the tolerated failures
-/// reaches the Map as its error output (`{"Error", "Cause"}`, and nothing else), which
-/// is how it is told apart from one that succeeded.
-fn child(index: usize, output: Value) -> Value {
-    let failed = output.as_object().is_some_and(|o| {
-        o.get("Error").is_some_and(Value::is_string)
-            && o.keys().all(|k| k == "Error" || k == "Cause")
-    });
-    match failed {
-        true => {
-            json!({"Index": index, "Status": "FAILED", "Error": output["Error"], "Cause": output.get("Cause")})
-        }
-        false => json!({"Index": index, "Status": "SUCCEEDED", "Output": output}),
-    }
+/// A JSONata `Arguments` value with its `{% … %}` strings compiled. The definition
+/// keeps a ResultWriter as JSON (validation has checked the expressions), so they are
+/// compiled when the writer runs, once per run of the Map.
+fn compile(value: &Value, field: &str) -> Result<JsonataValue, Failure> {
+    Ok(match value {
+        Value::String(s) => match s.strip_prefix("{%").and_then(|s| s.strip_suffix("%}")) {
+            Some(text) => {
+                let expression = Expression::parse(text.trim()).map_err(|e| {
+                    Failure::runtime(format!("The ResultWriter's {field} is no expression: {e}"))
+                })?;
+                JsonataValue::Expr(Box::new(JsonataExpr {
+                    expression,
+                    field: field.to_owned(),
+                }))
+            }
+            None => JsonataValue::Literal(value.clone()),
+        },
+        Value::Object(map) => JsonataValue::Object(
+            map.iter()
+                .map(|(k, v)| Ok((k.clone(), compile(v, &format!("{field}/{k}"))?)))
+                .collect::<Result<_, Failure>>()?,
+        ),
+        Value::Array(items) => JsonataValue::Array(
+            items
+                .iter()
+                .enumerate()
+                .map(|(i, v)| compile(v, &format!("{field}[{i}]")))
+                .collect::<Result<_, Failure>>()?,
+        ),
+        other => JsonataValue::Literal(other.clone()),
+    })
 }
 
 /// A failed write as the Map's failure.
@@ -144,23 +188,5 @@ pub(super) fn writer_failure(failure: Failure) -> Failure {
             error: Some(RESULT_WRITER_FAILED.into()),
             ..failure
         },
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn children_are_told_apart_by_their_error_output() {
-        assert_eq!(
-            child(0, json!({"Error": "E", "Cause": "c"}))["Status"],
-            "FAILED"
-        );
-        assert_eq!(child(1, json!({"Error": "E"}))["Status"], "FAILED");
-        let ok = child(2, json!({"Error": "E", "x": 1}));
-        assert_eq!(ok["Status"], "SUCCEEDED");
-        assert_eq!(ok["Output"], json!({"Error": "E", "x": 1}));
-        assert_eq!(child(3, json!(5))["Index"], 3);
     }
 }

@@ -187,10 +187,10 @@ impl<'d, 'e, 'x> Runner<'d, 'e, 'x> {
             (Phase::Reading, Event::TaskFailed { failure } | Event::TaskTimedOut { failure }) => {
                 Flow::Fail(super::item_reader::reader_failure(failure))
             }
-            (Phase::Children, Event::ChildrenSucceeded { outputs })
+            (Phase::Children, Event::ChildrenSucceeded { outputs, children })
                 if self.result_writer(frame).is_some() =>
             {
-                self.write_results(frame, outputs)
+                self.write_results(frame, outputs, children)
             }
             (Phase::Writing, Event::TaskSucceeded { output }) => {
                 self.results_written(frame, output)
@@ -198,12 +198,14 @@ impl<'d, 'e, 'x> Runner<'d, 'e, 'x> {
             (Phase::Writing, Event::TaskFailed { failure } | Event::TaskTimedOut { failure }) => {
                 Flow::Fail(super::result_writer::writer_failure(failure))
             }
-            (Phase::Children, Event::ChildrenSucceeded { outputs }) => {
+            (Phase::Children, Event::ChildrenSucceeded { outputs, .. }) => {
+                self.map_run_ended(frame, None);
                 let kind = self.state(frame).type_name();
                 self.emit(|| HistoryEvent::new(format!("{kind}StateSucceeded"), Details::Empty));
                 self.finish_with_result(frame, Value::Array(outputs))
             }
             (Phase::Children, Event::ChildFailed { failure }) => {
+                self.map_run_ended(frame, Some(&failure));
                 let kind = self.state(frame).type_name();
                 self.emit(|| {
                     HistoryEvent::new(

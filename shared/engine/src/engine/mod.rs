@@ -295,11 +295,12 @@ impl<S: Store, Q: Queue, T: TaskInvoker, C: Clock> Engine<S, Q, T, C> {
                     .store
                     .child_results(&message.execution, &join.key)
                     .await?;
-                let Some((outputs, next_event_id)) = join::outputs(&join, results) else {
+                let Some(collected) = join::outputs(&join, results) else {
                     return Ok(Handled::Waiting);
                 };
-                record.next_event_id = record.next_event_id.max(next_event_id);
-                (Event::ChildrenSucceeded { outputs }, None)
+                record.next_event_id = record.next_event_id.max(collected.next_event_id);
+                let (outputs, children) = (collected.outputs, collected.children);
+                (Event::ChildrenSucceeded { outputs, children }, None)
             }
             (None, MessageKind::Run) => (Event::Run, None),
             (None, MessageKind::Timer) => (Event::Timer, None),

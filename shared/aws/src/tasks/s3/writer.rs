@@ -1,9 +1,10 @@
 //! A Distributed Map's `ResultWriter` (`arn:aws:states:::s3:putObject`): the children's
 //! results as AWS lays them out under `<Prefix>/<map run id>/`: `SUCCEEDED_0.json`,
 //! `FAILED_0.json`, `PENDING_0.json` (each written only when it has results) and
-//! `manifest.json` naming them. The request is the core's (see
-//! `stepwise_core::interp::RESULT_WRITER_RESOURCE`); the answer is the Map's result,
-//! `{"MapRunArn", "ResultWriterDetails": {"Bucket", "Key"}}`.
+//! `manifest.json` naming them. The request is the core's, its results already shaped by
+//! the `WriterConfig` (see `stepwise_core::interp::RESULT_WRITER_RESOURCE`); with
+//! `OutputType` `JSONL` a file holds one result a line instead of a JSON array. The
+//! answer is the Map's result, `{"MapRunArn", "ResultWriterDetails": {"Bucket", "Key"}}`.
 
 use aws_sdk_s3::primitives::ByteStream;
 use serde_json::{json, Value};
@@ -31,30 +32,17 @@ pub(crate) async fn write(
         "" => format!("{run_id}/"),
         prefix => format!("{prefix}/{run_id}/"),
     };
-    let children = request.parameters["Children"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default();
-    let records: Vec<(String, Value)> = children
-        .iter()
-        .map(|child| {
-            (
-                child["Status"].as_str().unwrap_or("FAILED").to_owned(),
-                record(request, arn, child),
-            )
-        })
-        .collect();
+    let jsonl = request.parameters["OutputType"] == "JSONL";
     let mut files = json!({});
     for status in STATUSES {
-        let mine: Vec<&Value> = records
-            .iter()
-            .filter(|(s, _)| s == status)
-            .map(|(_, r)| r)
-            .collect();
+        let results = request.parameters["Results"][status]
+            .as_array()
+            .map(Vec::as_slice)
+            .unwrap_or_default();
         let mut listed = Vec::new();
-        if !mine.is_empty() {
+        if !results.is_empty() {
             let key = format!("{folder}{status}_0.json");
-            let body = serde_json::to_vec(&mine).unwrap_or_default();
+            let body = body(results, jsonl);
             listed.push(json!({"Key": key, "Size": body.len()}));
             put(client, bucket, &key, body).await?;
         }
@@ -72,42 +60,19 @@ pub(crate) async fn write(
     Ok(json!({"MapRunArn": arn, "ResultWriterDetails": {"Bucket": bucket, "Key": key}}))
 }
 
-/// One child's record. Children are no executions of their own here: their ARN and name
-/// are made from the Map Run's id and the child's index, and their input and dates are
-/// not kept (`InputDetails.Included` is false).
-fn record(request: &TaskRequest, arn: &str, child: &Value) -> Value {
-    let index = child["Index"].as_u64().unwrap_or(0);
-    let run_id = arn.rsplit(':').next().unwrap_or_default();
-    let name = format!("{run_id}-{index}");
-    let machine = request.parameters["StateMachineArn"]
-        .as_str()
-        .unwrap_or_default();
-    let execution = format!(
-        "{}:{name}",
-        machine.replacen(":stateMachine:", ":execution:", 1)
-    );
-    let status = child["Status"].as_str().unwrap_or("FAILED");
-    let mut record = json!({
-        "ExecutionArn": execution,
-        "InputDetails": {"Included": false},
-        "Name": name,
-        "RedriveCount": 0,
-        "RedriveStatus": "NOT_REDRIVABLE",
-        "RedriveStatusReason": format!("Execution is {status} and cannot be redriven"),
-        "StateMachineArn": machine,
-        "Status": status,
-    });
-    match status {
-        "SUCCEEDED" => {
-            record["Output"] = child["Output"].to_string().into();
-            record["OutputDetails"] = json!({"Included": true});
-        }
-        _ => {
-            record["Error"] = child["Error"].clone();
-            record["Cause"] = child["Cause"].clone();
-        }
+/// A result file's body: a JSON array, or JSON Lines.
+fn body(results: &[Value], jsonl: bool) -> Vec<u8> {
+    match jsonl {
+        false => serde_json::to_vec(results).unwrap_or_default(),
+        true => results
+            .iter()
+            .flat_map(|r| {
+                let mut line = serde_json::to_vec(r).unwrap_or_default();
+                line.push(b'\n');
+                line
+            })
+            .collect(),
     }
-    record
 }
 
 async fn put(
@@ -137,4 +102,16 @@ async fn put(
 
 fn writer_failed(cause: impl Into<String>) -> Failure {
     Failure::new(RESULT_WRITER_FAILED, cause)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bodies_are_json_arrays_or_json_lines() {
+        let results = [json!({"a": 1}), json!([2])];
+        assert_eq!(body(&results, false), br#"[{"a":1},[2]]"#);
+        assert_eq!(body(&results, true), b"{\"a\":1}\n[2]\n");
+    }
 }

@@ -13,6 +13,7 @@ mod item_reader;
 mod jsonata;
 mod jsonata_states;
 mod paths;
+mod result_writer;
 mod retry;
 mod states;
 mod template;

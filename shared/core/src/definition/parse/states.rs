@@ -6,8 +6,8 @@ use crate::jsonpath::Path;
 
 use super::ctx::{Ctx, Obj};
 use super::{
-    choice, credentials, graph, item_reader, jsonata, jsonata_states, paths, query_language, retry,
-    template,
+    choice, credentials, graph, item_reader, jsonata, jsonata_states, paths, query_language,
+    result_writer, retry, template,
 };
 use super::{timestamp_millis, MAX_SECONDS};
 use crate::definition::{
@@ -438,6 +438,16 @@ fn map(cx: &mut Ctx, obj: &Obj<'_>) -> Option<MapState> {
             &obj.at("ItemReader"),
             "needs a DISTRIBUTED Map (ItemProcessor.ProcessorConfig.Mode)",
         );
+    }
+    if let Some(writer) = obj.get("ResultWriter").and_then(Value::as_object) {
+        let writer = Obj::new(writer, obj.at("ResultWriter"));
+        result_writer::check(cx, &writer);
+        if mode != ProcessorMode::Distributed {
+            cx.err(
+                &obj.at("ResultWriter"),
+                "needs a DISTRIBUTED Map (ItemProcessor.ProcessorConfig.Mode)",
+            );
+        }
     }
     for key in ["ItemReader", "ItemBatcher", "ResultWriter"] {
         if let Some(o) = obj.object(cx, key) {

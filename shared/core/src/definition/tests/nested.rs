@@ -1,6 +1,6 @@
 //! Parallel and Map states: nested graphs and Map settings.
 
-use serde_json::json;
+use serde_json::{json, Value};
 
 use super::{ok, one, rejects};
 use crate::definition::{Count, InputPath, MaxConcurrency, ProcessorMode, StateKind, Tolerance};
@@ -99,7 +99,7 @@ fn map_state() {
     let m = ok(one(json!({"Type": "Map", "End": true,
         "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "EXPRESS"}, "StartAt": "I", "States": {"I": {"Type": "Succeed"}}},
         "ItemReader": {"Resource": "arn:aws:states:::s3:getObject", "Parameters": {"Bucket": "b", "Key": "k"}},
-        "ItemBatcher": {"MaxItemsPerBatch": 10}, "ResultWriter": {"Resource": "arn:aws:states:::s3:putObject"},
+        "ItemBatcher": {"MaxItemsPerBatch": 10}, "ResultWriter": {"Resource": "arn:aws:states:::s3:putObject", "Parameters": {"Bucket": "b"}},
         "Label": "L", "ToleratedFailurePercentage": 12.5, "ToleratedFailureCountPath": "$.n", "MaxConcurrencyPath": "$.mc"})));
     let StateKind::Map(map) = &m.graph.states["S"].kind else {
         panic!()
@@ -267,5 +267,76 @@ fn item_batcher() {
         with(json!({"MaxItemsPerBatch": 1, "Bogus": 1})),
         "/States/M/ItemBatcher/Bogus",
         "",
+    );
+}
+
+#[test]
+fn result_writer_is_checked_at_definition_time() {
+    let map = |writer: Value| {
+        one(json!({"Type": "Map", "End": true,
+            "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED"}, "StartAt": "I", "States": {"I": {"Type": "Succeed"}}},
+            "ResultWriter": writer}))
+    };
+    ok(map(json!({"Resource": "arn:aws:states:::s3:putObject",
+        "Parameters": {"Bucket.$": "$.b", "Prefix": "p"},
+        "WriterConfig": {"OutputType": "JSONL", "Transformation": "FLATTEN"}})));
+    ok(map(json!({"WriterConfig": {"Transformation": "COMPACT"}})));
+    let at = "/States/S/ResultWriter";
+    let bad = [
+        (
+            json!({}),
+            at.to_owned() + "/Resource",
+            "needs a WriterConfig",
+        ),
+        (
+            json!({"Resource": "arn:aws:states:::s3:getObject", "Parameters": {"Bucket": "b"}}),
+            at.to_owned() + "/Resource",
+            "not a result writer",
+        ),
+        (
+            json!({"Resource": "arn:aws:states:::s3:putObject"}),
+            at.to_owned() + "/Parameters",
+            "required with a Resource",
+        ),
+        (
+            json!({"Resource": "arn:aws:states:::s3:putObject", "Parameters": {"Prefix": "p"}}),
+            at.to_owned() + "/Parameters/Bucket",
+            "is required",
+        ),
+        (
+            json!({"Resource": "arn:aws:states:::s3:putObject", "Parameters": {"Bucket": "b", "Key": "k"}}),
+            at.to_owned() + "/Parameters/Key",
+            "not a ResultWriter field",
+        ),
+        (
+            json!({"Resource": "arn:aws:states:::s3:putObject", "Parameters": {"Bucket.$": "$$$"}}),
+            at.to_owned() + "/Parameters/Bucket.$",
+            "",
+        ),
+        (
+            json!({"WriterConfig": {"OutputType": "CSV"}}),
+            at.to_owned() + "/WriterConfig/OutputType",
+            "must be one of JSON, JSONL",
+        ),
+        (
+            json!({"WriterConfig": {"Transformation": "SQUASH"}}),
+            at.to_owned() + "/WriterConfig/Transformation",
+            "must be one of NONE, COMPACT, FLATTEN",
+        ),
+        (
+            json!({"WriterConfig": {"Format": "JSON"}}),
+            at.to_owned() + "/WriterConfig/Format",
+            "",
+        ),
+    ];
+    for (writer, path, needle) in bad {
+        rejects(map(writer), &path, needle);
+    }
+    rejects(
+        one(json!({"Type": "Map", "End": true,
+            "ItemProcessor": {"StartAt": "I", "States": {"I": {"Type": "Succeed"}}},
+            "ResultWriter": {"WriterConfig": {"Transformation": "COMPACT"}}})),
+        at,
+        "needs a DISTRIBUTED Map",
     );
 }
