@@ -203,6 +203,7 @@ where
                 frame: key.parent.clone(),
                 joins: vec![key.clone()],
                 with_frame: false,
+                version: None,
             })
             .await?;
         Ok(loaded

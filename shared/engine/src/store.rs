@@ -5,6 +5,10 @@
 //! method to one round trip where the backend allows it (DynamoDB: one `BatchGetItem`
 //! for [`Store::load`], one `TransactWriteItems` or conditional `PutItem` for
 //! [`Store::commit`]).
+//!
+//! Frame versions are dense: a commit writes `expected_version + 1`, over the version it
+//! read. A store may rely on that (DynamoDB's frame log does: the next version's key is
+//! its lock).
 
 use std::future::Future;
 
@@ -39,6 +43,10 @@ pub struct LoadRequest {
     /// Read the frame too. A `ChildDone` first reads only the join: most of them just
     /// find it still waiting, and a parent frame can be large (a Map's whole input).
     pub with_frame: bool,
+    /// The frame version the caller expects to find (a message's `version`), a hint for
+    /// stores that keep every version: they read it and the next instead of looking
+    /// for the latest. The answer is the same with or without it: the latest version.
+    pub version: Option<u64>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -53,7 +61,7 @@ pub struct Loaded {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Commit {
     pub execution: String,
-    /// The new version of the frame.
+    /// The new version of the frame: `expected_version + 1`.
     pub frame: FrameRecord,
     /// The version the step read: the write fails if the stored frame is not at it.
     pub expected_version: u64,

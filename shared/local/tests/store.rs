@@ -107,6 +107,7 @@ async fn snapshot(p: &Parked) -> (Vec<FrameRecord>, Vec<serde_json::Value>, Stri
             frame: FrameId::root(),
             joins: vec![p.join.clone()],
             with_frame: false,
+            version: None,
         })
         .await
         .expect("snapshot")
@@ -208,6 +209,7 @@ async fn a_failed_version_check_writes_nothing() {
             frame: p.child.id.clone(),
             joins: vec![p.join.clone()],
             with_frame: true,
+            version: None,
         })
         .await
         .unwrap();
@@ -281,6 +283,7 @@ async fn create_open_join_and_claim_join_write_only_once() {
             frame: FrameId::root(),
             joins: vec![p.join.clone()],
             with_frame: false,
+            version: None,
         })
         .await
         .unwrap();

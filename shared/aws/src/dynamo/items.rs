@@ -11,8 +11,9 @@
 use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::AttributeValue;
-use serde::de::DeserializeOwned;
+use serde::de::{DeserializeOwned, IgnoredAny};
 use serde::Serialize;
+use serde_json::Value;
 use stepwise_engine::store::{self, Error};
 use stepwise_engine::{
     ChildResult, ExecutionRecord, FrameRecord, HistoryItem, JoinKey, JoinRecord,
@@ -96,11 +97,48 @@ pub(crate) fn execution_item(record: &ExecutionRecord) -> Item {
     item
 }
 
+/// A frame version alone in the log: a child's first version, written by its fan-out,
+/// or a commit without history events.
 pub(crate) fn frame_item(execution: &str, record: &FrameRecord) -> Item {
-    let mut item = key(keys::execution_pk(execution), keys::frame_sk(&record.id));
+    let mut item = key(
+        keys::execution_pk(execution),
+        keys::log_sk(&record.id, record.version),
+    );
     large::put_json(&mut item, RECORD, json(record));
     item.insert(VERSION.to_owned(), n(record.version));
     item
+}
+
+/// A frame version and the events of the commit that made it: one item, the two
+/// compressed together when that saves a write unit. When they are over
+/// [`large::PLAIN_MAX`] of JSON together, the frame stays in the first item with an empty
+/// event list and the events follow in parts 1…, in key order.
+pub(crate) fn log_items(execution: &str, record: &FrameRecord, events: &[Value]) -> Vec<Item> {
+    let mut first = key(
+        keys::execution_pk(execution),
+        keys::log_sk(&record.id, record.version),
+    );
+    first.insert(VERSION.to_owned(), n(record.version));
+    let (record_json, events_json) = (json(record), json(&events));
+    if record_json.len() + events_json.len() <= large::PLAIN_MAX {
+        large::put_pair(&mut first, (RECORD, record_json), (EVENTS, events_json));
+        return vec![first];
+    }
+    large::put_json(&mut first, RECORD, record_json);
+    first.insert(EVENTS.to_owned(), s("[]"));
+    let mut items = vec![first];
+    for (index, part) in large::split_events(events, large::PLAIN_MAX)
+        .into_iter()
+        .enumerate()
+    {
+        let mut item = key(
+            keys::execution_pk(execution),
+            keys::log_part_sk(&record.id, record.version, index + 1),
+        );
+        large::put_json(&mut item, EVENTS, part);
+        items.push(item);
+    }
+    items
 }
 
 /// A new join: its static fields as JSON, its counters as attributes.
@@ -129,8 +167,9 @@ pub(crate) fn result_item(execution: &str, join: &JoinKey, result: &ChildResult)
     item
 }
 
-/// A commit's history: one item, or consecutive parts when its events are over
-/// [`large::PLAIN_MAX`] of JSON.
+/// History events without a frame version (an execution's stop or timeout, under the
+/// root's key at `u64::MAX - redrives`): one item, or consecutive parts when they are
+/// over [`large::PLAIN_MAX`] of JSON.
 pub(crate) fn history_items(execution: &str, history: &HistoryItem) -> Vec<Item> {
     large::split_events(&history.events, large::PLAIN_MAX)
         .into_iter()
@@ -138,7 +177,7 @@ pub(crate) fn history_items(execution: &str, history: &HistoryItem) -> Vec<Item>
         .map(|(part, events)| {
             let mut item = key(
                 keys::execution_pk(execution),
-                keys::history_part_sk(&history.frame, history.version, part),
+                keys::log_part_sk(&history.frame, history.version, part),
             );
             large::put_json(&mut item, EVENTS, events);
             item
@@ -194,8 +233,23 @@ pub(crate) fn execution_record(item: &Item) -> store::Result<ExecutionRecord> {
     parse(item, RECORD)
 }
 
+/// The `[record, events]` pair [`large::put_pair`] compressed, parsed as `T`.
+fn pair<T: DeserializeOwned>(item: &Item) -> Option<store::Result<T>> {
+    let text = large::get_pair(item)?;
+    Some(
+        text.map_err(|e| corrupt(item, format!("attribute {} {e}", large::PAIR_Z)))
+            .and_then(|text| {
+                serde_json::from_str(&text)
+                    .map_err(|e| corrupt(item, format!("attribute {}: {e}", large::PAIR_Z)))
+            }),
+    )
+}
+
 pub(crate) fn frame_record(item: &Item) -> store::Result<FrameRecord> {
-    let mut record: FrameRecord = parse(item, RECORD)?;
+    let mut record: FrameRecord = match pair::<(FrameRecord, IgnoredAny)>(item) {
+        Some(pair) => pair?.0,
+        None => parse(item, RECORD)?,
+    };
     record.progress.beat = number(item, BEAT)?;
     if item.contains_key(SUBMITTED) {
         record.progress.submitted = Some(parse(item, SUBMITTED)?);
@@ -242,16 +296,24 @@ pub(crate) fn child_result(item: &Item) -> store::Result<ChildResult> {
     parse(item, RESULT)
 }
 
-/// One history item: a whole commit's events, or one part of them.
-pub(crate) fn history(item: &Item) -> store::Result<HistoryItem> {
+/// The history a log item holds: a whole commit's events, or one part of them; `None`
+/// for a frame version written without history.
+pub(crate) fn history(item: &Item) -> store::Result<Option<HistoryItem>> {
     let sk = string(item, SK)?;
-    let (frame, version) =
-        keys::parse_history_sk(sk).ok_or_else(|| corrupt(item, "not a history sort key"))?;
-    Ok(HistoryItem {
+    let (frame, version, _) =
+        keys::parse_log_sk(sk).ok_or_else(|| corrupt(item, "not a frame log sort key"))?;
+    let events = match pair::<(IgnoredAny, Vec<Value>)>(item) {
+        Some(pair) => pair?.1,
+        None if item.contains_key(EVENTS) || item.contains_key(&large::compressed_name(EVENTS)) => {
+            parse(item, EVENTS)?
+        }
+        None => return Ok(None),
+    };
+    Ok(Some(HistoryItem {
         frame,
         version,
-        events: parse(item, EVENTS)?,
-    })
+        events,
+    }))
 }
 
 pub(crate) fn definition(item: &Item) -> store::Result<String> {
@@ -351,11 +413,77 @@ mod tests {
         };
         let items = history_items("arn:x", &history_record);
         assert_eq!(items.len(), 1);
-        assert_eq!(history(&items[0]).unwrap(), history_record);
+        assert_eq!(history(&items[0]).unwrap(), Some(history_record));
 
         let item = definition_item("abc", "{}");
         assert_eq!(describe(&item), "DEF#abc/DEF");
         assert_eq!(definition(&item).unwrap(), "{}");
+    }
+
+    #[test]
+    fn a_frame_version_holds_its_commits_events() {
+        let record = frame(FrameId::child(&FrameId::root(), 2, 5), 7);
+        let alone = frame_item("arn:x", &record);
+        assert_eq!(describe(&alone), "EX#arn:x/F#0/2/5#00000000000000000007");
+        assert_eq!(history(&alone).unwrap(), None, "no history written");
+
+        let events = vec![json!({"type": "PassStateEntered"}); 3];
+        let items = log_items("arn:x", &record, &events);
+        assert_eq!(items.len(), 1);
+        assert_eq!(describe(&items[0]), describe(&alone));
+        assert_eq!(frame_record(&items[0]).unwrap(), record);
+        let read = history(&items[0]).unwrap().unwrap();
+        assert_eq!(
+            (read.frame, read.version, read.events),
+            (record.id.clone(), 7, events)
+        );
+        // No events is still a history (the in-memory store keeps it too).
+        let empty = log_items("arn:x", &record, &[]);
+        assert_eq!(
+            history(&empty[0]).unwrap().unwrap().events,
+            Vec::<Value>::new()
+        );
+    }
+
+    #[test]
+    fn a_frame_and_events_over_a_unit_are_compressed_together() {
+        let mut record = frame(FrameId::root(), 4);
+        record.cause = Some(format!(
+            "arn:aws:states:us-east-1:000000000000:execution:sm:{}#0#3#Task",
+            "e".repeat(36)
+        ));
+        let event = json!({"type": "TaskSucceeded", "taskSucceededEventDetails": {
+            "output": "{\"ExecutedVersion\":\"$LATEST\",\"Payload\":{\"n\":5},\"StatusCode\":200}",
+            "resourceType": "lambda", "resource": "invoke"}});
+        let events = vec![event; 6];
+        let items = log_items("arn:x", &record, &events);
+        assert_eq!(items.len(), 1);
+        let item = &items[0];
+        assert!(item.contains_key(large::PAIR_Z), "{item:?}");
+        assert!(large::item_size(item) <= 1024, "{}", large::item_size(item));
+        assert_eq!(item[VERSION], n(4));
+        assert_eq!(frame_record(item).unwrap(), record);
+        assert_eq!(history(item).unwrap().unwrap().events, events);
+    }
+
+    #[test]
+    fn a_frame_with_events_over_the_plain_limit_splits_the_events() {
+        let record = frame(FrameId::root(), 2);
+        let events: Vec<Value> = (0..600)
+            .map(|n| json!({"type": "PassStateEntered", "n": n, "pad": noise(1024)}))
+            .collect();
+        let items = log_items("arn:x", &record, &events);
+        assert!(items.len() >= 3, "{}", items.len());
+        assert_eq!(
+            describe(&items[1]),
+            "EX#arn:x/F#0#00000000000000000002#0001"
+        );
+        assert_eq!(frame_record(&items[0]).unwrap(), record);
+        let read: Vec<Value> = items
+            .iter()
+            .flat_map(|i| history(i).unwrap().unwrap().events)
+            .collect();
+        assert_eq!(read, events);
     }
 
     /// Text that compresses about as well as base64 or hex payloads do (2:1), not as a
@@ -428,8 +556,8 @@ mod tests {
         let items = history_items("arn:x", &record);
         assert!(items.len() >= 3, "{}", items.len());
         let sks: Vec<String> = items.iter().map(describe).collect();
-        assert_eq!(sks[0], "EX#arn:x/H#0#00000000000000000007");
-        assert_eq!(sks[1], "EX#arn:x/H#0#00000000000000000007#0001");
+        assert_eq!(sks[0], "EX#arn:x/F#0#00000000000000000007");
+        assert_eq!(sks[1], "EX#arn:x/F#0#00000000000000000007#0001");
         let mut sorted = sks.clone();
         sorted.sort();
         assert_eq!(sorted, sks);
@@ -437,7 +565,7 @@ mod tests {
         for item in &items {
             // Each part holds at most PLAIN_MAX of JSON (here compressed, as it saves units).
             assert!(large::get_json(item, EVENTS).unwrap().len() <= large::PLAIN_MAX);
-            let part = history(item).unwrap();
+            let part = history(item).unwrap().unwrap();
             assert_eq!((part.frame.clone(), part.version), (FrameId::root(), 7));
             read.extend(part.events);
         }
@@ -458,7 +586,7 @@ mod tests {
         assert!(items[1].contains_key("events_z"));
         let events: Vec<_> = items
             .iter()
-            .flat_map(|i| history(i).unwrap().events)
+            .flat_map(|i| history(i).unwrap().unwrap().events)
             .collect();
         assert_eq!(events, record.events);
     }
@@ -494,7 +622,7 @@ mod tests {
             Err(Error::Corrupt { .. })
         ));
 
-        let bad_sk = key("EX#arn:x".to_owned(), "H#zz".to_owned());
+        let bad_sk = key("EX#arn:x".to_owned(), "F#zz".to_owned());
         assert!(matches!(history(&bad_sk), Err(Error::Corrupt { .. })));
     }
 }

@@ -7,7 +7,10 @@
 //!   (`<name>_z`) instead of a string (`<name>`), and so is a smaller one when that makes
 //!   the item cost fewer write units (see [`put_json`]); the rest stay readable in the
 //!   console;
-//! - a commit's history events are split into parts of at most [`PLAIN_MAX`] of JSON,
+//! - a frame version and its commit's events share one item, compressed together when
+//!   that saves a unit (see [`put_pair`]);
+//! - a commit whose frame and events are over [`PLAIN_MAX`] of JSON together keeps the
+//!   frame in its item and splits the events into parts of at most [`PLAIN_MAX`] of JSON,
 //!   written as consecutive items in the commit's transaction.
 //!
 //! Also: the transaction limits (100 items, 4 MB) are checked before sending, because
@@ -80,6 +83,39 @@ pub(crate) fn put_json(item: &mut Item, name: &str, json: String) {
             compressed_name(name),
             AttributeValue::B(Blob::new(compressed)),
         );
+    }
+}
+
+/// The binary attribute holding a frame record and its commit's events compressed
+/// together, as the JSON array `[record, events]`.
+pub(crate) const PAIR_Z: &str = "commit_z";
+
+/// Stores a frame record and its commit's events (both JSON text) in one item: as two
+/// strings, or compressed together under [`PAIR_Z`] when that costs fewer write units.
+/// One stream compresses better than two: a frame and its events repeat the same ARNs,
+/// state names and payloads. A Lambda task's frame and events, 2–3 KB of JSON, fit one
+/// unit this way. The caller keeps the two under [`PLAIN_MAX`] together.
+pub(crate) fn put_pair(item: &mut Item, record: (&str, String), events: (&str, String)) {
+    let ((record_name, record), (events_name, events)) = (record, events);
+    let base = item_size(item) + LATER_ATTRIBUTES;
+    let units = |bytes: usize| (base + bytes).div_ceil(WRITE_UNIT_BYTES);
+    let plain_units = units(record_name.len() + record.len() + events_name.len() + events.len());
+    if plain_units > 1 {
+        let compressed = compress(format!("[{record},{events}]").as_bytes());
+        if units(PAIR_Z.len() + compressed.len()) < plain_units {
+            item.insert(PAIR_Z.to_owned(), AttributeValue::B(Blob::new(compressed)));
+            return;
+        }
+    }
+    item.insert(record_name.to_owned(), AttributeValue::S(record));
+    item.insert(events_name.to_owned(), AttributeValue::S(events));
+}
+
+/// The JSON array `[record, events]` that [`put_pair`] compressed, if it did.
+pub(crate) fn get_pair(item: &Item) -> Option<Result<String, ReadError>> {
+    match item.get(PAIR_Z)? {
+        AttributeValue::B(blob) => Some(decompress(blob.as_ref())),
+        _ => Some(Err(ReadError::NotBinary)),
     }
 }
 
@@ -263,6 +299,50 @@ mod tests {
         let mut item = Item::new();
         put_json(&mut item, "record", text.clone());
         assert_eq!(item["record"], AttributeValue::S(text));
+    }
+
+    #[test]
+    fn a_frame_and_its_events_are_compressed_together_when_that_saves_a_unit() {
+        let record = json!({"id": "0", "version": 3, "input": {"n": 5},
+            "outbox": [{"execution": "arn:aws:states:us-east-1:000000000000:execution:sm:e"}]})
+        .to_string();
+        let event = json!({"type": "TaskSucceeded", "resource": "invoke",
+            "output": "{\"Payload\":{\"n\":5},\"StatusCode\":200}",
+            "execution": "arn:aws:states:us-east-1:000000000000:execution:sm:e"});
+        let events = serde_json::to_string(&vec![event; 8]).unwrap();
+        assert!(record.len() + events.len() > WRITE_UNIT_BYTES);
+        let mut item = Item::new();
+        put_pair(
+            &mut item,
+            ("record", record.clone()),
+            ("events", events.clone()),
+        );
+        assert!(!item.contains_key("record") && !item.contains_key("events"));
+        assert!(item_size(&item) + LATER_ATTRIBUTES <= WRITE_UNIT_BYTES);
+        let pair: (Value, Value) =
+            serde_json::from_str(&get_pair(&item).unwrap().unwrap()).unwrap();
+        assert_eq!(pair.0.to_string(), record);
+        assert_eq!(pair.1.to_string(), events);
+
+        // Small enough as they are: two readable strings.
+        let mut item = Item::new();
+        put_pair(
+            &mut item,
+            ("record", "{}".to_owned()),
+            ("events", "[]".to_owned()),
+        );
+        assert_eq!(item["record"], AttributeValue::S("{}".to_owned()));
+        assert_eq!(item["events"], AttributeValue::S("[]".to_owned()));
+        assert!(get_pair(&item).is_none());
+
+        // Dense text that compression cannot bring under a unit fewer stays plain.
+        let mut item = Item::new();
+        put_pair(
+            &mut item,
+            ("record", format!("\"{}\"", dense(1400))),
+            ("events", "[]".to_owned()),
+        );
+        assert!(item.contains_key("record") && get_pair(&item).is_none());
     }
 
     #[test]

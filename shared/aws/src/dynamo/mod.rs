@@ -5,30 +5,43 @@
 //! | pk | sk | attributes |
 //! |---|---|---|
 //! | `EX#<arn>` | `META` | `record` (JSON [`ExecutionRecord`]) or `record_z`, `status`, `state_machine`, `start_time` |
-//! | `EX#<arn>` | `F#<frame>` | `record` (JSON [`FrameRecord`]) or `record_z`, `version` |
+//! | `EX#<arn>` | `F#<frame>#<version:020>` | the frame log: `record` (JSON [`FrameRecord`]) and `events` (JSON array of the commit's history events, absent when it wrote none), or both compressed together in `commit_z`, or `record_z`; `version`; `beat`, `submitted` (task notes) |
+//! | `EX#<arn>` | `F#<frame>#<version:020>#<part:04>` | `events`: parts 1… of a large commit's events |
+//! | `EX#<arn>` | `F#0#<u64::MAX - redrives:020>` | `events`: a stop's or a timeout's event |
 //! | `EX#<arn>` | `J#<parent>#<version>` | `record` (JSON of the join's static fields), `succeeded`, `failed`, `failed_items`, `closed` |
 //! | `EX#<arn>` | `R#<parent>#<version>#<index:010>` | `result` (JSON [`ChildResult`]) or `result_z` |
-//! | `EX#<arn>` | `H#<frame>#<version:020>` | `events` (JSON array) or `events_z` |
-//! | `EX#<arn>` | `H#<frame>#<version:020>#<part:04>` | `events`: parts 1… of a large commit |
 //! | `DEF#<sha256>` | `DEF` | `definition` or `definition_z` |
 //!
 //! The `META` item also carries `gsi1pk`/`gsi1sk`, the keys of the index that lists a
 //! state machine's executions; the catalog's items (state machines, versions, aliases,
 //! execution origins) are described in [`catalog`].
 //!
-//! Large records (see [`large`]): a JSON attribute over 350 KiB is stored zlib-compressed
-//! in the binary attribute `<name>_z` instead (readers take either), and a commit whose
-//! events are over 350 KiB of JSON is split into parts, each its own item in the same
-//! transaction; parts sort right after the commit's first item, so key order is event
-//! order. A transaction over DynamoDB's 100 items or 4 MB, or an item still over 400 KB
-//! compressed, is `TooLarge`.
+//! The frame log: every commit puts a new item, `F#<frame>#<version+1>`, only if it is
+//! absent. Versions are dense and a commit writes the version after the one it read as
+//! the latest, so the fresh key is the lock: of two commits over the same version one
+//! wins, the other is a conflict. The old versions stay and are the history
+//! (`GetExecutionHistory` reads the log in key order); a table TTL is the way to bound
+//! them. The latest version is the last key under `F#<frame>#0` … `F#<frame>#1` (a
+//! `Query`, descending, one item); a message names the version it was sent for, so
+//! [`Store::load`] reads that version and the next beside `META` instead.
 //!
-//! Requests per method: `load` one `BatchGetItem`; `commit` one conditional `PutItem`
-//! when it writes only the frame, else one `TransactWriteItems` (however many history
-//! parts it holds); `create` and `end` one `TransactWriteItems` (plus, for `create`, one
+//! Large records (see [`large`]): a JSON attribute over 350 KiB is stored zlib-compressed
+//! in the binary attribute `<name>_z` instead (readers take either); a frame and events
+//! over 350 KiB of JSON together keep the frame in the version's item and split the
+//! events into parts, each its own item in the same transaction; parts sort right after
+//! the version's item, so key order is event order. A transaction over DynamoDB's 100
+//! items or 4 MB, or an item still over 400 KB compressed, is `TooLarge`.
+//!
+//! Requests per method: `load` one `BatchGetItem` (plus a `Query` when the message's
+//! version is not the latest, or names none); `commit` one conditional `PutItem` when
+//! it writes only the frame's version (with its events), else one `TransactWriteItems`
+//! (a child's result and join counter, the execution's end, a closed join, or a large
+//! commit's parts); `create` and `end` one `TransactWriteItems` (plus, for `create`, one
 //! `PutItem` of the definition the first time this process sees it); `open_join` one
-//! conditional `PutItem` per item; `history` one `Query` per page (DynamoDB returns at
-//! most 1 MB per page, so a large commit spans pages).
+//! conditional `PutItem` per item; `note_task` one `TransactWriteItems` (the note, and a
+//! check that the next version does not exist); `frame` one `Query`; `history` one
+//! `Query` per page (DynamoDB returns at most 1 MB per page, so a large commit spans
+//! pages).
 
 mod catalog;
 mod errors;
@@ -62,11 +75,26 @@ use write::{
     Condition, FrameGuard, PutWrite, Write,
 };
 
+/// Commits must write the version after the one they read: the frame log's lock is the
+/// next key, so a gap would let a later commit skip over a version it never read.
+fn check_dense(commit: &Commit) -> store::Result<()> {
+    if commit.expected_version.checked_add(1) == Some(commit.frame.version) {
+        return Ok(());
+    }
+    Err(Error::Corrupt {
+        key: keys::log_sk(&commit.frame.id, commit.frame.version),
+        message: format!(
+            "a commit of version {} over version {}: versions are dense",
+            commit.frame.version, commit.expected_version
+        ),
+    })
+}
+
 /// Child frames written at once by [`Store::open_join`]: enough to write a 1,000-item Map
 /// in well under a second, few enough not to trip a new on-demand table's throttling.
 const OPEN_JOIN_PARALLELISM: usize = 16;
 
-/// History items per [`Store::history`] page.
+/// Log items per [`Store::history`] page.
 const HISTORY_PAGE: i32 = 100;
 
 /// `BatchGetItem` takes at most this many keys.
@@ -298,13 +326,72 @@ impl DynamoStore {
     }
 }
 
+impl DynamoStore {
+    /// The frame's latest version: the last key of its log (a `Query`, descending, one
+    /// item), skipping the execution-level events kept under the root's key.
+    async fn latest(&self, execution: &str, frame: &FrameId) -> store::Result<Option<FrameRecord>> {
+        let pk = keys::execution_pk(execution);
+        let (low, high) = keys::frame_versions(frame);
+        let output = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("#pk = :pk AND #sk BETWEEN :low AND :high")
+            .expression_attribute_names("#pk", keys::PK)
+            .expression_attribute_names("#sk", keys::SK)
+            .expression_attribute_values(":pk", items::s(pk.clone()))
+            .expression_attribute_values(":low", items::s(low))
+            .expression_attribute_values(":high", items::s(high))
+            .scan_index_forward(false)
+            .limit(1)
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| from_sdk("Query", e))?;
+        let Some(item) = output.items.and_then(|items| items.into_iter().next()) else {
+            return Ok(None);
+        };
+        let sk = items::string(&item, keys::SK)?;
+        match keys::parse_log_sk(sk) {
+            Some((_, _, 0)) => items::frame_record(&item).map(Some),
+            // The last part of a large commit's events: its frame is in the first item.
+            Some((_, version, _)) => {
+                let first = items::key(pk, keys::log_sk(frame, version));
+                match self.get(first).await? {
+                    Some(item) => items::frame_record(&item).map(Some),
+                    None => Err(Error::Corrupt {
+                        key: sk.to_owned(),
+                        message: "a part of a commit without its first item".to_owned(),
+                    }),
+                }
+            }
+            None => Err(Error::Corrupt {
+                key: sk.to_owned(),
+                message: "not a frame log sort key".to_owned(),
+            }),
+        }
+    }
+}
+
 impl Store for DynamoStore {
     async fn load(&self, request: &LoadRequest) -> store::Result<Loaded> {
         let pk = keys::execution_pk(&request.execution);
         let mut sks = vec![keys::META.to_owned()];
-        if request.with_frame {
-            sks.push(keys::frame_sk(&request.frame));
-        }
+        // The message's version and the next: the next exists only if the message was
+        // handled before (a redelivery) or is stale.
+        let hinted = match request.version {
+            Some(version) if request.with_frame => {
+                let next = version.saturating_add(1);
+                let hinted = (
+                    keys::log_sk(&request.frame, version),
+                    keys::log_sk(&request.frame, next),
+                );
+                sks.push(hinted.0.clone());
+                sks.push(hinted.1.clone());
+                Some(hinted)
+            }
+            _ => None,
+        };
         for join in &request.joins {
             let sk = keys::join_sk(join);
             // BatchGetItem rejects a request that names one key twice.
@@ -316,17 +403,27 @@ impl Store for DynamoStore {
             .into_iter()
             .map(|sk| items::key(pk.clone(), sk))
             .collect();
-        let found = self.batch_get(keys).await?;
+        // Without a version to read, the latest is a query, run beside the batch.
+        let unhinted = request.with_frame && hinted.is_none();
+        let (found, latest) = futures::try_join!(self.batch_get(keys), async {
+            match unhinted {
+                true => self.latest(&request.execution, &request.frame).await,
+                false => Ok(None),
+            }
+        })?;
         let execution = found
             .get(keys::META)
             .map(items::execution_record)
             .transpose()?;
-        let frame = match request.with_frame {
-            true => found
-                .get(&keys::frame_sk(&request.frame))
-                .map(items::frame_record)
-                .transpose()?,
-            false => None,
+        let frame = match hinted {
+            None => latest,
+            Some((this, next)) => match (found.get(&this), found.contains_key(&next)) {
+                (Some(item), false) => Some(items::frame_record(item)?),
+                // Moved on: to the next version only (the engine then looks for its own
+                // commit there) or further (the message is stale). Or the message is
+                // older than the log's oldest item. Rare: the latest decides.
+                _ => self.latest(&request.execution, &request.frame).await?,
+            },
         };
         let mut joins = Vec::with_capacity(request.joins.len());
         for join in &request.joins {
@@ -389,7 +486,8 @@ impl Store for DynamoStore {
     }
 
     async fn commit(&self, commit: Commit) -> store::Result<Written> {
-        let writes = commit_writes(&commit, FrameGuard::Version(commit.expected_version));
+        check_dense(&commit)?;
+        let writes = commit_writes(&commit, FrameGuard::Next);
         if let [Write::Put(single)] = writes.as_slice() {
             return self.put(single.clone()).await;
         }
@@ -409,6 +507,7 @@ impl Store for DynamoStore {
     }
 
     async fn redrive(&self, redrive: Redrive) -> store::Result<Written> {
+        check_dense(&redrive.root)?;
         Ok(match self.transact(&redrive_writes(&redrive)).await? {
             Ok(()) => Written::Done,
             Err(_) => Written::Conflict,
@@ -429,32 +528,31 @@ impl Store for DynamoStore {
                 items::s(serde_json::to_string(&submission).unwrap_or_default()),
             ),
         };
-        // Beside the record, not in it: the frame's version (and its outbox, which a
-        // redelivered message may still need) stays as the last commit left it.
-        let result = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .key(keys::PK, items::s(keys::execution_pk(execution)))
-            .key(keys::SK, items::s(keys::frame_sk(frame)))
-            .update_expression("SET #note = :note")
-            .condition_expression("#version = :version")
-            .expression_attribute_names("#note", name)
-            .expression_attribute_names("#version", items::VERSION)
-            .expression_attribute_values(":note", value)
-            .expression_attribute_values(":version", items::n(version))
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(Written::Done),
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-            {
-                Ok(Written::Conflict)
-            }
-            Err(e) => Err(from_sdk("UpdateItem", e)),
-        }
+        // Beside the version's record, not in it (its outbox, which a redelivered message
+        // may still need, stays as the commit left it), and only while that version is
+        // the latest: the next must not exist.
+        let pk = keys::execution_pk(execution);
+        let next = items::key(pk.clone(), keys::log_sk(frame, version.saturating_add(1)));
+        let present = Condition::present();
+        let mut names = present.names;
+        names.insert("#note".to_owned(), name.to_owned());
+        let writes = [
+            Write::Check {
+                key: next,
+                condition: Condition::absent(),
+            },
+            Write::Update {
+                key: items::key(pk, keys::log_sk(frame, version)),
+                expression: "SET #note = :note".to_owned(),
+                condition: Some(present.expression),
+                names,
+                values: HashMap::from([(":note".to_owned(), value)]),
+            },
+        ];
+        Ok(match self.transact(&writes).await? {
+            Ok(()) => Written::Done,
+            Err(_) => Written::Conflict,
+        })
     }
 
     async fn claim_join(
@@ -524,12 +622,7 @@ impl Store for DynamoStore {
     }
 
     async fn frame(&self, execution: &str, frame: &FrameId) -> store::Result<Option<FrameRecord>> {
-        let key = items::key(keys::execution_pk(execution), keys::frame_sk(frame));
-        self.get(key)
-            .await?
-            .as_ref()
-            .map(items::frame_record)
-            .transpose()
+        self.latest(execution, frame).await
     }
 
     async fn definition(&self, hash: &str) -> store::Result<Option<String>> {
@@ -548,7 +641,7 @@ impl Store for DynamoStore {
 
     async fn history(&self, execution: &str, page: Option<String>) -> store::Result<HistoryPage> {
         if let Some(token) = &page {
-            if !token.starts_with(keys::HISTORY_PREFIX) {
+            if !token.starts_with(keys::LOG_PREFIX) {
                 return Err(Error::Corrupt {
                     key: token.clone(),
                     message: "not a history page token".to_owned(),
@@ -556,14 +649,17 @@ impl Store for DynamoStore {
             }
         }
         let (items, next) = self
-            .query_page(execution, keys::HISTORY_PREFIX, page, Some(HISTORY_PAGE))
+            .query_page(execution, keys::LOG_PREFIX, page, Some(HISTORY_PAGE))
             .await?;
         // The parts of one commit are consecutive keys: joined again here, so a commit
         // comes back as one item unless a page ends inside it (the next page then starts
         // with its remaining parts, as another item of the same frame and version).
+        // Versions written without history (a child's first) are skipped.
         let mut merged: Vec<HistoryItem> = Vec::with_capacity(items.len());
         for item in &items {
-            let part = items::history(item)?;
+            let Some(part) = items::history(item)? else {
+                continue;
+            };
             match merged.last_mut() {
                 Some(last) if last.frame == part.frame && last.version == part.version => {
                     last.events.extend(part.events);

@@ -5,7 +5,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, Put, TransactWriteItem, Update};
 use stepwise_core::interp::Outcome;
 use stepwise_engine::store::{self, Commit, Redrive};
 use stepwise_engine::{ExecutionRecord, ExecutionStatus, HistoryItem};
@@ -22,8 +22,15 @@ pub(crate) enum Write {
     Update {
         key: Item,
         expression: String,
+        /// Over the same `names` and `values` as the update.
+        condition: Option<&'static str>,
         names: HashMap<String, String>,
         values: HashMap<String, AttributeValue>,
+    },
+    /// A condition on an item the transaction does not write.
+    Check {
+        key: Item,
+        condition: Condition,
     },
 }
 
@@ -57,12 +64,12 @@ impl Condition {
         }
     }
 
-    /// The stored frame is at the version the step read.
-    pub(crate) fn version(expected: u64) -> Self {
+    /// The item exists.
+    pub(crate) fn present() -> Self {
         Self {
-            expression: "#version = :expected",
-            names: HashMap::from([("#version".to_owned(), items::VERSION.to_owned())]),
-            values: HashMap::from([(":expected".to_owned(), items::n(expected))]),
+            expression: "attribute_exists(#pk)",
+            names: HashMap::from([("#pk".to_owned(), keys::PK.to_owned())]),
+            values: HashMap::new(),
         }
     }
 
@@ -105,25 +112,41 @@ impl Condition {
 /// How the commit's frame write is guarded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum FrameGuard {
-    /// `version = expected`: every commit after the first.
-    Version(u64),
+    /// The new version's log item must not exist: every commit after the first. Versions
+    /// are dense and the committer read the one before as the latest, so this is the
+    /// lock (of two commits over the same version, one writes the item first).
+    Next,
     /// The root's first version, written with the header that guards it.
     Creation,
 }
 
-/// The writes of one commit, in this order: frame, history (one put per part), child
-/// result, join update(s), execution header.
+/// The writes of one commit, in this order: the frame's new version with its events
+/// (then the events' further parts, when large), child result, join update(s),
+/// execution header.
 pub(crate) fn commit_writes(commit: &Commit, guard: FrameGuard) -> Vec<Write> {
     let execution = commit.execution.as_str();
     let frame_condition = match guard {
-        FrameGuard::Version(expected) => Some(Condition::version(expected)),
+        FrameGuard::Next => Some(Condition::absent()),
         FrameGuard::Creation => None,
     };
-    let mut writes = vec![Write::Put(PutWrite::new(
-        items::frame_item(execution, &commit.frame),
-        frame_condition,
-    ))];
-    if let Some(history) = &commit.history {
+    let record = &commit.frame;
+    // The engine's events are always the new version's own; others keep their own keys.
+    let (own, other) = match &commit.history {
+        Some(h) if h.frame == record.id && h.version == record.version => (Some(h), None),
+        history => (None, history.as_ref()),
+    };
+    let mut log = match own {
+        Some(history) => items::log_items(execution, record, &history.events),
+        None => vec![items::frame_item(execution, record)],
+    }
+    .into_iter();
+    let mut writes = Vec::new();
+    if let Some(first) = log.next() {
+        writes.push(Write::Put(PutWrite::new(first, frame_condition)));
+    }
+    // The further parts need no condition: the first item's holds for the transaction.
+    writes.extend(log.map(|item| Write::Put(PutWrite::new(item, None))));
+    if let Some(history) = other {
         writes.extend(history_writes(execution, history));
     }
     // A transaction may touch an item once, so a join's counter bump and its closing
@@ -152,8 +175,8 @@ pub(crate) fn commit_writes(commit: &Commit, guard: FrameGuard) -> Vec<Write> {
     writes
 }
 
-/// A commit's history items. Unconditional: a commit's (frame, version) is written once,
-/// by the transaction whose frame condition holds.
+/// History items without a frame version (an execution's end). Unconditional: they are
+/// written once, by the transaction whose header condition holds.
 pub(crate) fn history_writes(execution: &str, history: &HistoryItem) -> Vec<Write> {
     items::history_items(execution, history)
         .into_iter()
@@ -187,7 +210,7 @@ pub(crate) fn check_transaction(writes: &[Write]) -> store::Result<()> {
 /// is still the ended header the redrive read.
 pub(crate) fn redrive_writes(redrive: &Redrive) -> Vec<Write> {
     let root = &redrive.root;
-    let mut writes = commit_writes(root, FrameGuard::Version(root.expected_version));
+    let mut writes = commit_writes(root, FrameGuard::Next);
     let before = redrive.execution.info.redrive_count.saturating_sub(1);
     writes.push(Write::Put(PutWrite::new(
         items::execution_item(&redrive.execution),
@@ -246,6 +269,7 @@ impl JoinUpdate {
         Write::Update {
             key,
             expression,
+            condition: None,
             names,
             values,
         }
@@ -263,6 +287,7 @@ impl Write {
         match self {
             Write::Put(put) => large::item_size(&put.item),
             Write::Update { key, values, .. } => large::item_size(key) + large::item_size(values),
+            Write::Check { key, .. } => large::item_size(key),
         }
     }
 
@@ -283,6 +308,7 @@ impl Write {
             Write::Update {
                 key,
                 expression,
+                condition,
                 names,
                 values,
             } => {
@@ -290,11 +316,23 @@ impl Write {
                     .table_name(table)
                     .set_key(Some(key))
                     .update_expression(expression)
+                    .set_condition_expression(condition.map(str::to_owned))
                     .set_expression_attribute_names(non_empty(names))
                     .set_expression_attribute_values(non_empty(values))
                     .build()
                     .map_err(from_build)?;
                 TransactWriteItem::builder().update(update).build()
+            }
+            Write::Check { key, condition } => {
+                let check = ConditionCheck::builder()
+                    .table_name(table)
+                    .set_key(Some(key))
+                    .condition_expression(condition.expression)
+                    .set_expression_attribute_names(non_empty(condition.names))
+                    .set_expression_attribute_values(non_empty(condition.values))
+                    .build()
+                    .map_err(from_build)?;
+                TransactWriteItem::builder().condition_check(check).build()
             }
         };
         Ok(item)
@@ -325,7 +363,7 @@ mod tests {
     fn sk(write: &Write) -> String {
         let item = match write {
             Write::Put(put) => &put.item,
-            Write::Update { key, .. } => key,
+            Write::Update { key, .. } | Write::Check { key, .. } => key,
         };
         items::describe(item)
     }
@@ -335,17 +373,52 @@ mod tests {
     }
 
     #[test]
-    fn a_plain_commit_is_one_conditional_put() {
-        let writes = commit_writes(&commit(), FrameGuard::Version(4));
-        assert_eq!(writes.len(), 1);
-        let Write::Put(PutWrite { item, condition }) = &writes[0] else {
-            panic!("{writes:?}")
-        };
-        assert_eq!(items::describe(item), "EX#arn:x/F#0/1/2");
-        assert_eq!(item[items::VERSION], items::n(5));
-        let condition = condition.clone().unwrap();
-        assert_eq!(condition.expression, "#version = :expected");
-        assert_eq!(condition.values[":expected"], items::n(4));
+    fn a_plain_commit_is_one_put_of_a_new_version() {
+        let mut plain = commit();
+        plain.history = Some(HistoryItem {
+            frame: plain.frame.id.clone(),
+            version: 5,
+            events: vec![json!({"type": "PassStateExited"})],
+        });
+        for commit in [commit(), plain] {
+            let writes = commit_writes(&commit, FrameGuard::Next);
+            assert_eq!(writes.len(), 1);
+            let Write::Put(PutWrite { item, condition }) = &writes[0] else {
+                panic!("{writes:?}")
+            };
+            assert_eq!(
+                items::describe(item),
+                "EX#arn:x/F#0/1/2#00000000000000000005"
+            );
+            assert_eq!(item[items::VERSION], items::n(5));
+            assert_eq!(
+                items::history(item).unwrap().map(|h| h.events),
+                commit.history.map(|h| h.events)
+            );
+            let condition = condition.clone().unwrap();
+            assert_eq!(condition.expression, "attribute_not_exists(#pk)");
+        }
+    }
+
+    #[test]
+    fn events_of_another_frame_or_version_keep_their_own_key() {
+        let mut odd = commit();
+        odd.history = Some(HistoryItem {
+            frame: FrameId::root(),
+            version: 9,
+            events: vec![json!({"type": "PassStateExited"})],
+        });
+        let keys: Vec<String> = commit_writes(&odd, FrameGuard::Next)
+            .iter()
+            .map(sk)
+            .collect();
+        assert_eq!(
+            keys,
+            [
+                "EX#arn:x/F#0/1/2#00000000000000000005",
+                "EX#arn:x/F#0#00000000000000000009",
+            ]
+        );
     }
 
     #[test]
@@ -365,20 +438,19 @@ mod tests {
             result: result(2, json!({"Failed": {"error": "E", "cause": "C"}})),
             items: 3,
         });
-        let writes = commit_writes(&failed, FrameGuard::Version(4));
+        let writes = commit_writes(&failed, FrameGuard::Next);
         let keys: Vec<String> = writes.iter().map(sk).collect();
         assert_eq!(
             keys,
             [
-                "EX#arn:x/F#0/1/2",
-                "EX#arn:x/H#0/1/2#00000000000000000005",
+                "EX#arn:x/F#0/1/2#00000000000000000005",
                 "EX#arn:x/R#0#1#0000000002",
                 "EX#arn:x/J#0#1",
             ]
         );
         let Write::Update {
             expression, values, ..
-        } = &writes[3]
+        } = &writes[2]
         else {
             panic!("{writes:?}")
         };
@@ -391,7 +463,7 @@ mod tests {
             result: result(2, json!({"Succeeded": {"a": 1}})),
             items: 1,
         });
-        let writes = commit_writes(&succeeded, FrameGuard::Version(4));
+        let writes = commit_writes(&succeeded, FrameGuard::Next);
         let Write::Update { expression, .. } = &writes[2] else {
             panic!("{writes:?}")
         };
@@ -411,7 +483,7 @@ mod tests {
             items: 1,
         });
         both.close_join = Some(join);
-        let writes = commit_writes(&both, FrameGuard::Version(4));
+        let writes = commit_writes(&both, FrameGuard::Next);
         let updates: Vec<&Write> = writes
             .iter()
             .filter(|w| matches!(w, Write::Update { .. }))
@@ -431,7 +503,7 @@ mod tests {
             version: 4,
         });
         ending.finish = Some(execution("arn:x", ExecutionStatus::Failed));
-        let writes = commit_writes(&ending, FrameGuard::Version(4));
+        let writes = commit_writes(&ending, FrameGuard::Next);
         assert_eq!(writes.len(), 3);
         let Write::Update { expression, .. } = &writes[1] else {
             panic!("{writes:?}")
@@ -455,17 +527,20 @@ mod tests {
                 .map(|n| json!({"type": "PassStateEntered", "n": n, "pad": "p".repeat(1024)}))
                 .collect(),
         });
-        let writes = commit_writes(&large, FrameGuard::Version(4));
+        let writes = commit_writes(&large, FrameGuard::Next);
         let keys: Vec<String> = writes.iter().map(sk).collect();
         assert_eq!(
-            keys[..4],
+            keys[..3],
             [
-                "EX#arn:x/F#0/1/2",
-                "EX#arn:x/H#0/1/2#00000000000000000005",
-                "EX#arn:x/H#0/1/2#00000000000000000005#0001",
-                "EX#arn:x/H#0/1/2#00000000000000000005#0002",
+                "EX#arn:x/F#0/1/2#00000000000000000005",
+                "EX#arn:x/F#0/1/2#00000000000000000005#0001",
+                "EX#arn:x/F#0/1/2#00000000000000000005#0002",
             ]
         );
+        let Write::Put(PutWrite { condition, .. }) = &writes[0] else {
+            panic!("{writes:?}")
+        };
+        assert!(condition.is_some(), "the first item is the lock");
         assert!(writes[1..].iter().all(|w| matches!(
             w,
             Write::Put(PutWrite {
@@ -479,7 +554,7 @@ mod tests {
     #[test]
     fn transactions_over_dynamodb_limits_are_too_large() {
         let put = |bytes: usize| {
-            let mut item = items::key("EX#arn:x".to_owned(), "H#0#1".to_owned());
+            let mut item = items::key("EX#arn:x".to_owned(), "F#0#1".to_owned());
             item.insert("events".to_owned(), items::s("e".repeat(bytes)));
             Write::Put(PutWrite::new(item, None))
         };
@@ -526,7 +601,7 @@ mod tests {
         };
         assert_eq!(
             condition.clone().unwrap().expression,
-            "#version = :expected"
+            "attribute_not_exists(#pk)"
         );
         let Some(Write::Put(PutWrite { item, condition })) = writes.last() else {
             panic!("the header last: {writes:?}");

@@ -168,6 +168,7 @@ async fn racing_writers_commit_once_and_count_every_child() {
             frame: root.clone(),
             joins: vec![key.clone()],
             with_frame: true,
+            version: None,
         })
         .await
         .unwrap();

@@ -49,7 +49,7 @@ async fn raw_item(fixture: &Fixture, pk: &str, sk: &str) -> BTreeMap<String, Att
         .collect()
 }
 
-/// The sort keys of an execution's history items.
+/// The sort keys of an execution's frame log (its history).
 async fn history_keys(fixture: &Fixture, arn: &str) -> Vec<String> {
     let client = fixture.config.dynamodb_client(None);
     let mut keys = Vec::new();
@@ -60,7 +60,7 @@ async fn history_keys(fixture: &Fixture, arn: &str) -> Vec<String> {
             .table_name(&fixture.table)
             .key_condition_expression("pk = :pk AND begins_with(sk, :h)")
             .expression_attribute_values(":pk", AttributeValue::S(format!("EX#{arn}")))
-            .expression_attribute_values(":h", AttributeValue::S("H#".to_owned()))
+            .expression_attribute_values(":h", AttributeValue::S("F#".to_owned()))
             .projection_expression("sk")
             .set_exclusive_start_key(start)
             .send()
@@ -146,7 +146,7 @@ async fn a_commit_of_a_thousand_events_is_split_and_read_back_in_order() {
     let keys = history_keys(&fixture, &arn).await;
     let parts = keys
         .iter()
-        .filter(|k| k.starts_with("H#0#00000000000000000002"))
+        .filter(|k| k.starts_with("F#0#00000000000000000002"))
         .count();
     assert!(parts >= 3, "{keys:?}");
     assert_eq!(keys.len(), 1 + parts + 2, "{keys:?}");
@@ -226,6 +226,7 @@ async fn an_execution_with_large_input_and_output_is_compressed() {
             frame: FrameId::root(),
             joins: vec![],
             with_frame: true,
+            version: None,
         })
         .await
         .unwrap();
@@ -265,7 +266,7 @@ async fn a_frame_with_large_input_and_task_is_compressed() {
         Written::Done
     );
     assert_eq!(fixture.counter.snapshot().get("DynamoDB.PutItem"), Some(&1));
-    let raw = raw_item(&fixture, &format!("EX#{arn}"), "F#0").await;
+    let raw = raw_item(&fixture, &format!("EX#{arn}"), "F#0#00000000000000000002").await;
     assert!(raw.contains_key("record_z"), "{:?}", raw.keys());
     assert_eq!(raw["version"], AttributeValue::N("2".to_owned()));
     assert_eq!(
@@ -290,6 +291,7 @@ async fn a_frame_with_large_input_and_task_is_compressed() {
             frame: FrameId::root(),
             joins: vec![],
             with_frame: true,
+            version: None,
         })
         .await
         .unwrap();

@@ -10,6 +10,7 @@
 mod catalog;
 mod dynamo;
 mod execution;
+mod frame_log;
 mod large;
 mod queue;
 mod redrive;

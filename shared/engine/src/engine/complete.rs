@@ -46,6 +46,7 @@ impl<S: Store, Q: Queue, T: TaskInvoker, C: Clock> Engine<S, Q, T, C> {
                     frame: frame.clone(),
                     joins: frame.join().map(|(join, _)| join).into_iter().collect(),
                     with_frame: true,
+                    version: None,
                 })
                 .await?;
             let (Some(execution), Some(record)) = (loaded.execution, loaded.frame) else {

@@ -207,6 +207,7 @@ impl<S: Store, Q: Queue, T: TaskInvoker, C: Clock> Engine<S, Q, T, C> {
                 frame: message.frame.clone(),
                 joins,
                 with_frame: own_join.is_none(),
+                version: Some(message.version),
             })
             .await?;
         let Some(execution) = loaded.execution else {

@@ -144,6 +144,7 @@ fn stood_down(run: &Run, arn: &str, frame: &str) -> Result<bool, String> {
             frame: join.parent.clone(),
             joins: vec![join.clone()],
             with_frame: false,
+            version: None,
         }))
         .map_err(|e| format!("load: {e}"))?;
         if loaded
