@@ -8,9 +8,10 @@ use crate::ids::FrameId;
 use crate::message::{Message, MessageKind};
 use crate::records::{FrameRecord, JoinRecord};
 
-/// Children one message writes. At 32 conditional writes in flight this is a few rounds
-/// of DynamoDB round trips, well within any visibility timeout.
-pub(crate) const CHUNK_CHILDREN: usize = 256;
+/// Children one message writes (one DynamoDB transaction of conditional puts). A Lambda
+/// batch handles its ten messages at once and is redelivered whole when its slowest one
+/// outlives the visibility timeout, so each message's share stays small.
+pub(crate) const CHUNK_CHILDREN: usize = 64;
 
 /// JSON bytes of children one `OpenChildren` message carries: SQS takes at most 256 KiB
 /// per message, and the envelope needs a little room.

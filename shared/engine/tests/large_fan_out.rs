@@ -8,7 +8,7 @@ use stepwise_engine::{Clock, Handled, MessageKind, StartRequest};
 use support::{engine, Scheduled, TestEngine};
 
 /// Children one message may write (`fan_out::CHUNK_CHILDREN`).
-const CHUNK: usize = 256;
+const CHUNK: usize = 64;
 
 fn map(max_concurrency: u64, items: usize) -> (String, Value) {
     let definition = json!({"StartAt": "M", "States": {"M": {

@@ -270,7 +270,7 @@ impl<S: Store, Q: Queue, T: TaskInvoker, C: Clock> Engine<S, Q, T, C> {
             if parent_join.is_some() && message.kind == MessageKind::Run {
                 // The join is open (checked above) but its `OpenChildren` message has not
                 // written this child yet: its predecessor ended first.
-                return self.wait_for_child(message, now).await;
+                return self.recheck(message, now).await;
             }
             warn!(execution_id = %message.execution, frame = %message.frame, "message for an unknown frame");
             return Ok(Handled::Ignored("unknown frame"));

@@ -80,12 +80,9 @@ impl<S: Store, Q: Queue, T: TaskInvoker, C: Clock> Engine<S, Q, T, C> {
         Ok(Handled::Advanced { transitions: 0 })
     }
 
-    /// A child's `Run` came before its chunk was written: it comes back a little later.
-    pub(super) async fn wait_for_child(&self, message: Message, now: i64) -> Result<Handled> {
-        self.recheck(message, now).await
-    }
-
-    async fn recheck(&self, message: Message, now: i64) -> Result<Handled> {
+    /// Sends `message` again to come back in a second: what it waits for (a chunk of
+    /// children, the parent's commit) is being written by another message.
+    pub(super) async fn recheck(&self, message: Message, now: i64) -> Result<Handled> {
         let later = Message {
             due: Some(now.saturating_add(RECHECK_MS)),
             resent: false,
