@@ -43,7 +43,7 @@ async fn start(engine: &TestEngine, definition: &str, input: Value) -> String {
 #[tokio::test]
 async fn every_message_writes_at_most_a_chunk_and_a_redelivery_writes_nothing_twice() {
     let engine = engine();
-    let items = 600;
+    let items = 300;
     let (definition, input) = map(0, items);
     let arn = start(&engine, &definition, input).await;
     let mut scheduled = Scheduled::default();
@@ -84,7 +84,7 @@ async fn every_message_writes_at_most_a_chunk_and_a_redelivery_writes_nothing_tw
 #[tokio::test]
 async fn a_successor_whose_chunk_is_not_written_yet_waits_for_it() {
     let engine = engine();
-    let items = 600;
+    let items = 300;
     let (definition, input) = map(3, items);
     let arn = start(&engine, &definition, input).await;
     let mut scheduled = Scheduled::default();
