@@ -118,6 +118,7 @@ mod tests {
                     total,
                     max_concurrency: Some(300),
                     items: 1,
+                    started: None,
                 }),
             })
             .collect();
