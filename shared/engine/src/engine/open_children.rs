@@ -46,6 +46,7 @@ impl<S: Store, Q: Queue, T: TaskInvoker, C: Clock> Engine<S, Q, T, C> {
                 frame: message.frame.clone(),
                 joins: vec![key],
                 with_frame: true,
+                version: Some(message.version),
             })
             .await?;
         if !loaded.execution.is_some_and(|e| e.is_running()) {
