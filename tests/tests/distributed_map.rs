@@ -124,6 +124,14 @@ fn report(what: &str, harness: &Harness, items: usize, took: Duration) {
         .map(|(_, n)| n)
         .sum();
     let stats = harness.poller().stats();
+    let dynamo = harness.counter().usage_total("DynamoDB");
+    println!(
+        "{what}: {} conditional writes, {} refused by their condition ({:.1}%), {} write units",
+        dynamo.conditional_writes,
+        dynamo.condition_failed,
+        dynamo.condition_failed as f64 * 100.0 / dynamo.conditional_writes.max(1) as f64,
+        dynamo.write_units
+    );
     println!(
         "{what}: {items} items in {:.1}s = {:.0} items/s; {requests} requests = {:.2} per item ({writes} DynamoDB writes); \
          messages received {} retried {} ({:.2}%); peak RSS {:.0} MiB; {counts:?}",

@@ -39,6 +39,7 @@ pub mod catalog;
 mod clock;
 mod engine;
 mod error;
+mod fan_out;
 mod history;
 mod ids;
 mod join;

@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 use stepwise_core::failure::Failure;
 
 use crate::ids::FrameId;
+use crate::records::FrameRecord;
 
 /// One unit of work for a frame at a version. Sent through the [`crate::Queue`], kept in
 /// a commit's outbox until it is sent.
@@ -52,6 +53,9 @@ pub enum MessageKind {
     Heartbeat,
     /// A nested execution ended (frame: its root): complete the parent's waiting task.
     ExecutionEnded,
+    /// Write these children of the frame's join (at the message's version) and start
+    /// those that may: one chunk of a large fan-out (see `fan_out`).
+    OpenChildren { children: Vec<FrameRecord> },
 }
 
 impl Message {
@@ -83,6 +87,13 @@ impl Message {
             MessageKind::TaskTimeout => "task_timeout".to_owned(),
             MessageKind::Heartbeat => "heartbeat".to_owned(),
             MessageKind::ExecutionEnded => "execution_ended".to_owned(),
+            MessageKind::OpenChildren { children } => format!(
+                "open:{}",
+                children
+                    .first()
+                    .and_then(|c| c.parent.as_ref())
+                    .map_or(0, |link| link.index)
+            ),
         };
         format!("{}@{}:{kind}", self.frame, self.version)
     }

@@ -9,6 +9,7 @@ use stepwise_core::interp::{
     Outcome,
 };
 
+use crate::fan_out::{self, FanOut};
 use crate::ids::{FrameId, JoinKey};
 use crate::message::{Message, MessageKind};
 use crate::records::{
@@ -39,8 +40,8 @@ pub(crate) struct Start<'a> {
 #[derive(Debug)]
 pub(crate) struct Plan {
     pub commit: Commit,
-    /// A fan-out to write before the commit.
-    pub join: Option<(JoinRecord, Vec<FrameRecord>)>,
+    /// A fan-out to write (and continue) before the commit.
+    pub join: Option<FanOut>,
     /// States entered (billed transitions).
     pub transitions: u64,
 }
@@ -141,9 +142,16 @@ pub(crate) fn plan(start: Start<'_>, entropy: &mut dyn Entropy) -> Result<Plan, 
                     task = Some(request);
                 }
                 Effect::RunChildren(request) => {
-                    let (opened, runs) =
-                        open_join(arn, &record.id, version, history.next_id, request);
-                    outbox.extend(runs);
+                    let opened = open_join(arn, &record.id, version, history.next_id, request);
+                    // The commit starts the children it writes itself; each
+                    // `OpenChildren` message starts its own.
+                    outbox.extend(
+                        opened
+                            .children
+                            .iter()
+                            .filter(|child| fan_out::starts_at_once(child))
+                            .map(|child| Message::new(arn, child.id.clone(), 0, MessageKind::Run)),
+                    );
                     join = Some(opened);
                 }
             }
@@ -275,7 +283,7 @@ fn open_join(
     version: u64,
     next_event_id: u64,
     request: ChildrenRequest,
-) -> ((JoinRecord, Vec<FrameRecord>), Vec<Message>) {
+) -> FanOut {
     let ChildrenRequest {
         state,
         kind,
@@ -318,12 +326,6 @@ fn open_join(
             }
         })
         .collect();
-    let first = max_concurrency.map_or(total, |n| n.min(total));
-    let runs = records
-        .iter()
-        .take(first as usize)
-        .map(|child| Message::new(arn, child.id.clone(), 0, MessageKind::Run))
-        .collect();
     let join = JoinRecord {
         key,
         kind,
@@ -336,7 +338,7 @@ fn open_join(
         closed: false,
         collector: None,
     };
-    ((join, records), runs)
+    fan_out::split(arn, join, records)
 }
 
 fn iteration_event(kind: &str, link: &ParentLink) -> HistoryEvent {

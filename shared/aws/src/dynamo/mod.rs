@@ -45,6 +45,7 @@
 
 mod catalog;
 mod errors;
+mod fan_out;
 mod items;
 mod keys;
 pub(crate) mod large;
@@ -58,7 +59,6 @@ use std::time::Duration;
 
 use aws_sdk_dynamodb::types::KeysAndAttributes;
 use aws_sdk_dynamodb::Client;
-use futures::{StreamExt, TryStreamExt};
 use stepwise_engine::store::{
     self, Commit, Created, Creation, Error, HistoryPage, LoadRequest, Loaded, Redrive, Store,
     Written,
@@ -89,10 +89,6 @@ fn check_dense(commit: &Commit) -> store::Result<()> {
         ),
     })
 }
-
-/// Child frames written at once by [`Store::open_join`]: enough to write a 1,000-item Map
-/// in well under a second, few enough not to trip a new on-demand table's throttling.
-const OPEN_JOIN_PARALLELISM: usize = 16;
 
 /// Log items per [`Store::history`] page.
 const HISTORY_PAGE: i32 = 100;
@@ -477,12 +473,11 @@ impl Store for DynamoStore {
         // A conflict means a retried fan-out found the item there: keep it.
         let put_new = |item: Item| self.put(PutWrite::new(item, Some(Condition::absent())));
         put_new(items::join_item(execution, &join)).await?;
-        futures::stream::iter(children)
-            .map(|child| put_new(items::frame_item(execution, &child)))
-            .buffer_unordered(OPEN_JOIN_PARALLELISM)
-            .try_collect::<Vec<Written>>()
-            .await?;
-        Ok(())
+        let children = children
+            .iter()
+            .map(|child| items::frame_item(execution, child))
+            .collect();
+        self.put_absent(children).await
     }
 
     async fn commit(&self, commit: Commit) -> store::Result<Written> {

@@ -1,7 +1,7 @@
 //! What only DynamoDB can get wrong: item size, concurrency on shared items, request
 //! counts of a wide fan-out.
 
-use serde_json::json;
+use serde_json::{json, Value};
 use stepwise_engine::store::{ChildOutcome, Commit, Error, LoadRequest, Store, Written};
 use stepwise_engine::{ExecutionStatus, FrameId, FrameRecord, JoinKey};
 
@@ -60,10 +60,69 @@ async fn a_wide_fan_out_opens_in_one_go() {
         .open_join(&arn, join(root.clone(), 1, 200), children.clone())
         .await
         .unwrap();
-    assert_eq!(fixture.counter.snapshot()["DynamoDB.PutItem"], 201);
+    // The join, then the children 64 to a transaction.
+    let counts = fixture.counter.snapshot();
+    assert_eq!(counts["DynamoDB.PutItem"], 1);
+    assert_eq!(counts["DynamoDB.TransactWriteItems"], 4);
     for child in [&children[0], &children[199]] {
         let stored = store.frame(&arn, &child.id).await.unwrap();
         assert_eq!(stored.as_ref(), Some(child));
+    }
+    fixture.clean_up().await;
+}
+
+#[tokio::test]
+async fn a_retried_fan_out_writes_only_the_missing_children() {
+    let Some(fixture) = Fixture::new("refan").await else {
+        return;
+    };
+    let store = fixture.store();
+    let arn = arn("refan");
+    store.create(creation(&arn, json!({}))).await.unwrap();
+    let root = FrameId::root();
+    let children = |input: Value| -> Vec<FrameRecord> {
+        (0..64)
+            .map(|i| frame(FrameId::child(&root, 1, i), 1, input.clone()))
+            .collect()
+    };
+    // The first attempt wrote some children before it died; one has moved on since.
+    let first = children(json!("first"));
+    store
+        .open_join(&arn, join(root.clone(), 1, 64), first[..10].to_vec())
+        .await
+        .unwrap();
+    let mut moved = first[3].clone();
+    moved.version = 2;
+    store
+        .commit(Commit {
+            execution: arn.clone(),
+            frame: moved.clone(),
+            expected_version: 1,
+            history: None,
+            child_result: None,
+            finish: None,
+            close_join: None,
+        })
+        .await
+        .unwrap();
+    fixture.counter.reset();
+    store
+        .open_join(&arn, join(root.clone(), 1, 64), children(json!("second")))
+        .await
+        .unwrap();
+    // The transaction is cancelled by the ten that exist; the 54 others go one by one.
+    let counts = fixture.counter.snapshot();
+    assert_eq!(counts["DynamoDB.TransactWriteItems"], 1);
+    assert_eq!(counts["DynamoDB.PutItem"], 1 + 54);
+    let second = children(json!("second"));
+    for i in 0..64 {
+        let stored = store.frame(&arn, &first[i].id).await.unwrap();
+        let expected = match i {
+            3 => &moved,
+            0..10 => &first[i],
+            _ => &second[i],
+        };
+        assert_eq!(stored.as_ref(), Some(expected), "child {i}");
     }
     fixture.clean_up().await;
 }

@@ -3,6 +3,7 @@
 mod complete;
 mod end;
 mod nested;
+mod open_children;
 mod redrive;
 mod start;
 
@@ -194,6 +195,9 @@ impl<S: Store, Q: Queue, T: TaskInvoker, C: Clock> Engine<S, Q, T, C> {
         if message.kind == MessageKind::ExecutionEnded {
             return self.report_to_parent(&message.execution).await;
         }
+        if matches!(message.kind, MessageKind::OpenChildren { .. }) {
+            return self.open_children(message, now).await;
+        }
         let parent_join = message.frame.join().map(|(join, _)| join);
         let own_join = matches!(message.kind, MessageKind::ChildDone { .. }).then(|| JoinKey {
             parent: message.frame.clone(),
@@ -263,6 +267,11 @@ impl<S: Store, Q: Queue, T: TaskInvoker, C: Clock> Engine<S, Q, T, C> {
             None => None,
         };
         let Some(mut record) = frame else {
+            if parent_join.is_some() && message.kind == MessageKind::Run {
+                // The join is open (checked above) but its `OpenChildren` message has not
+                // written this child yet: its predecessor ended first.
+                return self.recheck(message, now).await;
+            }
             warn!(execution_id = %message.execution, frame = %message.frame, "message for an unknown frame");
             return Ok(Handled::Ignored("unknown frame"));
         };
@@ -368,7 +377,10 @@ impl<S: Store, Q: Queue, T: TaskInvoker, C: Clock> Engine<S, Q, T, C> {
             // at the top.
             (
                 None,
-                MessageKind::ChildDone { .. } | MessageKind::Timeout | MessageKind::ExecutionEnded,
+                MessageKind::ChildDone { .. }
+                | MessageKind::Timeout
+                | MessageKind::ExecutionEnded
+                | MessageKind::OpenChildren { .. },
             ) => return Ok(Handled::Ignored("nothing to do")),
         };
         self.advance(Step {
@@ -417,8 +429,8 @@ impl<S: Store, Q: Queue, T: TaskInvoker, C: Clock> Engine<S, Q, T, C> {
             &mut entropy,
         )
         .map_err(|source| step_error(arn, &record.id, source))?;
-        if let Some((join, children)) = join {
-            self.store.open_join(arn, join, children).await?;
+        if let Some(fan_out) = join {
+            self.fan_out(arn, fan_out, now).await?;
         }
         let outbox = outgoing(commit.frame.outbox.clone(), now);
         match self.store.commit_sending(commit, outbox, now).await {

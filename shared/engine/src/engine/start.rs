@@ -154,8 +154,8 @@ impl<S: Store, Q: Queue, T: TaskInvoker, C: Clock> Engine<S, Q, T, C> {
             }
             (commit, plan.join)
         };
-        if let Some((join, children)) = join {
-            self.store.open_join(&arn, join, children).await?;
+        if let Some(fan_out) = join {
+            self.fan_out(&arn, fan_out, now).await?;
         }
         let outbox = root.frame.outbox.clone();
         let caller = execution.parent.as_ref().map(|p| p.caller.clone());
