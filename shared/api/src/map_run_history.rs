@@ -79,26 +79,8 @@ impl RunStatus {
     }
 }
 
-/// How a child ended, by its index.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Child {
-    Running,
-    Succeeded,
-    Failed,
-    Aborted,
-}
-
-impl Child {
-    /// As an execution status.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Running => "RUNNING",
-            Self::Succeeded => "SUCCEEDED",
-            Self::Failed => "FAILED",
-            Self::Aborted => "ABORTED",
-        }
-    }
-}
+/// How a child ended, by its index: the same four states as a run.
+pub(crate) type Child = RunStatus;
 
 /// One child as the history shows it: its status and the times of its iteration events.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
