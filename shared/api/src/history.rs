@@ -4,7 +4,7 @@
 use serde_json::{json, Value};
 use stepwise_engine::{Catalog, Clock, Queue, Store, TaskInvoker};
 
-use crate::errors::{ApiError, Result};
+use crate::errors::Result;
 use crate::protocol::{date, Input};
 use crate::Api;
 
@@ -21,12 +21,7 @@ where
         let reverse = input.boolean("reverseOrder")?;
         // Absent means true, as in Step Functions.
         let with_data = input.flag("includeExecutionData", true)?;
-        let skip = match input.string("nextToken")? {
-            None => 0,
-            Some(token) => token
-                .parse::<usize>()
-                .map_err(|_| ApiError::new("InvalidToken", format!("Invalid Token: '{token}'")))?,
-        };
+        let skip = input.offset_token()?;
         self.arns.check_execution(arn)?;
         let mut events = self.engine.history(arn).await?;
         if reverse {

@@ -44,12 +44,7 @@ where
     pub(crate) async fn list_map_run_executions(&self, arn: &str, input: &Input) -> Result<Value> {
         let status = input.string("statusFilter")?;
         let max = input.max_results()?;
-        let skip = match input.string("nextToken")? {
-            None => 0,
-            Some(token) => token
-                .parse::<usize>()
-                .map_err(|_| ApiError::new("InvalidToken", format!("Invalid Token: '{token}'")))?,
-        };
+        let skip = input.offset_token()?;
         let found = self.find_map_run(arn).await?;
         let items = self.items_of(&found).await?;
         let mut children = found.run.children();

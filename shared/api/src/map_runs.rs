@@ -25,12 +25,7 @@ where
     pub(crate) async fn list_map_runs(&self, input: &Input) -> Result<Value> {
         let arn = input.required("executionArn")?;
         let max = input.max_results()?;
-        let skip = match input.string("nextToken")? {
-            None => 0,
-            Some(token) => token
-                .parse::<usize>()
-                .map_err(|_| ApiError::new("InvalidToken", format!("Invalid Token: '{token}'")))?,
-        };
+        let skip = input.offset_token()?;
         self.arns.check_execution(arn)?;
         let (record, found) = self.map_runs_of(arn).await?;
         let total = found.len();

@@ -120,6 +120,17 @@ impl Input {
         }
     }
 
+    /// A `nextToken` that is the number of items already returned (the listings that page
+    /// over a list they rebuild per call); absent is 0.
+    pub fn offset_token(&self) -> Result<usize> {
+        match self.string("nextToken")? {
+            None => Ok(0),
+            Some(token) => token
+                .parse::<usize>()
+                .map_err(|_| ApiError::new("InvalidToken", format!("Invalid Token: '{token}'"))),
+        }
+    }
+
     /// `maxResults`: 1 to 1000; absent or 0 means AWS's default page of 100.
     pub fn max_results(&self) -> Result<usize> {
         match self.field("maxResults") {
