@@ -5,6 +5,7 @@
 //! | `STEPWISE_TABLE` | `stepwise` | the DynamoDB table |
 //! | `STEPWISE_STEPS_QUEUE_URL` | (required for the queue) | the SQS queue of step messages |
 //! | `STEPWISE_ACCOUNT_ID` | `000000000000` | the account in execution ARNs |
+//! | `STEPWISE_CHAIN_BUDGET_MS` | `5000` | how long a step message's handler may go on with the steps after it itself (a Task after a Task) instead of sending them through the queue; `0` never does ([`stepwise_engine::Config::chain_budget_ms`]) |
 //! | `STEPWISE_START_QUEUE_URL`, `STEPWISE_COMPLETE_QUEUE_URL` | | set by the Terraform module for the functions that send to those queues ([`crate::names`]) |
 //! | `AWS_REGION`, `AWS_ENDPOINT_URL`, `AWS_ACCESS_KEY_ID`, … | | read by the SDK as usual |
 
@@ -21,6 +22,12 @@ pub use crate::names::{
 };
 
 const DEFAULT_TABLE: &str = "stepwise";
+
+/// Far under the Terraform module's smallest visibility timeout (6× the consuming
+/// function's timeout, 180 s at least): the queue cannot deliver a message again while a
+/// chain that began from it goes on.
+const DEFAULT_CHAIN_BUDGET_MS: u64 = 5_000;
+pub const CHAIN_BUDGET_VAR: &str = "STEPWISE_CHAIN_BUDGET_MS";
 const DEFAULT_ACCOUNT: &str = "000000000000";
 
 #[derive(Debug, thiserror::Error)]
@@ -41,6 +48,7 @@ pub struct Settings {
     table: String,
     steps_queue_url: Option<String>,
     account: String,
+    chain_budget_ms: u64,
 }
 
 impl Settings {
@@ -55,10 +63,18 @@ impl Settings {
                 message: format!("{account:?} is not a 12-digit account id"),
             });
         }
+        let chain_budget_ms = match get(CHAIN_BUDGET_VAR) {
+            None => DEFAULT_CHAIN_BUDGET_MS,
+            Some(text) => text.trim().parse().map_err(|_| Error::Invalid {
+                name: CHAIN_BUDGET_VAR,
+                message: format!("{text:?} is not a whole number of milliseconds"),
+            })?,
+        };
         Ok(Self {
             table: get(TABLE_VAR).unwrap_or_else(|| DEFAULT_TABLE.to_owned()),
             steps_queue_url: get(STEPS_QUEUE_URL_VAR),
             account,
+            chain_budget_ms,
         })
     }
 
@@ -116,6 +132,7 @@ impl Config {
         Ok(stepwise_engine::Config {
             region: region.to_string(),
             account: self.settings.account.clone(),
+            chain_budget_ms: self.settings.chain_budget_ms,
             ..stepwise_engine::Config::local()
         })
     }
@@ -190,6 +207,7 @@ mod tests {
         let s = settings(&[(TABLE_VAR, "")]).unwrap();
         assert_eq!(s.table(), "stepwise");
         assert_eq!(s.account(), "000000000000");
+        assert_eq!(s.chain_budget_ms, 5_000);
         assert!(matches!(
             s.steps_queue_url(),
             Err(Error::Missing("STEPWISE_STEPS_QUEUE_URL"))
@@ -202,11 +220,22 @@ mod tests {
             (TABLE_VAR, "t1"),
             (STEPS_QUEUE_URL_VAR, "http://q"),
             (ACCOUNT_ID_VAR, "123456789012"),
+            (CHAIN_BUDGET_VAR, "0"),
         ])
         .unwrap();
+        assert_eq!(s.chain_budget_ms, 0);
         assert_eq!(s.table(), "t1");
         assert_eq!(s.steps_queue_url().unwrap(), "http://q");
         assert_eq!(s.account(), "123456789012");
+    }
+
+    #[test]
+    fn a_bad_chain_budget_is_named() {
+        let error = settings(&[(CHAIN_BUDGET_VAR, "5s")]).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "environment variable STEPWISE_CHAIN_BUDGET_MS is invalid: \"5s\" is not a whole number of milliseconds"
+        );
     }
 
     #[test]
@@ -230,5 +259,6 @@ mod tests {
         let engine = Config::new(sdk, settings).engine_config().unwrap();
         assert_eq!(engine.region, "eu-west-1");
         assert_eq!(engine.account, "000000000000");
+        assert_eq!(engine.chain_budget_ms, 5_000);
     }
 }

@@ -108,6 +108,7 @@ mod tests {
                 next_event_id: 1,
                 outbox: Vec::new(),
                 cause: None,
+                origin: None,
                 task: None,
                 progress: TaskProgress::default(),
                 parent: Some(ParentLink {

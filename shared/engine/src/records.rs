@@ -128,6 +128,10 @@ pub struct FrameRecord {
     /// The key of the message that produced this version ([`Message::key`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cause: Option<String>,
+    /// For a version a chain wrote (see [`crate::Config::chain_budget_ms`]): the key of
+    /// the queue message the chain began with, which looks for it when redelivered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub origin: Option<String>,
     /// The task the frame waits on, while it waits.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub task: Option<TaskRequest>,

@@ -140,7 +140,7 @@ fn seeds() {
 #[test]
 fn a_seed_replays_exactly() {
     // Seeds whose runs meet ten faults or more: a calm seed would prove little.
-    for seed in [14, 20, 27] {
+    for seed in [20, 27, 38] {
         let a =
             run(seed, Settings::default(), false).unwrap_or_else(|e| panic!("seed {seed}: {e}"));
         let b =

@@ -54,6 +54,7 @@ fn next_version(arn: &str, frame: &FrameRecord, author: &str) -> Commit {
         frame: FrameRecord {
             version: frame.version + 1,
             cause: Some(author.to_owned()),
+            origin: None,
             ..frame.clone()
         },
         expected_version: frame.version,

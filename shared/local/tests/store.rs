@@ -85,6 +85,7 @@ fn next_version(frame: &FrameRecord, marker: &str) -> Commit {
         frame: FrameRecord {
             version: frame.version + 1,
             cause: Some(marker.to_owned()),
+            origin: None,
             ..frame.clone()
         },
         expected_version: frame.version,

@@ -127,7 +127,7 @@ pub fn config() -> Config {
     Config {
         region: "us-east-1".to_owned(),
         account: ACCOUNT.to_owned(),
-        max_transitions_per_message: 1000,
+        ..Config::local()
     }
 }
 

@@ -40,6 +40,7 @@ pub(crate) fn frame(id: FrameId, version: u64) -> FrameRecord {
         next_event_id: 1,
         outbox: Vec::new(),
         cause: None,
+        origin: None,
         task: None,
         parent: None,
         progress: Default::default(),

@@ -155,6 +155,7 @@ pub fn frame(id: FrameId, version: u64, input: Value) -> FrameRecord {
         next_event_id: 1,
         outbox: Vec::new(),
         cause: None,
+        origin: None,
         task: None,
         parent: None,
         progress: Default::default(),

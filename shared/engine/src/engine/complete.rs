@@ -92,6 +92,10 @@ impl<S: Store, Q: Queue, T: TaskInvoker, C: Clock> Engine<S, Q, T, C> {
                     cause: callback_cause(&frame, record.version, token),
                     close_join: None,
                     now: self.clock.now(),
+                    // A callback's next step goes through the queue.
+                    origin: None,
+                    chain: None,
+                    next: &mut None,
                 })
                 .await?;
             match handled {

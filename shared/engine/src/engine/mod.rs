@@ -1,5 +1,6 @@
 //! The engine: start, advance, stop and describe executions over a store and a queue.
 
+mod chain;
 mod complete;
 mod end;
 mod nested;
@@ -22,6 +23,7 @@ use stepwise_core::failure::{names, Failure, HEARTBEAT_TIMEOUT_CAUSE};
 use stepwise_core::interp::{Details, Event, HistoryEvent, TaskEvent, TaskKind};
 use tracing::{debug, warn};
 
+use self::chain::{Chain, Continuation};
 use crate::catalog::Catalog;
 use crate::clock::{Clock, SystemClock};
 use crate::error::{Error, Result};
@@ -46,6 +48,12 @@ pub struct Config {
     /// States one message may run before the frame yields to the queue (bounds a
     /// Lambda invocation's duration; an endless Pass/Choice loop still advances).
     pub max_transitions_per_message: u64,
+    /// How long (ms from its start) a message's handler may go on handling the next
+    /// step itself instead of sending it to the queue (see `chain.rs`); 0 never does.
+    /// Keep it well under the queue's visibility timeout: a step that starts within the
+    /// budget runs to its end (a task call may take long), and the queue must not deliver
+    /// the message again meanwhile.
+    pub chain_budget_ms: u64,
 }
 
 impl Config {
@@ -55,6 +63,7 @@ impl Config {
             region: "local".to_owned(),
             account: "000000000000".to_owned(),
             max_transitions_per_message: 1000,
+            chain_budget_ms: 0,
         }
     }
 
@@ -183,8 +192,52 @@ impl<S: Store, Q: Queue, T: TaskInvoker, C: Clock> Engine<S, Q, T, C> {
     /// commit done does not re-send in turn: the handler that made that commit either
     /// sent its outbox or failed, and then its own message comes back with a higher
     /// receive count. Without this rule one duplicate would shadow a frame to its end.
+    ///
+    /// With a [`Config::chain_budget_ms`], the handler may go on to the steps after this
+    /// message's (see `chain.rs`); the answer then counts the transitions of them all.
     pub async fn handle(&self, message: Message, receive_count: u32) -> Result<Handled> {
+        let chain = (self.config.chain_budget_ms > 0).then(|| Chain {
+            origin: message.key(),
+            started: self.clock.now(),
+            budget_ms: self.config.chain_budget_ms,
+        });
+        let mut next = None;
+        let mut handled = self
+            .handle_one(message, receive_count, None, chain.as_ref(), &mut next)
+            .await?;
+        while let Some(Continuation { message, record }) = next.take() {
+            let before = match handled {
+                Handled::Advanced { transitions } => transitions,
+                _ => 0,
+            };
+            let step = self
+                .handle_one(message, 1, Some(record), chain.as_ref(), &mut next)
+                .await?;
+            debug!(?step, "chained step");
+            if let Handled::Advanced { transitions } = step {
+                handled = Handled::Advanced {
+                    transitions: before + transitions,
+                };
+            }
+        }
+        Ok(handled)
+    }
+
+    /// One message (or a chain's next step, whose frame version `cached` the chain has
+    /// just written). A step that may continue the chain leaves its next message in
+    /// `next` instead of sending it.
+    async fn handle_one(
+        &self,
+        message: Message,
+        receive_count: u32,
+        cached: Option<FrameRecord>,
+        chain: Option<&Chain>,
+        next: &mut Option<Continuation>,
+    ) -> Result<Handled> {
         let mut now = self.clock.now();
+        // A chain's later step names the message the chain began with, however long it
+        // took (see `chain.rs`).
+        let origin = chain.filter(|_| cached.is_some()).map(|c| c.origin.clone());
         if message.due.is_some_and(|due| due > now) {
             self.send(vec![message], now).await?;
             return Ok(Handled::Delayed);
@@ -210,7 +263,7 @@ impl<S: Store, Q: Queue, T: TaskInvoker, C: Clock> Engine<S, Q, T, C> {
                 execution: message.execution.clone(),
                 frame: message.frame.clone(),
                 joins,
-                with_frame: own_join.is_none(),
+                with_frame: own_join.is_none() && cached.is_none(),
                 version: Some(message.version),
             })
             .await?;
@@ -259,7 +312,7 @@ impl<S: Store, Q: Queue, T: TaskInvoker, C: Clock> Engine<S, Q, T, C> {
             }
             _ => None,
         };
-        let frame = match loaded.frame {
+        let frame = match loaded.frame.or(cached) {
             Some(frame) => Some(frame),
             None if decided.is_some() => {
                 self.store.frame(&message.execution, &message.frame).await?
@@ -279,8 +332,7 @@ impl<S: Store, Q: Queue, T: TaskInvoker, C: Clock> Engine<S, Q, T, C> {
         // the state from here on, so every log line of the handling carries it.
         tracing::Span::current().record("state", record.frame.state());
         if record.version != message.version {
-            let redelivered = record.version == message.version + 1
-                && record.cause.as_deref() == Some(message.key().as_str());
+            let redelivered = chain::made_by(&record, &message);
             if redelivered && (!message.resent || receive_count > 1) {
                 debug!(execution_id = %message.execution, frame = %message.frame, "redelivered: sending the outbox again");
                 self.resend(record.outbox, now).await?;
@@ -391,6 +443,9 @@ impl<S: Store, Q: Queue, T: TaskInvoker, C: Clock> Engine<S, Q, T, C> {
             cause: message.key(),
             close_join,
             now,
+            origin,
+            chain: chain.filter(|chain| chain.open_at(now)),
+            next,
         })
         .await
     }
@@ -405,6 +460,9 @@ impl<S: Store, Q: Queue, T: TaskInvoker, C: Clock> Engine<S, Q, T, C> {
             cause,
             close_join,
             now,
+            origin,
+            chain,
+            next,
         } = step;
         let arn = execution.arn();
         let cause_key = cause.clone();
@@ -433,6 +491,12 @@ impl<S: Store, Q: Queue, T: TaskInvoker, C: Clock> Engine<S, Q, T, C> {
             self.fan_out(arn, fan_out, now).await?;
         }
         let outbox = outgoing(commit.frame.outbox.clone(), now);
+        let mut commit = commit;
+        commit.frame.origin = origin;
+        // The version written is kept only when the chain will run from it.
+        let written = chain
+            .filter(|_| chain::continues(&outbox, &commit.frame))
+            .map(|_| commit.frame.clone());
         match self.store.commit_sending(commit, outbox, now).await {
             // The winner may be this very message, delivered twice because a handler
             // outlived the visibility timeout; if that handler then failed to send, its
@@ -445,8 +509,14 @@ impl<S: Store, Q: Queue, T: TaskInvoker, C: Clock> Engine<S, Q, T, C> {
                 _ => Ok(Handled::Conflict),
             },
             Ok((Written::Done, unsent)) => {
-                if let Some(outbox) = unsent.filter(|outbox| !outbox.is_empty()) {
-                    self.queue.send(outbox).await?;
+                if let Some(mut outbox) = unsent {
+                    if let Some(record) = written {
+                        *next = chain::take_next(&mut outbox, &record)
+                            .map(|message| Continuation { message, record });
+                    }
+                    if !outbox.is_empty() {
+                        self.queue.send(outbox).await?;
+                    }
                 }
                 Ok(Handled::Advanced { transitions })
             }
@@ -468,10 +538,7 @@ impl<S: Store, Q: Queue, T: TaskInvoker, C: Clock> Engine<S, Q, T, C> {
     /// else the message is ignored, for the reason `otherwise`.
     async fn resend_if_own(&self, message: &Message, otherwise: &'static str) -> Result<Handled> {
         match self.store.frame(&message.execution, &message.frame).await? {
-            Some(current)
-                if current.version == message.version + 1
-                    && current.cause.as_deref() == Some(message.key().as_str()) =>
-            {
+            Some(current) if chain::made_by(&current, message) => {
                 self.resend(current.outbox, self.clock.now()).await?;
                 Ok(Handled::Resent)
             }
@@ -594,6 +661,12 @@ struct Step<'a> {
     cause: String,
     close_join: Option<JoinKey>,
     now: i64,
+    /// For a chain's later step: the key of the message the chain began with.
+    origin: Option<String>,
+    /// The chain this step may continue, while its budget lasts.
+    chain: Option<&'a Chain>,
+    /// Where the step leaves the message the chain handles next.
+    next: &'a mut Option<Continuation>,
 }
 
 /// A callback task's `TaskSubmitted` event, recorded with the event that ends the task.

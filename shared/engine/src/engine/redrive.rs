@@ -195,6 +195,7 @@ fn plan(
                 next_event_id: id + 1,
                 outbox,
                 cause: Some(redrive_cause(count)),
+                origin: None,
                 task: None,
                 parent: None,
                 progress: Default::default(),

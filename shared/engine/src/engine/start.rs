@@ -118,6 +118,7 @@ impl<S: Store, Q: Queue, T: TaskInvoker, C: Clock> Engine<S, Q, T, C> {
             next_event_id: 1,
             outbox: Vec::new(),
             cause: None,
+            origin: None,
             task: None,
             parent: None,
             progress: Default::default(),

@@ -105,6 +105,8 @@ pub struct Scenario {
     pub workloads: Vec<Workload>,
     /// Small values make long runs of states yield through `Continue` messages.
     pub max_transitions: u64,
+    /// Chains of steps in one handling (`Config::chain_budget_ms`, 0 for none).
+    pub chain_budget_ms: u64,
 }
 
 pub fn scenario(seed: u64, settings: Settings) -> Scenario {
@@ -114,9 +116,11 @@ pub fn scenario(seed: u64, settings: Settings) -> Scenario {
         .map(|_| workload::generate(&mut rng, settings.slowest_task))
         .collect();
     let max_transitions = *rng.pick(&[1, 2, 5, 1000]);
+    let chain_budget_ms = *rng.pick(&[0, 0, 200, 5_000]);
     Scenario {
         workloads,
         max_transitions,
+        chain_budget_ms,
     }
 }
 
@@ -169,8 +173,8 @@ pub fn runs(seed: u64, settings: Settings, verbose: bool) -> Result<Runs, String
     let profile = Profile::random(&mut Rng::new(seed, Stream::Profile));
     if verbose {
         eprintln!(
-            "seed {seed}: {settings:?}, max_transitions_per_message {}",
-            scenario.max_transitions
+            "seed {seed}: {settings:?}, max_transitions_per_message {}, chain_budget_ms {}",
+            scenario.max_transitions, scenario.chain_budget_ms
         );
         for workload in &scenario.workloads {
             eprintln!(
@@ -211,6 +215,7 @@ fn simulate(
     let tasks = FakeTasks::new(clock.clone(), faults.clone());
     let config = Config {
         max_transitions_per_message: scenario.max_transitions,
+        chain_budget_ms: scenario.chain_budget_ms,
         ..Config::local()
     };
     let engine = Engine::with(
