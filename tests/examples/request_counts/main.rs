@@ -78,6 +78,8 @@ struct Workload {
     name: String,
     definition: Value,
     input: Value,
+    /// The engine's chain budget when not the default (`STEPWISE_CHAIN_BUDGET_MS`).
+    chain_budget_ms: Option<u64>,
 }
 
 fn workloads() -> Vec<Workload> {
@@ -88,10 +90,19 @@ fn workloads() -> Vec<Workload> {
         name: name.to_owned(),
         definition,
         input,
+        chain_budget_ms: None,
     };
     vec![
         workload("Pass chain of 10", pass_chain(10), json!({})),
         workload("Lambda task chain of 10", task_chain(10), json!({"n": 5})),
+        Workload {
+            chain_budget_ms: Some(0),
+            ..workload(
+                "Lambda task chain of 10, no chains",
+                task_chain(10),
+                json!({"n": 5}),
+            )
+        },
         workload(
             "Wait 1 s",
             json!({"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 1, "End": true}}}),
@@ -165,8 +176,13 @@ async fn measure(
     pollers: usize,
     deadline: Duration,
 ) -> anyhow::Result<Option<Row>> {
+    let tune = |config: &mut stepwise_engine::Config| {
+        if let Some(budget) = workload.chain_budget_ms {
+            config.chain_budget_ms = budget;
+        }
+    };
     let Some(harness) =
-        Harness::<SqsQueue>::build_with_lambda("counts", |q| q, |_| {}, Some(lambda)).await?
+        Harness::<SqsQueue>::build_with_lambda("counts", |q| q, tune, Some(lambda)).await?
     else {
         return Ok(None);
     };
@@ -316,6 +332,7 @@ async fn big_map(items: u32, lambda: &str) -> anyhow::Result<()> {
         name: format!("Map of {items} x Pass"),
         definition,
         input,
+        chain_budget_ms: None,
     };
     let Some(row) = measure(&workload, lambda, POLLERS, Duration::from_secs(3600)).await? else {
         return Ok(());

@@ -26,12 +26,18 @@ fn chain(length: usize) -> String {
     json!({"StartAt": "S0", "States": states}).to_string()
 }
 
-/// An engine on the fixture's table that runs one state per message, so every Pass
-/// state is a message, a load and a commit; its queue is in memory for the test to
-/// inspect.
+/// An engine on the fixture's table that runs one state per message, without chains,
+/// so every Pass state is a message, a load and a commit; its queue is in memory for the
+/// test to inspect.
 fn engine(fixture: &Fixture) -> Engine<DynamoStore, MemoryQueue> {
+    chaining(fixture, 0)
+}
+
+/// As [`engine`], with chains of steps in one handling for `budget_ms`.
+fn chaining(fixture: &Fixture, budget_ms: u64) -> Engine<DynamoStore, MemoryQueue> {
     let mut config = fixture.config.engine_config().unwrap();
     config.max_transitions_per_message = 1;
+    config.chain_budget_ms = budget_ms;
     Engine::new(fixture.store(), MemoryQueue::default(), config)
 }
 
@@ -224,5 +230,36 @@ async fn a_redelivered_message_resends_its_commits_outbox_and_a_stale_one_is_dro
         .filter(|e| e["type"] == "PassStateEntered")
         .count();
     assert_eq!(entered, 5, "{history:?}");
+    fixture.clean_up().await;
+}
+
+#[tokio::test]
+async fn a_chained_step_reads_the_header_alone() {
+    let Some(fixture) = Fixture::new("log-chain").await else {
+        return;
+    };
+    let engine = chaining(&fixture, 60_000);
+    let started = engine
+        .start(StartRequest::new("sm", &chain(4), json!({})).named("chain"))
+        .await
+        .unwrap();
+    let first = pop(&engine);
+    fixture.counter.reset();
+    // The start entered S0 and ran it; the message runs S1, S2 and S3 in one handling.
+    assert_eq!(
+        engine.handle(first, 1).await.unwrap(),
+        Handled::Advanced { transitions: 3 }
+    );
+    assert!(engine.queue().is_empty());
+    let record = engine.describe(&started.execution_arn).await.unwrap();
+    assert!(!record.is_running(), "{record:?}");
+    let usage = fixture.counter.usage();
+    let reads = &usage["DynamoDB.BatchGetItem"];
+    // The message's own step reads the header, its version and the next (3 units); the
+    // two chained steps read the header only (1 unit each).
+    assert_eq!((reads.requests, reads.read_units), (3, 5.0), "{usage:?}");
+    assert!(!usage.contains_key("DynamoDB.Query"), "{usage:?}");
+    // The definition, once for the process.
+    assert_eq!(usage["DynamoDB.GetItem"].requests, 1, "{usage:?}");
     fixture.clean_up().await;
 }
