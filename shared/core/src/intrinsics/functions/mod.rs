@@ -9,6 +9,7 @@
 mod arrays;
 mod encoding;
 mod json;
+mod json_text;
 mod math;
 mod strings;
 mod unique_id;
