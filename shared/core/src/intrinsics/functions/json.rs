@@ -9,7 +9,7 @@ use crate::failure::Failure;
 use crate::intrinsics::format::{to_json_text, type_name};
 
 /// Parses a JSON text. Recorded AWS runs: `""` and `" "` give `null`, `"-0"` gives `0`.
-pub(super) fn string_to_json(f: Fn_, args: Args<'_>) -> Result<Value, Failure> {
+pub(super) fn string_to_json(f: Fn_, args: Args<'_, '_>) -> Result<Value, Failure> {
     let [s] = f.take(args)?;
     let s = f.string("argument", &s)?;
     if s.trim().is_empty() {
@@ -55,16 +55,16 @@ pub(super) fn integer_negative_zero(s: &str) -> Cow<'_, str> {
 }
 
 /// Compact JSON text with Jackson's number formatting and escaping.
-pub(super) fn json_to_string(f: Fn_, args: Args<'_>) -> Result<Value, Failure> {
+pub(super) fn json_to_string(f: Fn_, args: Args<'_, '_>) -> Result<Value, Failure> {
     let [v] = f.take(args)?;
     Ok(Value::String(to_json_text(&v)))
 }
 
 /// Shallow merge: keys of the second object override the first's, nested objects are
 /// replaced, not merged. AWS only supports shallow mode, so the flag must be `false`.
-pub(super) fn merge(f: Fn_, args: Args<'_>) -> Result<Value, Failure> {
+pub(super) fn merge(f: Fn_, args: Args<'_, '_>) -> Result<Value, Failure> {
     let [a, b, deep] = f.take(args)?;
-    match &*deep {
+    match &**deep {
         Value::Bool(false) => {}
         Value::Bool(true) => {
             return Err(f.fail(
@@ -79,8 +79,8 @@ pub(super) fn merge(f: Fn_, args: Args<'_>) -> Result<Value, Failure> {
             )))
         }
     }
-    let mut first = object(f, "first", a.into_owned())?;
-    let second = object(f, "second", b.into_owned())?;
+    let mut first = object(f, "first", std::mem::take(a).into_owned())?;
+    let second = object(f, "second", std::mem::take(b).into_owned())?;
     // `insert` keeps an existing key's position, like Java's LinkedHashMap.put.
     for (k, v) in second {
         first.insert(k, v);

@@ -10,7 +10,11 @@ use crate::intrinsics::parse::Piece;
 /// Replaces each `{}` of the template with the next argument. AWS requires as many
 /// arguments as placeholders ("There must be as many remaining arguments … as there are
 /// occurrences of `{}`").
-pub(super) fn format(f: Fn_, args: Args<'_>, literal: Option<&[Piece]>) -> Result<Value, Failure> {
+pub(super) fn format(
+    f: Fn_,
+    args: Args<'_, '_>,
+    literal: Option<&[Piece]>,
+) -> Result<Value, Failure> {
     let (first, values) = args
         .split_first()
         .ok_or_else(|| f.fail("a format string is required"))?;
@@ -64,7 +68,7 @@ fn split_template(template: &str) -> Vec<Piece> {
 
 /// Splits on any of the delimiter's characters and drops empty parts: recorded AWS
 /// output for `", , ,"` on `","` is `[" ", " "]`, for `",,,,"` it is `[]`.
-pub(super) fn split(f: Fn_, args: Args<'_>) -> Result<Value, Failure> {
+pub(super) fn split(f: Fn_, args: Args<'_, '_>) -> Result<Value, Failure> {
     let [s, delims] = f.take(args)?;
     let s = f.string("input (first argument)", &s)?;
     let delims = f.string("delimiter (second argument)", &delims)?;
