@@ -62,12 +62,12 @@ pub(super) fn hash(f: Fn_, args: Args<'_, '_>) -> Result<Value, Failure> {
     let data = limited_string(f, "data (first argument)", &data)?;
     let algorithm = f.string("algorithm (second argument)", &algorithm)?;
     let bytes = data.as_bytes();
-    let digest: Vec<u8> = match algorithm {
-        "MD5" => Md5::digest(bytes).to_vec(),
-        "SHA-1" => Sha1::digest(bytes).to_vec(),
-        "SHA-256" => Sha256::digest(bytes).to_vec(),
-        "SHA-384" => Sha384::digest(bytes).to_vec(),
-        "SHA-512" => Sha512::digest(bytes).to_vec(),
+    let digest = match algorithm {
+        "MD5" => hex(&Md5::digest(bytes)),
+        "SHA-1" => hex(&Sha1::digest(bytes)),
+        "SHA-256" => hex(&Sha256::digest(bytes)),
+        "SHA-384" => hex(&Sha384::digest(bytes)),
+        "SHA-512" => hex(&Sha512::digest(bytes)),
         other => {
             return Err(f.fail(format!(
                 "unsupported hash algorithm '{other}'; use MD5, SHA-1, SHA-256, SHA-384 \
@@ -75,7 +75,7 @@ pub(super) fn hash(f: Fn_, args: Args<'_, '_>) -> Result<Value, Failure> {
             )))
         }
     };
-    Ok(Value::String(hex(&digest)))
+    Ok(Value::String(digest))
 }
 
 fn hex(bytes: &[u8]) -> String {

@@ -38,7 +38,22 @@ pub(super) fn format(
             if values.len() == 1 { "" } else { "s" }
         )));
     }
-    let mut out = String::new();
+    // Sized for the usual case (text and short scalars) so the result is allocated once.
+    let text: usize = pieces
+        .iter()
+        .map(|p| match p {
+            Piece::Text(t) => t.len(),
+            Piece::Hole => 0,
+        })
+        .sum();
+    let filled: usize = values
+        .iter()
+        .map(|v| match &**v {
+            Value::String(s) => s.len(),
+            _ => 8,
+        })
+        .sum();
+    let mut out = String::with_capacity(text + filled);
     let mut values = values.iter();
     for piece in pieces {
         match piece {
