@@ -63,6 +63,34 @@ fn parameters_evaluate_paths_intrinsics_and_the_context_object() {
     );
 }
 
+/// Output objects are built from a copy of the template's keys; a key given both plain
+/// and with `.$` cannot be, and keeps its first position with the last value.
+#[test]
+fn parameters_keep_key_order_and_a_repeated_key_takes_its_last_value() {
+    let r = run(
+        json!({"StartAt": "P", "States": {"P": {
+            "Type": "Pass",
+            "Parameters": {"z": 0, "a": 1, "b.$": "$.y", "a.$": "$.x"},
+            "End": true}}}),
+        json!({"x": "X", "y": "Y"}),
+    );
+    assert_eq!(
+        serde_json::to_string(r.output()).ok().as_deref(),
+        Some(r#"{"z":0,"a":"X","b":"Y"}"#)
+    );
+    let r = run(
+        json!({"StartAt": "P", "States": {"P": {
+            "Type": "Pass",
+            "Parameters": {"z": 0, "b.$": "$.y", "a.$": "$.x", "n": {"k.$": "$.x", "c": 2}},
+            "End": true}}}),
+        json!({"x": "X", "y": "Y"}),
+    );
+    assert_eq!(
+        serde_json::to_string(r.output()).ok().as_deref(),
+        Some(r#"{"z":0,"b":"Y","a":"X","n":{"k":"X","c":2}}"#)
+    );
+}
+
 #[test]
 fn pass_result_keeps_dollar_keys_verbatim() {
     let r = run(
