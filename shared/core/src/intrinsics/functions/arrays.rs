@@ -111,11 +111,11 @@ pub(super) fn length(f: Fn_, args: Args<'_, '_>) -> Result<Value, Failure> {
 pub(super) fn unique(f: Fn_, args: Args<'_, '_>) -> Result<Value, Failure> {
     let [array] = f.take(args)?;
     let array = f.array("argument", &array)?;
-    let mut out: Vec<&Value> = Vec::with_capacity(array.len());
+    let mut out: Vec<Value> = Vec::with_capacity(array.len());
     for item in array {
         if !out.iter().any(|seen| json_eq(seen, item)) {
-            out.push(item);
+            out.push(item.clone());
         }
     }
-    Ok(Value::Array(out.into_iter().cloned().collect()))
+    Ok(Value::Array(out))
 }

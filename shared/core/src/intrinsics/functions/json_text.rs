@@ -20,7 +20,8 @@ pub(super) fn parse(text: &str) -> Option<Value> {
         text,
         bytes: text.as_bytes(),
         at: 0,
-        members: Vec::new(),
+        // Enough for the members of most documents' open objects at once.
+        members: Vec::with_capacity(8),
         items: Vec::new(),
     };
     reader.skip_whitespace();
