@@ -40,14 +40,14 @@ fn limited_string<'v>(f: Fn_, what: &str, v: &'v Value) -> Result<&'v str, Failu
 /// The UTF-8 bytes of the string, Base64-encoded.
 pub(super) fn base64_encode(f: Fn_, args: Args<'_, '_>) -> Result<Value, Failure> {
     let [s] = f.take(args)?;
-    let s = limited_string(f, "argument", &s)?;
+    let s = limited_string(f, "argument", s)?;
     Ok(Value::String(BASE64.encode(s.as_bytes())))
 }
 
 /// The decoded bytes, which must be UTF-8 text (the result is a JSON string).
 pub(super) fn base64_decode(f: Fn_, args: Args<'_, '_>) -> Result<Value, Failure> {
     let [s] = f.take(args)?;
-    let s = limited_string(f, "argument", &s)?;
+    let s = limited_string(f, "argument", s)?;
     let bytes = BASE64
         .decode(s.as_bytes())
         .map_err(|e| f.fail(format!("the string is not valid Base64: {e}")))?;
@@ -59,8 +59,8 @@ pub(super) fn base64_decode(f: Fn_, args: Args<'_, '_>) -> Result<Value, Failure
 /// Lower-case hex digest of the string's UTF-8 bytes.
 pub(super) fn hash(f: Fn_, args: Args<'_, '_>) -> Result<Value, Failure> {
     let [data, algorithm] = f.take(args)?;
-    let data = limited_string(f, "data (first argument)", &data)?;
-    let algorithm = f.string("algorithm (second argument)", &algorithm)?;
+    let data = limited_string(f, "data (first argument)", data)?;
+    let algorithm = f.string("algorithm (second argument)", algorithm)?;
     let bytes = data.as_bytes();
     let digest = match algorithm {
         "MD5" => hex(&Md5::digest(bytes)),

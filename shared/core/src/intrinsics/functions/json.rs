@@ -11,7 +11,7 @@ use crate::intrinsics::format::{to_json_text, type_name};
 /// Parses a JSON text. Recorded AWS runs: `""` and `" "` give `null`, `"-0"` gives `0`.
 pub(super) fn string_to_json(f: Fn_, args: Args<'_, '_>) -> Result<Value, Failure> {
     let [s] = f.take(args)?;
-    let s = f.string("argument", &s)?;
+    let s = f.string("argument", s)?;
     if s.trim().is_empty() {
         return Ok(Value::Null);
     }
@@ -57,7 +57,7 @@ pub(super) fn integer_negative_zero(s: &str) -> Cow<'_, str> {
 /// Compact JSON text with Jackson's number formatting and escaping.
 pub(super) fn json_to_string(f: Fn_, args: Args<'_, '_>) -> Result<Value, Failure> {
     let [v] = f.take(args)?;
-    Ok(Value::String(to_json_text(&v)))
+    Ok(Value::String(to_json_text(v)))
 }
 
 /// Shallow merge: keys of the second object override the first's, nested objects are

@@ -21,8 +21,8 @@ fn int32(f: Fn_, what: &str, v: &Value) -> Result<i64, Failure> {
 /// and `MathAdd($.x, -1)` on 111 gives 110). The sum itself is not wrapped.
 pub(super) fn add(f: Fn_, args: Args<'_, '_>) -> Result<Value, Failure> {
     let [a, b] = f.take(args)?;
-    let a = int32(f, "first argument", &a)?;
-    let b = int32(f, "second argument", &b)?;
+    let a = int32(f, "first argument", a)?;
+    let b = int32(f, "second argument", b)?;
     Ok(Value::from(a + b))
 }
 
@@ -40,8 +40,8 @@ pub(super) fn random(
         return Err(f.fail("expected a start and an end"));
     };
     let seed = args.next();
-    let start = int32(f, "start (first argument)", &start)?;
-    let end = int32(f, "end (second argument)", &end)?;
+    let start = int32(f, "start (first argument)", start)?;
+    let end = int32(f, "end (second argument)", end)?;
     let bound = end - start;
     if bound <= 0 {
         return Err(f.fail(format!(
@@ -50,7 +50,7 @@ pub(super) fn random(
     }
     let offset = match seed {
         Some(seed) => {
-            let seed = f.rounded_int("seed (third argument)", &seed)?;
+            let seed = f.rounded_int("seed (third argument)", seed)?;
             let bound = i32::try_from(bound)
                 .map_err(|_| f.fail("the range between start and end is too large"))?;
             i64::from(JavaRandom::new(seed).next_int(bound))

@@ -85,8 +85,8 @@ fn split_template(template: &str) -> Vec<Piece> {
 /// output for `", , ,"` on `","` is `[" ", " "]`, for `",,,,"` it is `[]`.
 pub(super) fn split(f: Fn_, args: Args<'_, '_>) -> Result<Value, Failure> {
     let [s, delims] = f.take(args)?;
-    let s = f.string("input (first argument)", &s)?;
-    let delims = f.string("delimiter (second argument)", &delims)?;
+    let s = f.string("input (first argument)", s)?;
+    let delims = f.string("delimiter (second argument)", delims)?;
     let parts = s
         .split(|c: char| delims.contains(c))
         .filter(|p| !p.is_empty())
