@@ -217,7 +217,7 @@ pub(crate) fn eval_template(
 }
 
 /// The value of one field of an object template.
-fn eval_field(
+pub(super) fn eval_field(
     key: &str,
     value: &TemplateValue,
     input: &Value,
