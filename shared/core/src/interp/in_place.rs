@@ -1,7 +1,8 @@
-//! A Pass state's `Parameters` object written by `ResultPath` over the result it replaces.
+//! A Pass state's `Parameters` object written by `ResultPath` over the value it replaces.
 //!
-//! A state in a loop writes its result where its previous turn's result is: an object
-//! with the same keys in the same order. Building the new object (its map and a copy of
+//! A state in a loop writes its result where its previous turn's result is, or over its
+//! whole input when that is the previous turn's result: an object with the same keys in
+//! the same order. Building the new object (its map and a copy of
 //! every key) and freeing the old one cost more than the values themselves did; writing
 //! the new values over the old ones gives the same output. Anything else (no object
 //! there yet, other keys, another order) builds the object and goes through `ResultPath`
@@ -27,44 +28,60 @@ pub(super) fn write_parameters(
     ctx: &Context<'_>,
     entropy: &mut dyn Entropy,
 ) -> Result<(Value, usize), Failure> {
-    // Every value is evaluated before anything is written: the fields read `raw`.
-    let values = {
-        let effective = effective_input(input_path, &raw, ctx)?;
-        let mut values = Vec::with_capacity(object.len());
-        for (key, value) in object.fields() {
-            values.push(io::eval_field(key, value, &effective, ctx, entropy)?);
-        }
-        values
+    // Every value is evaluated before anything is written: the fields read `raw`. Up to
+    // four are kept on the stack.
+    let mut few: [Value; 4] = Default::default();
+    let mut many = Vec::new();
+    let values: &mut [Value] = if object.len() <= few.len() {
+        &mut few[..object.len()]
+    } else {
+        many.resize(object.len(), Value::Null);
+        &mut many
     };
+    {
+        let effective = effective_input(input_path, &raw, ctx)?;
+        for (slot, (key, value)) in values.iter_mut().zip(object.fields()) {
+            *slot = io::eval_field(key, value, &effective, ctx, entropy)?;
+        }
+    }
     let bound = object
         .fields()
         .iter()
-        .zip(&values)
+        .zip(values.iter())
         .fold(2usize, |acc, ((key, _), value)| {
             acc.saturating_add(6 * key.len() + 4)
                 .saturating_add(io::size_bound(value))
         });
-    let existing = match result_path {
-        ResultPath::Path(path) => path.existing_mut(&mut raw),
-        ResultPath::Whole | ResultPath::Discard => None,
-    };
-    if let Some(Value::Object(old)) = existing {
-        let same_keys = old.len() == object.len()
-            && old
-                .keys()
-                .zip(object.fields())
-                .all(|(old, (new, _))| old == new);
-        if same_keys {
+    if let Some(Value::Object(old)) = replaced(result_path, &mut raw) {
+        if same_keys(old, object) {
             for (slot, value) in old.values_mut().zip(values) {
-                *slot = value;
+                *slot = std::mem::take(value);
             }
             return Ok((raw, bound));
         }
     }
     let mut result = skeleton.clone();
     for (slot, value) in result.values_mut().zip(values) {
-        *slot = value;
+        *slot = std::mem::take(value);
     }
     let merged = apply_result_path(result_path, raw, Value::Object(result))?;
     Ok((merged, bound))
+}
+
+/// The value `result_path` replaces in `raw`, when there is one.
+fn replaced<'a>(result_path: &ResultPath, raw: &'a mut Value) -> Option<&'a mut Value> {
+    match result_path {
+        ResultPath::Path(path) => path.existing_mut(raw),
+        // The result replaces the whole input: a loop's `{"i.$": …, "n.$": "$.n"}`.
+        ResultPath::Whole => Some(raw),
+        ResultPath::Discard => None,
+    }
+}
+
+fn same_keys(old: &Map<String, Value>, object: &ObjectTemplate) -> bool {
+    old.len() == object.len()
+        && old
+            .keys()
+            .zip(object.fields())
+            .all(|(old, (new, _))| old == new)
 }

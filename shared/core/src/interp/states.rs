@@ -93,8 +93,12 @@ impl Runner<'_, '_, '_> {
                 Err(f) => Flow::Fail(f),
             };
         }
-        if let (None, Some(Template::Object(object)), None, ResultPath::Path(_)) =
-            (result, &state.parameters, &state.assign, &state.result_path)
+        if let (
+            None,
+            Some(Template::Object(object)),
+            None,
+            ResultPath::Path(_) | ResultPath::Whole,
+        ) = (result, &state.parameters, &state.assign, &state.result_path)
         {
             if let Some(skeleton) = object.skeleton() {
                 let written = in_place::write_parameters(

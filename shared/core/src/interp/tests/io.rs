@@ -127,6 +127,26 @@ fn parameters_written_over_the_previous_result_give_the_replaced_output() {
             json!({"r": [1], "x": "X"}),
             r#"{"r":{"a":"X","b":2},"x":"X"}"#,
         ),
+        // Over the whole input (ResultPath `$`), in its order or another; more fields than
+        // are kept on the stack.
+        (
+            machine(json!({"i.$": "States.MathAdd($.i, 1)", "n.$": "$.n"}), "$"),
+            json!({"i": 1, "n": 3}),
+            r#"{"i":2,"n":3}"#,
+        ),
+        (
+            machine(json!({"i.$": "States.MathAdd($.i, 1)", "n.$": "$.n"}), "$"),
+            json!({"n": 3, "i": 1}),
+            r#"{"i":2,"n":3}"#,
+        ),
+        (
+            machine(
+                json!({"a.$": "$.b", "b.$": "$.c", "c.$": "$.d", "d.$": "$.e", "e.$": "$.a"}),
+                "$",
+            ),
+            json!({"a": 1, "b": 2, "c": 3, "d": 4, "e": 5}),
+            r#"{"a":2,"b":3,"c":4,"d":5,"e":1}"#,
+        ),
         // Through an array index, and a path whose parents are created.
         (
             machine(json!({"v.$": "$.x"}), "$.list[1]"),
