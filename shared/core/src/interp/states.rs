@@ -93,6 +93,8 @@ impl Runner<'_, '_, '_> {
                 Err(f) => Flow::Fail(f),
             };
         }
+        // An object of Parameters placed by ResultPath (not read by Assign) is written over
+        // the value it replaces when that has the same keys: see `in_place`.
         if let (
             None,
             Some(Template::Object(object)),
