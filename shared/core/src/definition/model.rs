@@ -4,7 +4,7 @@
 //! text. Field names follow ASL (`ResultPath` → `result_path`).
 
 use indexmap::IndexMap;
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use crate::intrinsics::Intrinsic;
 use crate::jsonata::Expression;
@@ -137,8 +137,47 @@ pub enum Template {
     /// A subtree with no `.$` keys anywhere: copied as is.
     Literal(Value),
     /// Output keys in order; `.$` suffixes already stripped.
-    Object(Vec<(String, TemplateValue)>),
+    Object(ObjectTemplate),
     Array(Vec<Template>),
+}
+
+/// The fields of an object template, in output order, and (when the output keys are
+/// distinct) the output object with every key and null values: evaluating clones it and
+/// fills the values in order, so no key is hashed or copied one by one at run time.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ObjectTemplate {
+    fields: Vec<(String, TemplateValue)>,
+    skeleton: Option<Map<String, Value>>,
+}
+
+impl ObjectTemplate {
+    pub fn new(fields: Vec<(String, TemplateValue)>) -> ObjectTemplate {
+        let mut skeleton = Map::with_capacity(fields.len());
+        for (key, _) in &fields {
+            skeleton.insert(key.clone(), Value::Null);
+        }
+        // A repeated key (`"a"` and `"a.$"`) is written twice at run time, in place.
+        let skeleton = (skeleton.len() == fields.len()).then_some(skeleton);
+        ObjectTemplate { fields, skeleton }
+    }
+
+    /// Output keys and values in order.
+    pub fn fields(&self) -> &[(String, TemplateValue)] {
+        &self.fields
+    }
+
+    /// The output object with null values, when the keys are distinct.
+    pub fn skeleton(&self) -> Option<&Map<String, Value>> {
+        self.skeleton.as_ref()
+    }
+}
+
+impl std::ops::Deref for ObjectTemplate {
+    type Target = [(String, TemplateValue)];
+
+    fn deref(&self) -> &Self::Target {
+        &self.fields
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -198,28 +198,51 @@ pub(crate) fn eval_template(
             .map(|item| eval_template(item, input, ctx, entropy))
             .collect::<Result<Vec<_>, _>>()
             .map(Value::Array),
-        Template::Object(fields) => {
-            let mut out = Map::with_capacity(fields.len());
-            for (key, value) in fields {
-                let v = match value {
-                    TemplateValue::Template(t) => eval_template(t, input, ctx, entropy)?,
-                    TemplateValue::Path(path) => select(path, input, ctx).ok_or_else(|| {
-                        let Some(searched) = root_of(path, input, ctx) else {
-                            return undefined_variable(path);
-                        };
-                        Failure::runtime(format!(
-                            "The JSONPath '{}' specified for the field '{}.$' could not be found in the input '{}'",
-                            path.source(),
-                            key,
-                            compact(searched)
-                        ))
-                    })?,
-                    TemplateValue::Intrinsic(f) => f.eval_with_variables(input, ctx.value_if(f.uses_context()), ctx, entropy)?,
-                };
+        Template::Object(object) => {
+            if let Some(skeleton) = object.skeleton() {
+                let mut out = skeleton.clone();
+                for ((key, value), slot) in object.fields().iter().zip(out.values_mut()) {
+                    *slot = eval_field(key, value, input, ctx, entropy)?;
+                }
+                return Ok(Value::Object(out));
+            }
+            let mut out = Map::with_capacity(object.len());
+            for (key, value) in object.fields() {
+                let v = eval_field(key, value, input, ctx, entropy)?;
                 out.insert(key.clone(), v);
             }
             Ok(Value::Object(out))
         }
+    }
+}
+
+/// The value of one field of an object template.
+pub(super) fn eval_field(
+    key: &str,
+    value: &TemplateValue,
+    input: &Value,
+    ctx: &Context<'_>,
+    entropy: &mut dyn Entropy,
+) -> Result<Value, Failure> {
+    match value {
+        TemplateValue::Template(t) => eval_template(t, input, ctx, entropy),
+        TemplateValue::Path(path) => select(path, input, ctx).ok_or_else(|| {
+            let Some(searched) = root_of(path, input, ctx) else {
+                return undefined_variable(path);
+            };
+            Failure::runtime(format!(
+                "The JSONPath '{}' specified for the field '{}.$' could not be found in the input '{}'",
+                path.source(),
+                key,
+                compact(searched)
+            ))
+        }),
+        TemplateValue::Intrinsic(f) => f.eval_with_variables(
+            input,
+            ctx.value_if(f.uses_context()),
+            ctx,
+            entropy,
+        ),
     }
 }
 

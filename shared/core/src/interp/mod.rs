@@ -13,6 +13,7 @@ mod event;
 mod execution;
 mod frame;
 mod history;
+mod in_place;
 mod io;
 mod item_reader;
 mod jsonata;

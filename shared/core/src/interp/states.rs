@@ -10,6 +10,7 @@ use super::credentials;
 use super::event::{ChildrenKind, ChildrenRequest, Effect, Outcome, TaskRequest};
 use super::frame::{Frame, Phase};
 use super::history::{Details, HistoryEvent, TaskEvent, TaskKind};
+use super::in_place;
 use super::io::{
     self, apply_input_path, apply_result_path, compact, effective_input, eval_template,
     select_or_fail,
@@ -18,7 +19,7 @@ use super::jsonata::{self, States};
 use super::step::{Flow, Runner};
 use crate::definition::{
     ChoiceState, Condition, FailField, FailState, InputPath, ParallelState, QueryLanguage,
-    ResultPath, Seconds, State, StateKind, TaskState,
+    ResultPath, Seconds, State, StateKind, TaskState, Template,
 };
 use crate::failure::Failure;
 
@@ -91,6 +92,38 @@ impl Runner<'_, '_, '_> {
                 }
                 Err(f) => Flow::Fail(f),
             };
+        }
+        // An object of Parameters placed by ResultPath (not read by Assign) is written over
+        // the value it replaces when that has the same keys: see `in_place`.
+        if let (
+            None,
+            Some(Template::Object(object)),
+            None,
+            ResultPath::Path(_) | ResultPath::Whole,
+        ) = (result, &state.parameters, &state.assign, &state.result_path)
+        {
+            if let Some(skeleton) = object.skeleton() {
+                let written = in_place::write_parameters(
+                    object,
+                    skeleton,
+                    &state.input_path,
+                    &state.result_path,
+                    raw,
+                    &ctx,
+                    self.env.entropy,
+                );
+                let output = written.and_then(|(merged, result_bound)| {
+                    let bound = bound_with_result(state, result_bound, input_bound);
+                    apply_input_path(&state.output_path, merged, &ctx).map(|v| (v, bound))
+                });
+                return match output {
+                    Ok((output, bound)) => {
+                        self.output_bound = bound;
+                        Flow::Exit(output)
+                    }
+                    Err(f) => Flow::Fail(f),
+                };
+            }
         }
         let produced = match (result, &state.parameters) {
             (Some(result), _) => Some(result.clone()),
@@ -499,13 +532,8 @@ impl Runner<'_, '_, '_> {
 /// what it produced (`Result` or `Parameters`), following ResultPath and OutputPath.
 fn output_bound(state: &State, produced: Option<&Value>, input: Option<usize>) -> Option<usize> {
     let merged = match (produced, &state.result_path) {
-        (Some(result), ResultPath::Whole) => Some(io::size_bound(result)),
         (_, ResultPath::Discard) => input,
-        (Some(result), ResultPath::Path(path)) => input.map(|input| {
-            input
-                .saturating_add(io::size_bound(result))
-                .saturating_add(io::result_path_overhead(path))
-        }),
+        (Some(result), _) => return bound_with_result(state, io::size_bound(result), input),
         // The effective input is the result.
         (None, ResultPath::Whole) => io::bound_after_path(&state.input_path, input),
         (None, ResultPath::Path(path)) => input
@@ -515,6 +543,20 @@ fn output_bound(state: &State, produced: Option<&Value>, input: Option<usize>) -
                     .saturating_add(effective)
                     .saturating_add(io::result_path_overhead(path))
             }),
+    };
+    io::bound_after_path(&state.output_path, merged)
+}
+
+/// [`output_bound`] for a state that produced a result of at most `result` bytes.
+fn bound_with_result(state: &State, result: usize, input: Option<usize>) -> Option<usize> {
+    let merged = match &state.result_path {
+        ResultPath::Whole => Some(result),
+        ResultPath::Discard => input,
+        ResultPath::Path(path) => input.map(|input| {
+            input
+                .saturating_add(result)
+                .saturating_add(io::result_path_overhead(path))
+        }),
     };
     io::bound_after_path(&state.output_path, merged)
 }

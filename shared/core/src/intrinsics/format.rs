@@ -174,34 +174,49 @@ fn write_json(v: &Value, out: &mut String) {
 /// Jackson's escaping: `"` and `\`, the five short control escapes, other control
 /// characters as `\u00XX` with upper-case hex; everything else (non-ASCII too) verbatim.
 fn write_json_string(s: &str, out: &mut String) {
+    out.reserve(s.len() + 2);
     out.push('"');
     // Runs that need no escape are copied whole. Every escaped character is ASCII, so
     // splitting at its byte never splits a multi-byte character.
     let mut run = 0;
     for (i, b) in s.bytes().enumerate() {
-        let escape = match b {
-            b'"' => "\\\"",
-            b'\\' => "\\\\",
-            b'\n' => "\\n",
-            b'\r' => "\\r",
-            b'\t' => "\\t",
-            0x08 => "\\b",
-            0x0C => "\\f",
-            b if b < 0x20 => "",
-            _ => continue,
-        };
+        let escape = ESCAPES[usize::from(b)];
+        if escape == 0 {
+            continue;
+        }
         out.push_str(&s[run..i]);
-        if escape.is_empty() {
-            use std::fmt::Write;
-            let _ = write!(out, "\\u{:04X}", b);
-        } else {
-            out.push_str(escape);
+        out.push('\\');
+        out.push(char::from(escape));
+        if escape == b'u' {
+            const HEX: &[u8; 16] = b"0123456789ABCDEF";
+            out.push_str("00");
+            out.push(char::from(HEX[usize::from(b >> 4)]));
+            out.push(char::from(HEX[usize::from(b & 0x0f)]));
         }
         run = i + 1;
     }
     out.push_str(&s[run..]);
     out.push('"');
 }
+
+/// For each byte, the character after the backslash of its escape (`u` for `\u00XX`),
+/// or 0 when it is written as it is: one load a byte instead of a chain of comparisons.
+const ESCAPES: [u8; 256] = {
+    let mut table = [0u8; 256];
+    let mut b = 0;
+    while b < 0x20 {
+        table[b] = b'u';
+        b += 1;
+    }
+    table[b'"' as usize] = b'"';
+    table[b'\\' as usize] = b'\\';
+    table[b'\n' as usize] = b'n';
+    table[b'\r' as usize] = b'r';
+    table[b'\t' as usize] = b't';
+    table[0x08] = b'b';
+    table[0x0C] = b'f';
+    table
+};
 
 /// Value equality as Jackson's `JsonNode.equals`: an integer never equals a decimal
 /// (`1` ≠ `1.0`), decimals compare like `Double.compare` (`-0.0` ≠ `0.0`), object key

@@ -29,6 +29,8 @@ use parse::{Call, Expr};
 pub struct Intrinsic {
     source: String,
     call: Call,
+    /// Whether an argument reads `$$`, found once here: it is asked on every evaluation.
+    uses_context: bool,
 }
 
 /// A syntax error in an intrinsic call (reported by the validator with the field's path).
@@ -70,6 +72,7 @@ impl Intrinsic {
         })?;
         Ok(Intrinsic {
             source: source.to_string(),
+            uses_context: reads_context(&call),
             call,
         })
     }
@@ -80,14 +83,7 @@ impl Intrinsic {
 
     /// Whether any argument reads the context object (`$$`).
     pub fn uses_context(&self) -> bool {
-        fn any(call: &Call) -> bool {
-            call.args.iter().any(|arg| match arg {
-                Expr::Path(p) => p.root() == Root::Context,
-                Expr::Call(c) => any(c),
-                _ => false,
-            })
-        }
-        any(&self.call)
+        self.uses_context
     }
 
     /// The names of the workflow variables the call reads (`$name` arguments), in order
@@ -134,6 +130,14 @@ impl Intrinsic {
     }
 }
 
+fn reads_context(call: &Call) -> bool {
+    call.args.iter().any(|arg| match arg {
+        Expr::Path(p) => p.root() == Root::Context,
+        Expr::Call(c) => reads_context(c),
+        _ => false,
+    })
+}
+
 struct Env<'a> {
     input: &'a Value,
     context: &'a Value,
@@ -143,10 +147,21 @@ struct Env<'a> {
 /// Arguments are evaluated left to right, all before the function runs (so a missing
 /// path is reported before any type error of the function).
 fn eval_call(call: &Call, env: &Env<'_>, entropy: &mut dyn Entropy) -> Result<Value, Failure> {
-    let mut args = Vec::with_capacity(call.args.len());
-    for arg in &call.args {
-        args.push(eval_arg(arg, env, entropy)?);
-    }
+    // Up to three arguments (all functions but `Format` and `Array` take at most three)
+    // are kept on the stack: a `Vec` here was an allocation and a free per call.
+    let mut few: [Cow<'_, Value>; 3] = Default::default();
+    let mut many = Vec::new();
+    let args: &mut [Cow<'_, Value>] = if call.args.len() <= few.len() {
+        for (slot, arg) in few.iter_mut().zip(&call.args) {
+            *slot = eval_arg(arg, env, entropy)?;
+        }
+        &mut few[..call.args.len()]
+    } else {
+        for arg in &call.args {
+            many.push(eval_arg(arg, env, entropy)?);
+        }
+        &mut many
+    };
     let template = match call.args.first() {
         Some(Expr::Str(s)) => Some(s.pieces.as_slice()),
         _ => None,

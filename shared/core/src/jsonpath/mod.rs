@@ -288,6 +288,12 @@ impl Path {
         set::set(self, target, value)
     }
 
+    /// The value [`Path::set`] would replace: the existing node at this reference path
+    /// below `$` (not `$` itself, not `$$`), writable.
+    pub(crate) fn existing_mut<'a>(&self, target: &'a mut Value) -> Option<&'a mut Value> {
+        set::existing_mut(self, target)
+    }
+
     /// The path in Jayway's normal form, as AWS quotes it in some causes
     /// (`No results for path: $['a'][0]`).
     pub fn normalized(&self) -> String {

@@ -55,6 +55,22 @@ pub(super) fn set(path: &Path, mut target: Value, value: Value) -> Result<Value,
     Ok(target)
 }
 
+/// See [`Path::existing_mut`].
+pub(super) fn existing_mut<'a>(path: &Path, target: &'a mut Value) -> Option<&'a mut Value> {
+    if path.root() != Root::Input || !path.is_reference() || path.segments.is_empty() {
+        return None;
+    }
+    let mut node = target;
+    for segment in path.segments.iter() {
+        node = match (segment, node) {
+            (Segment::Name(name), Value::Object(map)) => member_mut(map, name)?,
+            (Segment::Index(i), Value::Array(items)) => items.get_mut(usize::try_from(*i).ok()?)?,
+            _ => return None,
+        };
+    }
+    Some(node)
+}
+
 /// The first step that cannot be applied, as AWS names it.
 fn failing_step(segments: &[Segment], target: &Value) -> Option<String> {
     // `None` below: a key that will be created as an empty object.

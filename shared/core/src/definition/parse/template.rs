@@ -5,7 +5,7 @@ use serde_json::Value;
 
 use super::ctx::{type_name, Ctx, Obj, Ptr};
 use super::paths;
-use crate::definition::{Template, TemplateValue};
+use crate::definition::{ObjectTemplate, Template, TemplateValue};
 use crate::intrinsics::Intrinsic;
 
 /// The payload template in field `key` of `obj` (absent → `None`, no diagnostic).
@@ -37,7 +37,7 @@ pub(crate) fn compile(cx: &mut Ctx, at: &Ptr, v: &Value) -> Template {
         return Template::Literal(v.clone());
     }
     match v {
-        Value::Object(map) => Template::Object(
+        Value::Object(map) => Template::Object(ObjectTemplate::new(
             map.iter()
                 .map(|(key, value)| {
                     let key_at = at.key(key);
@@ -50,7 +50,7 @@ pub(crate) fn compile(cx: &mut Ctx, at: &Ptr, v: &Value) -> Template {
                     }
                 })
                 .collect(),
-        ),
+        )),
         Value::Array(items) => Template::Array(
             items
                 .iter()

@@ -63,6 +63,117 @@ fn parameters_evaluate_paths_intrinsics_and_the_context_object() {
     );
 }
 
+/// Output objects are built from a copy of the template's keys; a key given both plain
+/// and with `.$` cannot be, and keeps its first position with the last value.
+#[test]
+fn parameters_keep_key_order_and_a_repeated_key_takes_its_last_value() {
+    let r = run(
+        json!({"StartAt": "P", "States": {"P": {
+            "Type": "Pass",
+            "Parameters": {"z": 0, "a": 1, "b.$": "$.y", "a.$": "$.x"},
+            "End": true}}}),
+        json!({"x": "X", "y": "Y"}),
+    );
+    assert_eq!(
+        serde_json::to_string(r.output()).ok().as_deref(),
+        Some(r#"{"z":0,"a":"X","b":"Y"}"#)
+    );
+    let r = run(
+        json!({"StartAt": "P", "States": {"P": {
+            "Type": "Pass",
+            "Parameters": {"z": 0, "b.$": "$.y", "a.$": "$.x", "n": {"k.$": "$.x", "c": 2}},
+            "End": true}}}),
+        json!({"x": "X", "y": "Y"}),
+    );
+    assert_eq!(
+        serde_json::to_string(r.output()).ok().as_deref(),
+        Some(r#"{"z":0,"b":"Y","a":"X","n":{"k":"X","c":2}}"#)
+    );
+}
+
+/// Parameters written by ResultPath over an object with the same keys reuse it; the
+/// output must be what replacing it gives: the member keeps its position, the fields
+/// read the input as it was, and other keys or another order replace the object whole.
+#[test]
+fn parameters_written_over_the_previous_result_give_the_replaced_output() {
+    let machine = |params: serde_json::Value, result_path: &str| {
+        json!({"StartAt": "P", "States": {"P": {
+            "Type": "Pass", "Parameters": params, "ResultPath": result_path, "End": true}}})
+    };
+    let cases = [
+        // Same keys, same order: read before written.
+        (
+            machine(
+                json!({"a.$": "States.MathAdd($.r.a, 1)", "b.$": "$.r.a"}),
+                "$.r",
+            ),
+            json!({"r": {"a": 1, "b": 0}, "z": true}),
+            r#"{"r":{"a":2,"b":1},"z":true}"#,
+        ),
+        // Same keys, another order: the new order.
+        (
+            machine(json!({"a.$": "$.x", "b.$": "$.y"}), "$.r"),
+            json!({"z": 0, "r": {"b": 1, "a": 2}, "x": "X", "y": "Y"}),
+            r#"{"z":0,"r":{"a":"X","b":"Y"},"x":"X","y":"Y"}"#,
+        ),
+        // Fewer or more keys, or not an object there.
+        (
+            machine(json!({"a.$": "$.x"}), "$.r"),
+            json!({"r": {"a": 1, "b": 2}, "x": "X"}),
+            r#"{"r":{"a":"X"},"x":"X"}"#,
+        ),
+        (
+            machine(json!({"a.$": "$.x", "b": 2}), "$.r"),
+            json!({"r": [1], "x": "X"}),
+            r#"{"r":{"a":"X","b":2},"x":"X"}"#,
+        ),
+        // Over the whole input (ResultPath `$`), in its order or another; more fields than
+        // are kept on the stack.
+        (
+            machine(json!({"i.$": "States.MathAdd($.i, 1)", "n.$": "$.n"}), "$"),
+            json!({"i": 1, "n": 3}),
+            r#"{"i":2,"n":3}"#,
+        ),
+        (
+            machine(json!({"i.$": "States.MathAdd($.i, 1)", "n.$": "$.n"}), "$"),
+            json!({"n": 3, "i": 1}),
+            r#"{"i":2,"n":3}"#,
+        ),
+        (
+            machine(
+                json!({"a.$": "$.b", "b.$": "$.c", "c.$": "$.d", "d.$": "$.e", "e.$": "$.a"}),
+                "$",
+            ),
+            json!({"a": 1, "b": 2, "c": 3, "d": 4, "e": 5}),
+            r#"{"a":2,"b":3,"c":4,"d":5,"e":1}"#,
+        ),
+        // Through an array index, and a path whose parents are created.
+        (
+            machine(json!({"v.$": "$.x"}), "$.list[1]"),
+            json!({"list": [{"v": 0}, {"v": 1}], "x": "X"}),
+            r#"{"list":[{"v":0},{"v":"X"}],"x":"X"}"#,
+        ),
+        (
+            machine(json!({"v.$": "$.x"}), "$.new.deep"),
+            json!({"x": "X"}),
+            r#"{"x":"X","new":{"deep":{"v":"X"}}}"#,
+        ),
+    ];
+    for (definition, input, want) in cases {
+        let r = run(definition, input);
+        assert_eq!(
+            serde_json::to_string(r.output()).ok().as_deref(),
+            Some(want)
+        );
+    }
+    // A ResultPath that cannot be applied still fails as before.
+    let r = run(machine(json!({"v.$": "$.x"}), "$.x.y"), json!({"x": "X"}));
+    assert_eq!(
+        r.failure().error.as_deref(),
+        Some("States.ResultPathMatchFailure")
+    );
+}
+
 #[test]
 fn pass_result_keeps_dollar_keys_verbatim() {
     let r = run(

@@ -11,10 +11,10 @@ const MAX_RANGE_ITEMS: i128 = 1000;
 
 /// Chunks of `size` items, the last possibly shorter. AWS requires "a non-zero, positive
 /// integer" and rounds a non-integer size to the nearest integer.
-pub(super) fn partition(f: Fn_, args: Args<'_>) -> Result<Value, Failure> {
+pub(super) fn partition(f: Fn_, args: Args<'_, '_>) -> Result<Value, Failure> {
     let [array, size] = f.take(args)?;
-    let array = f.array("first argument", &array)?;
-    let size = f.rounded_int("chunk size", &size)?;
+    let array = f.array("first argument", array)?;
+    let size = f.rounded_int("chunk size", size)?;
     let size = usize::try_from(size)
         .ok()
         .filter(|s| *s > 0)
@@ -31,19 +31,19 @@ pub(super) fn partition(f: Fn_, args: Args<'_>) -> Result<Value, Failure> {
 }
 
 /// Membership with Jackson's equality (`1` does not equal `1.0`).
-pub(super) fn contains(f: Fn_, args: Args<'_>) -> Result<Value, Failure> {
+pub(super) fn contains(f: Fn_, args: Args<'_, '_>) -> Result<Value, Failure> {
     let [array, needle] = f.take(args)?;
-    let array = f.array("first argument", &array)?;
-    Ok(Value::Bool(array.iter().any(|item| json_eq(item, &needle))))
+    let array = f.array("first argument", array)?;
+    Ok(Value::Bool(array.iter().any(|item| json_eq(item, needle))))
 }
 
 /// `start, start+step, …` up to and including `end`; the step may be negative but not 0.
 /// Arguments are rounded to the nearest integer, as AWS documents.
-pub(super) fn range(f: Fn_, args: Args<'_>) -> Result<Value, Failure> {
+pub(super) fn range(f: Fn_, args: Args<'_, '_>) -> Result<Value, Failure> {
     let [start, end, step] = f.take(args)?;
-    let start = f.rounded_int("start (first argument)", &start)?;
-    let end = f.rounded_int("end (second argument)", &end)?;
-    let step = f.rounded_int("step (third argument)", &step)?;
+    let start = f.rounded_int("start (first argument)", start)?;
+    let end = f.rounded_int("end (second argument)", end)?;
+    let step = f.rounded_int("step (third argument)", step)?;
     if step == 0 {
         return Err(f.fail("the step (third argument) must be a non-zero integer"));
     }
@@ -68,10 +68,10 @@ pub(super) fn range(f: Fn_, args: Args<'_>) -> Result<Value, Failure> {
 }
 
 /// Zero-based index. The index must be an integer within the array.
-pub(super) fn get_item(f: Fn_, args: Args<'_>) -> Result<Value, Failure> {
+pub(super) fn get_item(f: Fn_, args: Args<'_, '_>) -> Result<Value, Failure> {
     let [array, index] = f.take(args)?;
-    let array = f.array("first argument", &array)?;
-    let i = match &*index {
+    let array = f.array("first argument", array)?;
+    let i = match &**index {
         Value::Number(n) => n
             .as_i64()
             .or_else(|| {
@@ -100,22 +100,22 @@ pub(super) fn get_item(f: Fn_, args: Args<'_>) -> Result<Value, Failure> {
         })
 }
 
-pub(super) fn length(f: Fn_, args: Args<'_>) -> Result<Value, Failure> {
+pub(super) fn length(f: Fn_, args: Args<'_, '_>) -> Result<Value, Failure> {
     let [array] = f.take(args)?;
-    let array = f.array("argument", &array)?;
+    let array = f.array("argument", array)?;
     Ok(Value::from(array.len()))
 }
 
 /// Removes later duplicates, keeping the first occurrence's position (AWS's example
 /// `[1,2,3,3,3,3,3,3,4]` → `[1,2,3,4]`), with Jackson's equality.
-pub(super) fn unique(f: Fn_, args: Args<'_>) -> Result<Value, Failure> {
+pub(super) fn unique(f: Fn_, args: Args<'_, '_>) -> Result<Value, Failure> {
     let [array] = f.take(args)?;
-    let array = f.array("argument", &array)?;
-    let mut out: Vec<&Value> = Vec::with_capacity(array.len());
+    let array = f.array("argument", array)?;
+    let mut out: Vec<Value> = Vec::with_capacity(array.len());
     for item in array {
         if !out.iter().any(|seen| json_eq(seen, item)) {
-            out.push(item);
+            out.push(item.clone());
         }
     }
-    Ok(Value::Array(out.into_iter().cloned().collect()))
+    Ok(Value::Array(out))
 }

@@ -38,16 +38,16 @@ fn limited_string<'v>(f: Fn_, what: &str, v: &'v Value) -> Result<&'v str, Failu
 }
 
 /// The UTF-8 bytes of the string, Base64-encoded.
-pub(super) fn base64_encode(f: Fn_, args: Args<'_>) -> Result<Value, Failure> {
+pub(super) fn base64_encode(f: Fn_, args: Args<'_, '_>) -> Result<Value, Failure> {
     let [s] = f.take(args)?;
-    let s = limited_string(f, "argument", &s)?;
+    let s = limited_string(f, "argument", s)?;
     Ok(Value::String(BASE64.encode(s.as_bytes())))
 }
 
 /// The decoded bytes, which must be UTF-8 text (the result is a JSON string).
-pub(super) fn base64_decode(f: Fn_, args: Args<'_>) -> Result<Value, Failure> {
+pub(super) fn base64_decode(f: Fn_, args: Args<'_, '_>) -> Result<Value, Failure> {
     let [s] = f.take(args)?;
-    let s = limited_string(f, "argument", &s)?;
+    let s = limited_string(f, "argument", s)?;
     let bytes = BASE64
         .decode(s.as_bytes())
         .map_err(|e| f.fail(format!("the string is not valid Base64: {e}")))?;
@@ -57,17 +57,17 @@ pub(super) fn base64_decode(f: Fn_, args: Args<'_>) -> Result<Value, Failure> {
 }
 
 /// Lower-case hex digest of the string's UTF-8 bytes.
-pub(super) fn hash(f: Fn_, args: Args<'_>) -> Result<Value, Failure> {
+pub(super) fn hash(f: Fn_, args: Args<'_, '_>) -> Result<Value, Failure> {
     let [data, algorithm] = f.take(args)?;
-    let data = limited_string(f, "data (first argument)", &data)?;
-    let algorithm = f.string("algorithm (second argument)", &algorithm)?;
+    let data = limited_string(f, "data (first argument)", data)?;
+    let algorithm = f.string("algorithm (second argument)", algorithm)?;
     let bytes = data.as_bytes();
-    let digest: Vec<u8> = match algorithm {
-        "MD5" => Md5::digest(bytes).to_vec(),
-        "SHA-1" => Sha1::digest(bytes).to_vec(),
-        "SHA-256" => Sha256::digest(bytes).to_vec(),
-        "SHA-384" => Sha384::digest(bytes).to_vec(),
-        "SHA-512" => Sha512::digest(bytes).to_vec(),
+    let digest = match algorithm {
+        "MD5" => hex(&Md5::digest(bytes)),
+        "SHA-1" => hex(&Sha1::digest(bytes)),
+        "SHA-256" => hex(&Sha256::digest(bytes)),
+        "SHA-384" => hex(&Sha384::digest(bytes)),
+        "SHA-512" => hex(&Sha512::digest(bytes)),
         other => {
             return Err(f.fail(format!(
                 "unsupported hash algorithm '{other}'; use MD5, SHA-1, SHA-256, SHA-384 \
@@ -75,7 +75,7 @@ pub(super) fn hash(f: Fn_, args: Args<'_>) -> Result<Value, Failure> {
             )))
         }
     };
-    Ok(Value::String(hex(&digest)))
+    Ok(Value::String(digest))
 }
 
 fn hex(bytes: &[u8]) -> String {

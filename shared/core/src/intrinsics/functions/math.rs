@@ -19,10 +19,10 @@ fn int32(f: Fn_, what: &str, v: &Value) -> Result<i64, Failure> {
 
 /// The sum of two integers; non-integers are rounded first (AWS documents the rounding,
 /// and `MathAdd($.x, -1)` on 111 gives 110). The sum itself is not wrapped.
-pub(super) fn add(f: Fn_, args: Args<'_>) -> Result<Value, Failure> {
+pub(super) fn add(f: Fn_, args: Args<'_, '_>) -> Result<Value, Failure> {
     let [a, b] = f.take(args)?;
-    let a = int32(f, "first argument", &a)?;
-    let b = int32(f, "second argument", &b)?;
+    let a = int32(f, "first argument", a)?;
+    let b = int32(f, "second argument", b)?;
     Ok(Value::from(a + b))
 }
 
@@ -30,14 +30,18 @@ pub(super) fn add(f: Fn_, args: Args<'_>) -> Result<Value, Failure> {
 /// seed, the same seed always gives the same number (AWS documents this), so the seeded
 /// form draws from `java.util.Random(seed).nextInt(end - start)`, as the JVM would, and
 /// never from the caller's entropy.
-pub(super) fn random(f: Fn_, args: Args<'_>, entropy: &mut dyn Entropy) -> Result<Value, Failure> {
-    let mut args = args.into_iter();
+pub(super) fn random(
+    f: Fn_,
+    args: Args<'_, '_>,
+    entropy: &mut dyn Entropy,
+) -> Result<Value, Failure> {
+    let mut args = args.iter();
     let (Some(start), Some(end)) = (args.next(), args.next()) else {
         return Err(f.fail("expected a start and an end"));
     };
     let seed = args.next();
-    let start = int32(f, "start (first argument)", &start)?;
-    let end = int32(f, "end (second argument)", &end)?;
+    let start = int32(f, "start (first argument)", start)?;
+    let end = int32(f, "end (second argument)", end)?;
     let bound = end - start;
     if bound <= 0 {
         return Err(f.fail(format!(
@@ -46,7 +50,7 @@ pub(super) fn random(f: Fn_, args: Args<'_>, entropy: &mut dyn Entropy) -> Resul
     }
     let offset = match seed {
         Some(seed) => {
-            let seed = f.rounded_int("seed (third argument)", &seed)?;
+            let seed = f.rounded_int("seed (third argument)", seed)?;
             let bound = i32::try_from(bound)
                 .map_err(|_| f.fail("the range between start and end is too large"))?;
             i64::from(JavaRandom::new(seed).next_int(bound))

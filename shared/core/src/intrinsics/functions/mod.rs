@@ -9,6 +9,7 @@
 mod arrays;
 mod encoding;
 mod json;
+mod json_text;
 mod math;
 mod strings;
 mod unique_id;
@@ -120,14 +121,15 @@ impl Func {
 }
 
 /// Evaluated arguments: path arguments borrow from the input, literals from the
-/// definition; only nested calls' results are owned.
-pub(crate) type Args<'v> = Vec<Cow<'v, Value>>;
+/// definition; only nested calls' results are owned. A function may move an argument out
+/// (`std::mem::take`); the caller only drops what is left.
+pub(crate) type Args<'a, 'v> = &'a mut [Cow<'v, Value>];
 
 /// Runs `func` on evaluated arguments. `template` is the `States.Format` reading of a
 /// literal first argument, when there is one.
 pub(crate) fn apply(
     func: Func,
-    args: Args<'_>,
+    args: Args<'_, '_>,
     template: Option<&[Piece]>,
     entropy: &mut dyn Entropy,
 ) -> Result<Value, Failure> {
@@ -139,7 +141,9 @@ pub(crate) fn apply(
         Func::JsonToString => json::json_to_string(f, args),
         Func::JsonMerge => json::merge(f, args),
         Func::Array => Ok(Value::Array(
-            args.into_iter().map(Cow::into_owned).collect(),
+            args.iter_mut()
+                .map(|arg| std::mem::take(arg).into_owned())
+                .collect(),
         )),
         Func::ArrayPartition => arrays::partition(f, args),
         Func::ArrayContains => arrays::contains(f, args),
@@ -172,9 +176,12 @@ impl Fn_ {
     }
 
     /// Arity was checked at parse time, but evaluation never trusts an index.
-    fn take<const N: usize>(self, args: Args<'_>) -> Result<[Cow<'_, Value>; N], Failure> {
+    fn take<'a, 'v, const N: usize>(
+        self,
+        args: Args<'a, 'v>,
+    ) -> Result<&'a mut [Cow<'v, Value>; N], Failure> {
         let got = args.len();
-        <[Cow<'_, Value>; N]>::try_from(args)
+        args.try_into()
             .map_err(|_| self.fail(format!("expected {N} arguments, got {got}")))
     }
 

@@ -10,7 +10,11 @@ use crate::intrinsics::parse::Piece;
 /// Replaces each `{}` of the template with the next argument. AWS requires as many
 /// arguments as placeholders ("There must be as many remaining arguments … as there are
 /// occurrences of `{}`").
-pub(super) fn format(f: Fn_, args: Args<'_>, literal: Option<&[Piece]>) -> Result<Value, Failure> {
+pub(super) fn format(
+    f: Fn_,
+    args: Args<'_, '_>,
+    literal: Option<&[Piece]>,
+) -> Result<Value, Failure> {
     let (first, values) = args
         .split_first()
         .ok_or_else(|| f.fail("a format string is required"))?;
@@ -34,7 +38,22 @@ pub(super) fn format(f: Fn_, args: Args<'_>, literal: Option<&[Piece]>) -> Resul
             if values.len() == 1 { "" } else { "s" }
         )));
     }
-    let mut out = String::new();
+    // Sized for the usual case (text and short scalars) so the result is allocated once.
+    let text: usize = pieces
+        .iter()
+        .map(|p| match p {
+            Piece::Text(t) => t.len(),
+            Piece::Hole => 0,
+        })
+        .sum();
+    let filled: usize = values
+        .iter()
+        .map(|v| match &**v {
+            Value::String(s) => s.len(),
+            _ => 8,
+        })
+        .sum();
+    let mut out = String::with_capacity(text + filled);
     let mut values = values.iter();
     for piece in pieces {
         match piece {
@@ -64,10 +83,10 @@ fn split_template(template: &str) -> Vec<Piece> {
 
 /// Splits on any of the delimiter's characters and drops empty parts: recorded AWS
 /// output for `", , ,"` on `","` is `[" ", " "]`, for `",,,,"` it is `[]`.
-pub(super) fn split(f: Fn_, args: Args<'_>) -> Result<Value, Failure> {
+pub(super) fn split(f: Fn_, args: Args<'_, '_>) -> Result<Value, Failure> {
     let [s, delims] = f.take(args)?;
-    let s = f.string("input (first argument)", &s)?;
-    let delims = f.string("delimiter (second argument)", &delims)?;
+    let s = f.string("input (first argument)", s)?;
+    let delims = f.string("delimiter (second argument)", delims)?;
     let parts = s
         .split(|c: char| delims.contains(c))
         .filter(|p| !p.is_empty())
