@@ -100,6 +100,7 @@ fn object(f: Fn_, which: &str, v: Value) -> Result<serde_json::Map<String, Value
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
     use serde_json::Value;
 
     use super::{integer_negative_zero, json_text};
@@ -196,6 +197,49 @@ mod tests {
             "\"\\u00e9\"",
         ] {
             assert!(json_text::parse(text).is_some(), "{text}");
+        }
+    }
+
+    fn agrees(text: &str) -> Result<(), proptest::test_runner::TestCaseError> {
+        let reference: Option<Value> = serde_json::from_str(&integer_negative_zero(text)).ok();
+        if let Some(direct) = json_text::parse(text) {
+            proptest::prop_assert_eq!(Some(direct), reference, "{}", text);
+        }
+        Ok(())
+    }
+
+    fn arb_json() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::from),
+            any::<i64>().prop_map(Value::from),
+            any::<u64>().prop_map(Value::from),
+            any::<f64>().prop_map(Value::from),
+            any::<String>().prop_map(Value::from),
+        ];
+        leaf.prop_recursive(4, 40, 6, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
+                prop::collection::vec((any::<String>(), inner), 0..6)
+                    .prop_map(|kv| Value::Object(kv.into_iter().collect())),
+            ]
+        })
+    }
+
+    proptest! {
+        /// Any value serde_json writes, compact or pretty, reads back the same.
+        #[test]
+        fn direct_reader_agrees_on_written_values(value in arb_json()) {
+            let compact = serde_json::to_string(&value).expect("writes");
+            agrees(&compact)?;
+            agrees(&serde_json::to_string_pretty(&value).expect("writes"))?;
+        }
+
+        /// Text made of JSON's own characters, valid or not: where the direct reader
+        /// answers, it answers as serde_json does.
+        #[test]
+        fn direct_reader_agrees_on_any_text(text in "[\\[\\]{}\",:0-9eE.+ntrufalse\\\\/u -]{0,24}") {
+            agrees(&text)?;
         }
     }
 }
