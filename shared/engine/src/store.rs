@@ -147,6 +147,18 @@ pub trait Store: Send + Sync {
         children: Vec<FrameRecord>,
     ) -> impl Future<Output = Result<()>> + Send;
 
+    /// Writes more children of a join that [`Store::open_join`] wrote (a later chunk of a
+    /// large fan-out), each only if absent. The default writes the join again too, which
+    /// finds it there; a store that pays for that refused write skips it.
+    fn add_children(
+        &self,
+        execution: &str,
+        join: JoinRecord,
+        children: Vec<FrameRecord>,
+    ) -> impl Future<Output = Result<()>> + Send {
+        self.open_join(execution, join, children)
+    }
+
     fn commit(&self, commit: Commit) -> impl Future<Output = Result<Written>> + Send;
 
     /// [`Store::commit`], then the commit's outbox. A store that holds the queue too

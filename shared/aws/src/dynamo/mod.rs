@@ -38,7 +38,9 @@
 //! (a child's result and join counter, the execution's end, a closed join, or a large
 //! commit's parts); `create` and `end` one `TransactWriteItems` (plus, for `create`, one
 //! `PutItem` of the definition the first time this process sees it); `open_join` one
-//! conditional `PutItem` per item; `note_task` one `TransactWriteItems` (the note, and a
+//! conditional `PutItem` of the join and the children as `add_children` writes them (a
+//! later chunk's message: one `TransactWriteItems` of up to 64 conditional puts, single
+//! puts of the missing ones when it is cancelled); `note_task` one `TransactWriteItems` (the note, and a
 //! check that the next version does not exist); `frame` one `Query`; `history` one
 //! `Query` per page (DynamoDB returns at most 1 MB per page, so a large commit spans
 //! pages).
@@ -473,6 +475,17 @@ impl Store for DynamoStore {
         // A conflict means a retried fan-out found the item there: keep it.
         let put_new = |item: Item| self.put(PutWrite::new(item, Some(Condition::absent())));
         put_new(items::join_item(execution, &join)).await?;
+        self.add_children(execution, join, children).await
+    }
+
+    /// The join is there (its chunk's message read it): a conditional put of it would
+    /// only be refused, one billed write per chunk.
+    async fn add_children(
+        &self,
+        execution: &str,
+        _join: JoinRecord,
+        children: Vec<FrameRecord>,
+    ) -> store::Result<()> {
         let children = children
             .iter()
             .map(|child| items::frame_item(execution, child))

@@ -68,6 +68,25 @@ async fn a_wide_fan_out_opens_in_one_go() {
         let stored = store.frame(&arn, &child.id).await.unwrap();
         assert_eq!(stored.as_ref(), Some(child));
     }
+
+    // A later chunk's message adds children to the join it read: no write of the join,
+    // which would only be refused (and billed).
+    let more: Vec<FrameRecord> = (200..264)
+        .map(|i| frame(FrameId::child(&root, 1, i), 1, json!(i)))
+        .collect();
+    fixture.counter.reset();
+    store
+        .add_children(&arn, join(root.clone(), 1, 264), more.clone())
+        .await
+        .unwrap();
+    let usage = fixture.counter.usage();
+    assert_eq!(
+        usage["DynamoDB.TransactWriteItems"].requests, 1,
+        "{usage:?}"
+    );
+    assert!(!usage.contains_key("DynamoDB.PutItem"), "{usage:?}");
+    let stored = store.frame(&arn, &more[63].id).await.unwrap();
+    assert_eq!(stored.as_ref(), Some(&more[63]));
     fixture.clean_up().await;
 }
 

@@ -75,7 +75,7 @@ impl<S: Store, Q: Queue, T: TaskInvoker, C: Clock> Engine<S, Q, T, C> {
             .collect();
         debug!(execution_id = %message.execution, frame = %message.frame, children = children.len(), "opening children");
         self.store
-            .open_join(&message.execution, join, children)
+            .add_children(&message.execution, join, children)
             .await?;
         self.send(runs, now).await?;
         Ok(Handled::Advanced { transitions: 0 })
