@@ -357,12 +357,12 @@ where
         Ok(json!({"stopDate": date(stop)}))
     }
 
-    pub(crate) async fn describe_state_machine_for_execution(
+    /// An execution's header and the definition text it runs; an execution whose
+    /// definition is gone is reported as missing.
+    pub(crate) async fn execution_with_definition(
         &self,
-        input: &Input,
-    ) -> Result<Value> {
-        let arn = input.required("executionArn")?;
-        self.arns.check_execution(arn)?;
+        arn: &str,
+    ) -> Result<(ExecutionRecord, String)> {
         let record = self.engine.describe(arn).await?;
         let definition = self
             .engine
@@ -370,6 +370,16 @@ where
             .definition(&record.definition_hash)
             .await?
             .ok_or_else(|| ApiError::execution_missing(arn))?;
+        Ok((record, definition))
+    }
+
+    pub(crate) async fn describe_state_machine_for_execution(
+        &self,
+        input: &Input,
+    ) -> Result<Value> {
+        let arn = input.required("executionArn")?;
+        self.arns.check_execution(arn)?;
+        let (record, definition) = self.execution_with_definition(arn).await?;
         let origin = self.engine.store().origin(arn).await?.unwrap_or_default();
         let name = &record.info.state_machine_name;
         // The role and revision of what ran: the version's when started through one,

@@ -102,13 +102,7 @@ where
         &self,
         arn: &str,
     ) -> Result<(ExecutionRecord, Vec<(MapRun, runs::DistributedMap)>)> {
-        let record = self.engine.describe(arn).await?;
-        let text = self
-            .engine
-            .store()
-            .definition(&record.definition_hash)
-            .await?
-            .ok_or_else(|| ApiError::execution_missing(arn))?;
+        let (record, text) = self.execution_with_definition(arn).await?;
         let definition: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
         let maps = runs::distributed_maps(&definition);
         if maps.is_empty() {
