@@ -13,15 +13,20 @@ use stepwise_core::interp::TaskRequest;
 use stepwise_engine::memory::{MemoryQueue, MemoryStore};
 use stepwise_engine::{Clock, Config, Engine, ExecutionStatus, Handled, StartRequest, TaskInvoker};
 use support::{drain, FaultyQueue, ManualClock, Source, T0};
+use tokio::sync::Notify;
 
 /// Adds one to `$.n`; each call moves the clock on by `step_ms`, and the call numbered
 /// `die_at` (1-based, once) panics: the handler's process dies in the middle of a chain.
+/// The call numbered `hold_at` says it has begun (`held`) and waits for `release`.
 #[derive(Debug)]
 struct Counter {
     calls: AtomicU32,
     clock: ManualClock,
     step_ms: i64,
     die_at: AtomicU32,
+    hold_at: AtomicU32,
+    held: Notify,
+    release: Notify,
 }
 
 impl TaskInvoker for Counter {
@@ -34,6 +39,10 @@ impl TaskInvoker for Counter {
             .is_ok()
         {
             panic!("the handler's process dies during task call {call}");
+        }
+        if self.hold_at.load(Ordering::SeqCst) == call {
+            self.held.notify_one();
+            self.release.notified().await;
         }
         let n = request.parameters["Payload"]["n"].as_i64().unwrap_or(0);
         Ok(json!({"Payload": {"n": n + 1}}))
@@ -58,6 +67,9 @@ fn engine_on<Q: Source>(
         clock: clock.clone(),
         step_ms,
         die_at: AtomicU32::new(die_at),
+        hold_at: AtomicU32::new(0),
+        held: Notify::new(),
+        release: Notify::new(),
     };
     let config = Config {
         chain_budget_ms: budget_ms,
@@ -258,4 +270,27 @@ async fn a_chain_step_that_outlasts_the_budget_is_still_found_by_the_redelivery(
         (ExecutionStatus::Succeeded, Some(json!({"n": 4})))
     );
     assert_eq!(engine.tasks().calls.load(Ordering::SeqCst), 4);
+}
+
+#[tokio::test]
+async fn a_stop_ends_a_chain_at_its_next_step() {
+    // The chain's second task is running when the execution is stopped: that step still
+    // commits (as any message in flight does), and the next step reads the stopped
+    // header and calls nothing more.
+    let engine = engine(60_000, 10, 0);
+    engine.tasks().hold_at.store(2, Ordering::SeqCst);
+    let arn = start(&engine, &task_chain(5)).await;
+    let first = engine.queue().next().expect("the start's message");
+    let chain = {
+        let engine = engine.clone();
+        tokio::spawn(async move { engine.handle(first.message, 1).await })
+    };
+    engine.tasks().held.notified().await;
+    engine.stop(&arn, None, None).await.expect("stop");
+    engine.tasks().release.notify_one();
+    let handled = chain.await.expect("the chain ends").expect("handled");
+    assert_eq!(handled, Handled::Advanced { transitions: 2 });
+    assert_eq!(engine.tasks().calls.load(Ordering::SeqCst), 2);
+    assert!(engine.queue().next().is_none(), "nothing was sent");
+    assert_eq!(outcome(&engine, &arn).await.0, ExecutionStatus::Aborted);
 }
