@@ -288,6 +288,22 @@ mod tests {
         e
     }
 
+    fn entered(id: u64, name: &str) -> Value {
+        event(
+            id,
+            "MapStateEntered",
+            Some(("stateEnteredEventDetails", json!({"name": name}))),
+        )
+    }
+
+    fn started(id: u64, length: u64) -> Value {
+        event(
+            id,
+            "MapStateStarted",
+            Some(("mapStateStartedEventDetails", json!({"length": length}))),
+        )
+    }
+
     fn definition() -> Value {
         json!({"StartAt": "D", "States": {
             "D": {"Type": "Map", "MaxConcurrency": 2, "ToleratedFailureCount": 1,
@@ -311,23 +327,12 @@ mod tests {
     #[test]
     fn counts_children_and_attributes_inner_map_events() {
         let maps = distributed_maps(&definition());
-        let entered = |id, name: &str| {
-            event(
-                id,
-                "MapStateEntered",
-                Some(("stateEnteredEventDetails", json!({"name": name}))),
-            )
-        };
         let iteration = |id, kind: &str, key: &str, index: u64| {
             event(id, kind, Some((key, json!({"name": "D", "index": index}))))
         };
         let history = vec![
             entered(2, "D"),
-            event(
-                3,
-                "MapStateStarted",
-                Some(("mapStateStartedEventDetails", json!({"length": 3}))),
-            ),
+            started(3, 3),
             iteration(
                 4,
                 "MapIterationStarted",
@@ -392,16 +397,8 @@ mod tests {
     fn a_child_ending_after_the_map_failed_still_counts() {
         let maps = distributed_maps(&definition());
         let history = vec![
-            event(
-                2,
-                "MapStateEntered",
-                Some(("stateEnteredEventDetails", json!({"name": "D"}))),
-            ),
-            event(
-                3,
-                "MapStateStarted",
-                Some(("mapStateStartedEventDetails", json!({"length": 1}))),
-            ),
+            entered(2, "D"),
+            started(3, 1),
             event(
                 4,
                 "MapIterationStarted",
@@ -433,16 +430,8 @@ mod tests {
             event(id, kind, Some((&key, json!({"name": "D", "index": index}))))
         };
         let history = vec![
-            event(
-                2,
-                "MapStateEntered",
-                Some(("stateEnteredEventDetails", json!({"name": "D"}))),
-            ),
-            event(
-                3,
-                "MapStateStarted",
-                Some(("mapStateStartedEventDetails", json!({"length": 2}))),
-            ),
+            entered(2, "D"),
+            started(3, 2),
             iteration(4, "MapIterationStarted", 0),
             iteration(5, "MapIterationStarted", 1),
             iteration(6, "MapIterationFailed", 1),
@@ -465,14 +454,7 @@ mod tests {
     #[test]
     fn an_ended_execution_aborts_open_runs() {
         let maps = distributed_maps(&definition());
-        let history = vec![
-            event(
-                2,
-                "MapStateEntered",
-                Some(("stateEnteredEventDetails", json!({"name": "L"}))),
-            ),
-            event(3, "ExecutionAborted", None),
-        ];
+        let history = vec![entered(2, "L"), event(3, "ExecutionAborted", None)];
         let runs = map_runs(&history, &maps);
         assert_eq!(runs[0].status, RunStatus::Aborted);
         assert_eq!(runs[0].stop, Some(1_704_067_203_000));
