@@ -65,6 +65,7 @@ fn drive(
             record_history: true,
             max_transitions: MAX_TRANSITIONS,
             task_token_prefix: None,
+            items_per_page: None,
         };
         // An Err is a caller fault (an event that does not fit the frame's phase); the
         // driver below only sends events the effects asked for, so it must not happen.

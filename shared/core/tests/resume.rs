@@ -73,6 +73,7 @@ fn run_from_storage(definition: &StateMachine, input: Value) -> Result<Value, Fa
             record_history: false,
             max_transitions: 7,
             task_token_prefix: None,
+            items_per_page: None,
         };
         let result = step(definition, &mut frame, event, &mut env).expect("no engine error");
         event_id += result.event_count;

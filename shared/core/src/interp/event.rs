@@ -121,6 +121,31 @@ pub struct ChildrenRequest {
     /// failed child fails the state with its own error.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tolerance: Option<FailureTolerance>,
+    /// More items are to be read: the caller reads them a page at a time
+    /// ([`crate::interp::next_page_request`], [`crate::interp::map_page`]) and adds
+    /// their children to the same join. `children` are then the first page's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub feed: Option<Feed>,
+}
+
+/// Where a Distributed Map's ItemReader goes on: the next page's place in the source and
+/// what the pages before it left. Small (no items but a held-back batch), since the
+/// caller keeps it in its join and its messages.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Feed {
+    /// Pages read so far: the next page's number (the first page is 0).
+    pub page: u64,
+    /// The reader's cursor for the next page, as it returned it.
+    pub cursor: Value,
+    /// Items read so far: the next item's `$$.Map.Item.Index`.
+    pub items: u64,
+    /// Children made so far: the next child's index.
+    pub children: u64,
+    /// An ItemBatcher batch the last page ended in the middle of (its items after
+    /// ItemSelector): it is completed from the next page, so batches come out as they
+    /// would from one read.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub carry: Vec<Value>,
 }
 
 /// `ToleratedFailureCount` / `ToleratedFailurePercentage`, resolved.
@@ -142,9 +167,18 @@ impl FailureTolerance {
     /// AWS fails the Map Run when failures *exceed* either threshold; with neither set the
     /// tolerance is zero, so one failure is enough.
     pub fn exceeded(&self, failed_items: u64) -> bool {
+        self.exceeded_so_far(failed_items, true)
+    }
+
+    /// [`FailureTolerance::exceeded`] while items may still be read (`all_read` false):
+    /// `total_items` is then only a lower bound, so the percentage is not judged yet (an
+    /// early run of failures must not fail a Map whose later items succeed); the count is.
+    pub fn exceeded_so_far(&self, failed_items: u64, all_read: bool) -> bool {
         let over_count = self.count.is_some_and(|c| failed_items > c);
         let over_percentage = self.percentage.is_some_and(|p| {
-            self.total_items > 0 && failed_items as f64 * 100.0 / self.total_items as f64 > p
+            all_read
+                && self.total_items > 0
+                && failed_items as f64 * 100.0 / self.total_items as f64 > p
         });
         match (self.count, self.percentage) {
             (None, None) => failed_items > 0,

@@ -279,6 +279,7 @@ impl<'d> Execution<'d> {
             record_history: self.record_history,
             max_transitions: MAX_TRANSITIONS_PER_STEP,
             task_token_prefix: None,
+            items_per_page: None,
         };
         let result = step(definition, &mut node.frame, event, &mut env)?;
         let generation = node.generation;
@@ -321,6 +322,8 @@ impl<'d> Execution<'d> {
             children,
             max_concurrency,
             tolerance,
+            // Never set: this runner reads items in one piece (no `Env::items_per_page`).
+            feed: _,
         } = request;
         let count = children.len();
         let ends = match tolerance {

@@ -6,7 +6,7 @@ use std::borrow::Cow;
 use serde_json::{Map, Value};
 
 use super::context::Context;
-use super::event::{ChildrenKind, ChildrenRequest, Effect, FailureTolerance};
+use super::event::{ChildrenKind, ChildrenRequest, Effect, FailureTolerance, Feed};
 use super::frame::{Frame, Phase};
 use super::history::{Details, HistoryEvent};
 use super::io::{self, compact, effective_input, eval_template, select_or_fail};
@@ -27,12 +27,13 @@ impl Runner<'_, '_, '_> {
         }
     }
 
-    /// Runs the Map over `read` (the ItemReader's items) or the items in its input.
+    /// Runs the Map over `read` (the ItemReader's items, or its first page) or the items
+    /// in its input.
     pub(super) fn map_items(
         &mut self,
         frame: &mut Frame,
         map: &MapState,
-        read: Option<Value>,
+        read: Option<Read>,
     ) -> Flow {
         match self.prepare_map(frame, map, read) {
             Ok(Some(request)) => {
@@ -54,7 +55,7 @@ impl Runner<'_, '_, '_> {
         &mut self,
         frame: &Frame,
         map: &MapState,
-        read: Option<Value>,
+        read: Option<Read>,
     ) -> Result<Option<ChildrenRequest>, Failure> {
         let state = self.state(frame);
         let ctx = self.context(frame);
@@ -62,16 +63,16 @@ impl Runner<'_, '_, '_> {
         let states = self.states(&frame.input, None, &ctx);
         let now = self.env.now;
         let effective = effective_input(&state.input_path, &frame.input, &ctx)?;
-        let items = match (read, &map.items) {
-            (Some(read), _) => Cow::Owned(read),
+        let (items, cursor) = match (read, &map.items) {
+            (Some(read), _) => (Cow::Owned(Value::Array(read.items)), read.cursor),
             (None, Some(items)) => {
                 let value = jsonata::eval(items, &states, now, self.env.entropy)?;
                 if !value.is_array() {
                     return Err(jsonata::unexpected_type(items, "array", &value, "Items"));
                 }
-                Cow::Owned(value)
+                (Cow::Owned(value), None)
             }
-            (None, None) => effective_input(&map.items_path, &effective, &ctx)?,
+            (None, None) => (effective_input(&map.items_path, &effective, &ctx)?, None),
         };
         let Value::Array(items) = items.as_ref() else {
             let cause = format!(
@@ -152,8 +153,63 @@ impl Runner<'_, '_, '_> {
             }
         };
 
-        let mut inputs = Vec::with_capacity(items.len());
-        for (index, item) in items.iter().enumerate() {
+        let total_items = items.len() as u64;
+        let distributed = map.mode == ProcessorMode::Distributed;
+        let start = Feed {
+            page: 0,
+            cursor: Value::Null,
+            items: 0,
+            children: 0,
+            carry: Vec::new(),
+        };
+        let shaped = self.shape(frame, map, items, &start, cursor.is_some())?;
+        let length = shaped.inputs.len();
+        self.emit(|| HistoryEvent::new("MapStateStarted", Details::MapStarted { length }));
+        self.map_run_started(frame);
+        let feed = cursor.map(|cursor| start.after(cursor, total_items, &shaped));
+        if shaped.inputs.is_empty() && feed.is_none() {
+            return Ok(None);
+        }
+        let children = self.child_frames(frame, map, shaped.inputs);
+        Ok(Some(ChildrenRequest {
+            state: frame.state.clone(),
+            kind: ChildrenKind::Map,
+            children,
+            max_concurrency: match (max_concurrency, distributed) {
+                (0, true) => Some(DISTRIBUTED_MAX_CONCURRENCY),
+                (0, false) => None,
+                (n, _) => Some(n),
+            },
+            tolerance: distributed.then_some(FailureTolerance {
+                count,
+                percentage,
+                items_per_child: shaped.items_per_child,
+                total_items,
+            }),
+            feed,
+        }))
+    }
+
+    /// Items as child inputs: ItemSelector (indices from `feed.items`), then a
+    /// Distributed Map's ItemBatcher, completing `feed.carry` first. With `more` pages
+    /// to come, the last batch is held back to be completed by the next page.
+    pub(super) fn shape(
+        &mut self,
+        frame: &Frame,
+        map: &MapState,
+        items: &[Value],
+        feed: &Feed,
+        more: bool,
+    ) -> Result<Shaped, Failure> {
+        let state = self.state(frame);
+        let ctx = self.context(frame);
+        let now = self.env.now;
+        let effective = effective_input(&state.input_path, &frame.input, &ctx)?;
+        let mut inputs = Vec::with_capacity(feed.carry.len() + items.len());
+        inputs.extend(feed.carry.iter().cloned());
+        let first = usize::try_from(feed.items).unwrap_or(usize::MAX);
+        for (offset, item) in items.iter().enumerate() {
+            let index = first.saturating_add(offset);
             inputs.push(match &map.item_selector {
                 Some(Payload::Template(selector)) => {
                     let item_ctx = ctx.with_map_item(index, item);
@@ -167,26 +223,32 @@ impl Runner<'_, '_, '_> {
                 None => item.clone(),
             });
         }
-        let total_items = inputs.len() as u64;
-        let distributed = map.mode == ProcessorMode::Distributed;
-        let (inputs, items_per_child) = match (&map.item_batcher, distributed) {
+        match (&map.item_batcher, map.mode == ProcessorMode::Distributed) {
             (Some(batcher), true) => {
                 let batch_input = match &batcher.batch_input {
                     Some(t) => Some(eval_template(t, &effective, &ctx, self.env.entropy)?),
                     None => None,
                 };
                 let limits = batch_limits(batcher, &effective, &ctx)?;
-                batch(inputs, batch_input, limits)
+                Ok(batch(inputs, batch_input, limits, more))
             }
-            _ => (inputs, Vec::new()),
-        };
-        let length = inputs.len();
-        self.emit(|| HistoryEvent::new("MapStateStarted", Details::MapStarted { length }));
-        self.map_run_started(frame);
-        if inputs.is_empty() {
-            return Ok(None);
+            _ => Ok(Shaped {
+                inputs,
+                items_per_child: Vec::new(),
+                carry: Vec::new(),
+            }),
         }
-        let children = inputs
+    }
+
+    /// The child frames that run `inputs`.
+    pub(super) fn child_frames(
+        &self,
+        frame: &Frame,
+        map: &MapState,
+        inputs: Vec<Value>,
+    ) -> Vec<Frame> {
+        let distributed = map.mode == ProcessorMode::Distributed;
+        inputs
             .into_iter()
             .map(|input| {
                 Frame::new(
@@ -203,23 +265,37 @@ impl Runner<'_, '_, '_> {
                     frame.vars.clone()
                 })
             })
-            .collect();
-        Ok(Some(ChildrenRequest {
-            state: frame.state.clone(),
-            kind: ChildrenKind::Map,
-            children,
-            max_concurrency: match (max_concurrency, distributed) {
-                (0, true) => Some(DISTRIBUTED_MAX_CONCURRENCY),
-                (0, false) => None,
-                (n, _) => Some(n),
-            },
-            tolerance: distributed.then_some(FailureTolerance {
-                count,
-                percentage,
-                items_per_child,
-                total_items,
-            }),
-        }))
+            .collect()
+    }
+}
+
+/// Items the ItemReader returned, and where its next page starts when it has more.
+#[derive(Debug)]
+pub(super) struct Read {
+    pub items: Vec<Value>,
+    pub cursor: Option<Value>,
+}
+
+/// One page's (or the whole input's) child inputs.
+#[derive(Debug)]
+pub(super) struct Shaped {
+    pub inputs: Vec<Value>,
+    /// With an ItemBatcher, the items each input carries.
+    pub items_per_child: Vec<u64>,
+    /// The batch held back for the next page.
+    pub carry: Vec<Value>,
+}
+
+impl Feed {
+    /// Where the feed stands after this page: `read` items read, `shaped` made of them.
+    pub(super) fn after(&self, cursor: Value, read: u64, shaped: &Shaped) -> Feed {
+        Feed {
+            page: self.page + 1,
+            cursor,
+            items: self.items + read,
+            children: self.children + shaped.inputs.len() as u64,
+            carry: shaped.carry.clone(),
+        }
     }
 }
 
@@ -328,12 +404,9 @@ fn batch_limits(
 
 /// Packs items greedily, in order, into `{"BatchInput": …, "Items": [...]}` inputs that
 /// respect both limits (counting the compact JSON of the whole child input). An item too
-/// big for any batch goes alone; the payload limit then speaks for it.
-fn batch(
-    items: Vec<Value>,
-    batch_input: Option<Value>,
-    limits: BatchLimits,
-) -> (Vec<Value>, Vec<u64>) {
+/// big for any batch goes alone; the payload limit then speaks for it. With `hold`, the
+/// last batch is returned unpacked (`carry`): more items may join it.
+fn batch(items: Vec<Value>, batch_input: Option<Value>, limits: BatchLimits, hold: bool) -> Shaped {
     let wrap = |items: Vec<Value>| {
         let mut object = Map::new();
         if let Some(input) = &batch_input {
@@ -359,11 +432,21 @@ fn batch(
         size += item_size + usize::from(!current.is_empty());
         current.push(item);
     }
-    if !current.is_empty() {
-        counts.push(current.len() as u64);
-        batches.push(wrap(current));
+    // A batch still open when the page ended may take items from the next page.
+    let carry = if hold {
+        current
+    } else {
+        if !current.is_empty() {
+            counts.push(current.len() as u64);
+            batches.push(wrap(current));
+        }
+        Vec::new()
+    };
+    Shaped {
+        inputs: batches,
+        items_per_child: counts,
+        carry,
     }
-    (batches, counts)
 }
 
 #[cfg(test)]
@@ -374,13 +457,18 @@ mod tests {
     #[test]
     fn batches_respect_item_and_byte_limits_in_order() {
         let items: Vec<Value> = (0..7).map(|i| json!(i)).collect();
-        let (batches, counts) = batch(
+        let Shaped {
+            inputs: batches,
+            items_per_child: counts,
+            ..
+        } = batch(
             items.clone(),
             None,
             BatchLimits {
                 items: 3,
                 bytes: usize::MAX,
             },
+            false,
         );
         assert_eq!(
             batches,
@@ -392,28 +480,54 @@ mod tests {
         );
         assert_eq!(counts, vec![3, 3, 1]);
         // {"Items":[0,1]} is 15 bytes; a third item would make it 17.
-        let (batches, _) = batch(
+        let batches = batch(
             items,
             None,
             BatchLimits {
                 items: usize::MAX,
                 bytes: 16,
             },
-        );
+            false,
+        )
+        .inputs;
         assert_eq!(batches[0], json!({"Items": [0, 1]}));
         assert_eq!(batches.len(), 4);
     }
 
     #[test]
+    fn a_held_batch_is_completed_by_the_next_page_as_one_read_would() {
+        let limits = BatchLimits {
+            items: 3,
+            bytes: usize::MAX,
+        };
+        let whole = batch((0..8).map(|i| json!(i)).collect(), None, limits, false);
+        let first = batch((0..4).map(|i| json!(i)).collect(), None, limits, true);
+        assert_eq!(first.inputs, vec![json!({"Items": [0, 1, 2]})]);
+        assert_eq!(first.carry, vec![json!(3)]);
+        let mut rest = first.carry;
+        rest.extend((4..8).map(|i| json!(i)));
+        let second = batch(rest, None, limits, false);
+        let mut paged = first.inputs;
+        paged.extend(second.inputs);
+        assert_eq!(paged, whole.inputs);
+        assert_eq!(
+            [first.items_per_child, second.items_per_child].concat(),
+            whole.items_per_child
+        );
+    }
+
+    #[test]
     fn batch_input_rides_along_with_every_batch() {
-        let (batches, _) = batch(
+        let batches = batch(
             vec![json!("a"), json!("b")],
             Some(json!({"run": 1})),
             BatchLimits {
                 items: 1,
                 bytes: usize::MAX,
             },
-        );
+            false,
+        )
+        .inputs;
         assert_eq!(
             batches,
             vec![

@@ -11,6 +11,7 @@ mod context;
 mod credentials;
 mod event;
 mod execution;
+mod feed;
 mod frame;
 mod history;
 mod in_place;
@@ -31,10 +32,11 @@ mod wait;
 
 pub use context::{iso8601, ExecutionInfo};
 pub use event::{
-    ChildEnd, ChildrenKind, ChildrenRequest, Effect, Event, FailureTolerance, Outcome, Step,
+    ChildEnd, ChildrenKind, ChildrenRequest, Effect, Event, FailureTolerance, Feed, Outcome, Step,
     TaskRequest,
 };
 pub use execution::{Execution, PendingTask, RecordedEvent, Status, TaskId};
+pub use feed::{map_page, next_page_request, Page};
 pub use frame::{Frame, Phase, Scope, ScopeStep};
 pub use history::{Details, HistoryEvent, TaskEvent, TaskKind};
 pub use io::{exceeds_payload_limit, MAX_PAYLOAD_BYTES};

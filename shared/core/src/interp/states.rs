@@ -490,6 +490,7 @@ impl Runner<'_, '_, '_> {
             children,
             max_concurrency: None,
             tolerance: None,
+            feed: None,
         }));
         frame.phase = Phase::Children;
         Flow::Suspend

@@ -39,6 +39,10 @@ pub struct Env<'a> {
     /// Begins every task token this step makes (`<prefix>.<random>`): a durable caller
     /// puts there what it needs to find the waiting frame again from the token alone.
     pub task_token_prefix: Option<&'a str>,
+    /// Read a Distributed Map's ItemReader items this many at a time
+    /// ([`super::Feed`]); `None`: in one read. A durable caller pages so that no message
+    /// holds a whole source in memory; the in-memory runner reads at once.
+    pub items_per_page: Option<u32>,
 }
 
 impl std::fmt::Debug for Env<'_> {
@@ -70,18 +74,7 @@ pub fn step(
     event: Event,
     env: &mut Env<'_>,
 ) -> Result<Step, Error> {
-    let graph = frame.scope.resolve(definition).ok_or(Error::UnknownScope)?;
-    let Some(state) = graph.state(&frame.state) else {
-        return Err(Error::UnknownState(frame.state.clone()));
-    };
-    let mut runner = Runner {
-        graph,
-        env,
-        out: Step::default(),
-        current: Cell::new(Some(state)),
-        input_bound: None,
-        output_bound: None,
-    };
+    let mut runner = Runner::new(definition, frame, env)?;
     runner.dispatch(frame, event)?;
     Ok(runner.out)
 }
@@ -115,6 +108,26 @@ pub(super) enum Flow {
 }
 
 impl<'d, 'e, 'x> Runner<'d, 'e, 'x> {
+    /// A runner for `frame`'s current state.
+    pub(super) fn new(
+        definition: &'d StateMachine,
+        frame: &Frame,
+        env: &'e mut Env<'x>,
+    ) -> Result<Self, Error> {
+        let graph = frame.scope.resolve(definition).ok_or(Error::UnknownScope)?;
+        let Some(state) = graph.state(&frame.state) else {
+            return Err(Error::UnknownState(frame.state.clone()));
+        };
+        Ok(Runner {
+            graph,
+            env,
+            out: Step::default(),
+            current: Cell::new(Some(state)),
+            input_bound: None,
+            output_bound: None,
+        })
+    }
+
     fn dispatch(&mut self, frame: &mut Frame, event: Event) -> Result<(), Error> {
         let flow = match (&frame.phase, event) {
             (Phase::Entering, Event::Run) => {

@@ -273,6 +273,7 @@ fn an_endless_loop_yields_between_batches_instead_of_hanging() {
         record_history: false,
         max_transitions: 100,
         task_token_prefix: None,
+        items_per_page: None,
     };
     let step = step(&def, &mut frame, Event::Run, &mut env).expect("steps");
     assert_eq!(step.transitions, 100);

@@ -142,6 +142,7 @@ fn a_distributed_map_runs_ten_thousand_children_at_once_by_default() {
             record_history: false,
             max_transitions: 10,
             task_token_prefix: None,
+            items_per_page: None,
         };
         let out = step(&definition, &mut frame, Event::Run, &mut env).expect("steps");
         match &out.effects[..] {
@@ -151,4 +152,154 @@ fn a_distributed_map_runs_ten_thousand_children_at_once_by_default() {
     };
     assert_eq!(max_concurrency("DISTRIBUTED"), Some(10_000));
     assert_eq!(max_concurrency("INLINE"), None);
+}
+
+/// Reads `items` through a paged reader `size` at a time (the caller's loop of
+/// [`next_page_request`] and [`map_page`]) and returns every child input in index
+/// order, with the reads' requests.
+fn paged(
+    definition: &crate::definition::StateMachine,
+    input: serde_json::Value,
+    items: &[serde_json::Value],
+    size: usize,
+) -> (Vec<serde_json::Value>, Vec<serde_json::Value>) {
+    use crate::interp::{map_page, next_page_request, step, Effect, Env, Event, ExecutionInfo};
+    use crate::interp::{Feed, Frame};
+    let info = ExecutionInfo::local("t", "e", input.clone(), super::T0);
+    let mut frame = Frame::root(definition, input, super::T0);
+    let mut entropy = crate::entropy::SplitMix64::new(1);
+    let mut env = Env {
+        now: super::T0,
+        execution: &info,
+        entropy: &mut entropy,
+        first_event_id: 1,
+        record_history: false,
+        max_transitions: 10,
+        task_token_prefix: None,
+        items_per_page: Some(size as u32),
+    };
+    // A reader over `items`: the cursor is the next index.
+    let answer = |request: &serde_json::Value| {
+        let at = request["Page"]["Cursor"].as_u64().unwrap_or(0) as usize;
+        let max = request["ReaderConfig"]["MaxItems"].as_u64().unwrap_or(0) as usize;
+        let take = if max > 0 { size.min(max) } else { size };
+        let end = (at + take).min(items.len());
+        let cursor = if end < items.len() {
+            json!(end)
+        } else {
+            json!(null)
+        };
+        json!({"Items": items[at..end], "Cursor": cursor})
+    };
+    let out = step(definition, &mut frame, Event::Run, &mut env).expect("steps");
+    let [Effect::InvokeTask(first)] = &out.effects[..] else {
+        panic!("expected a read, got {:?}", out.effects)
+    };
+    let mut requests = vec![first.parameters.clone()];
+    let output = answer(&first.parameters);
+    let out = step(
+        definition,
+        &mut frame,
+        Event::TaskSucceeded { output },
+        &mut env,
+    )
+    .expect("steps");
+    let [Effect::RunChildren(request)] = &out.effects[..] else {
+        panic!("expected children, got {:?}", out.effects)
+    };
+    let mut inputs: Vec<_> = request.children.iter().map(|c| c.input().clone()).collect();
+    let mut feed: Option<Feed> = request.feed.clone();
+    while let Some(at) = feed.take() {
+        assert_eq!(at.children, inputs.len() as u64, "children run on");
+        let read = next_page_request(definition, &frame, &at, &mut env).expect("a request");
+        requests.push(read.parameters.clone());
+        let page = map_page(
+            definition,
+            &frame,
+            &at,
+            Ok(answer(&read.parameters)),
+            &mut env,
+        )
+        .expect("a page");
+        inputs.extend(page.children.iter().map(|c| c.input().clone()));
+        feed = page.next;
+    }
+    (inputs, requests)
+}
+
+#[test]
+fn pages_make_the_children_one_read_makes() {
+    let items: Vec<_> = (0..23).map(|i| json!({"n": i})).collect();
+    let definition = machine(json!({"StartAt": "M", "States": {"M": {
+        "Type": "Map",
+        "ItemReader": {"Resource": "arn:aws:states:::s3:listObjectsV2",
+                       "Parameters": {"Bucket": "b"}, "ReaderConfig": {"MaxItems": 20}},
+        "ItemSelector": {"n.$": "$$.Map.Item.Value.n", "index.$": "$$.Map.Item.Index"},
+        "ItemBatcher": {"MaxItemsPerBatch": 3, "BatchInput": {"run.$": "$.run"}},
+        "ItemProcessor": {
+            "ProcessorConfig": {"Mode": "DISTRIBUTED"},
+            "StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}
+        },
+        "End": true
+    }}}));
+    let input = json!({"run": 7});
+    let (whole, _) = paged(&definition, input.clone(), &items, 1000);
+    assert_eq!(whole.len(), 7, "20 items in batches of 3");
+    assert_eq!(
+        whole[6],
+        json!({"BatchInput": {"run": 7}, "Items": [{"n": 18, "index": 18}, {"n": 19, "index": 19}]})
+    );
+    for size in [1, 2, 4, 7] {
+        let (inputs, requests) = paged(&definition, input.clone(), &items, size);
+        assert_eq!(inputs, whole, "pages of {size}");
+        // Each read asks for what MaxItems leaves, from where the last one stopped.
+        let last = requests.last().expect("reads");
+        assert_eq!(last["Page"]["Size"], size);
+        let read_before: u64 = 20 - last["ReaderConfig"]["MaxItems"].as_u64().unwrap();
+        assert_eq!(last["Page"]["Cursor"], json!(read_before));
+    }
+}
+
+#[test]
+fn a_later_page_that_fails_fails_the_map_with_item_reader_failed() {
+    use crate::interp::{map_page, Feed, Frame, Phase};
+    let definition = reader_map(json!({
+        "Resource": "arn:aws:states:::s3:getObject",
+        "Parameters": {"Bucket": "b", "Key": "k"}
+    }));
+    let info = crate::interp::ExecutionInfo::local("t", "e", json!({}), super::T0);
+    let mut frame = Frame::root(&definition, json!({}), super::T0);
+    frame.phase = Phase::Children;
+    let mut entropy = crate::entropy::SplitMix64::new(1);
+    let mut env = crate::interp::Env {
+        now: super::T0,
+        execution: &info,
+        entropy: &mut entropy,
+        first_event_id: 1,
+        record_history: false,
+        max_transitions: 10,
+        task_token_prefix: None,
+        items_per_page: Some(10),
+    };
+    let feed = Feed {
+        page: 1,
+        cursor: json!(10),
+        items: 10,
+        children: 10,
+        carry: Vec::new(),
+    };
+    let failure = map_page(
+        &definition,
+        &frame,
+        &feed,
+        Err(Failure::new(
+            "S3.SlowDown",
+            "Please reduce your request rate.",
+        )),
+        &mut env,
+    )
+    .expect_err("fails");
+    assert_eq!(failure.error.as_deref(), Some(names::ITEM_READER_FAILED));
+    let failure = map_page(&definition, &frame, &feed, Ok(json!(3)), &mut env).expect_err("fails");
+    assert_eq!(failure.error.as_deref(), Some(names::ITEM_READER_FAILED));
 }

@@ -148,6 +148,7 @@ fn a_frame_waiting_on_a_task_survives_serialisation() {
         record_history: true,
         max_transitions: 1000,
         task_token_prefix: None,
+        items_per_page: None,
     };
     let first = step(&def, &mut frame, Event::Run, &mut env).expect("step");
     assert!(matches!(first.effects.as_slice(), [Effect::InvokeTask(_)]));
