@@ -134,6 +134,9 @@ mod tests {
             failed_items: 0,
             closed: false,
             collector: None,
+            feed: None,
+            feed_failure: None,
+            max_concurrency: None,
         };
         (join, records)
     }

@@ -25,17 +25,21 @@ pub(crate) fn decide(join: &JoinRecord, failure: Option<&Failure>) -> Decision {
     if join.closed {
         return Decision::Closed;
     }
+    if let Some(failure) = &join.feed_failure {
+        return Decision::Fail(failure.clone());
+    }
+    let all_read = join.feed.is_none();
     match (&join.tolerance, failure) {
         (None, Some(failure)) => return Decision::Fail(failure.clone()),
         // A sibling failed but its own message has not been handled yet: that message
         // fails the state. Collecting now would pass its error off as an output.
         (None, None) if join.failed > 0 => return Decision::Wait,
-        (Some(tolerance), _) if tolerance.exceeded(join.failed_items) => {
+        (Some(tolerance), _) if tolerance.exceeded_so_far(join.failed_items, all_read) => {
             return Decision::Fail(FailureTolerance::exceeded_failure())
         }
         _ => {}
     }
-    if join.finished() >= join.total {
+    if all_read && join.finished() >= join.total {
         Decision::Collect
     } else {
         Decision::Wait
@@ -147,6 +151,9 @@ mod tests {
             failed_items: u64::from(failed),
             closed: false,
             collector: None,
+            feed: None,
+            feed_failure: None,
+            max_concurrency: None,
         }
     }
 

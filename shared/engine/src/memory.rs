@@ -234,6 +234,27 @@ impl Store for MemoryStore {
         Ok(())
     }
 
+    async fn feed_join(
+        &self,
+        execution: &str,
+        page: u64,
+        update: &JoinRecord,
+    ) -> store::Result<Written> {
+        let mut data = self.data();
+        let key = (execution.to_owned(), update.key.clone());
+        let Some(join) = data.joins.get_mut(&key) else {
+            return Ok(Written::Conflict);
+        };
+        if join.feed.as_ref().map(|f| f.page) != Some(page) {
+            return Ok(Written::Conflict);
+        }
+        join.total = update.total;
+        join.tolerance = update.tolerance.clone();
+        join.feed = update.feed.clone();
+        join.feed_failure = update.feed_failure.clone();
+        Ok(Written::Done)
+    }
+
     async fn commit(&self, commit: Commit) -> store::Result<Written> {
         self.check_size(&commit)?;
         Ok(apply(&mut self.data(), commit))

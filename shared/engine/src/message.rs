@@ -56,6 +56,9 @@ pub enum MessageKind {
     /// Write these children of the frame's join (at the message's version) and start
     /// those that may: one chunk of a large fan-out (see `fan_out`).
     OpenChildren { children: Vec<FrameRecord> },
+    /// Read page `page` of the items of the frame's join (at the message's version), a
+    /// Distributed Map reading its ItemReader a page at a time, and add its children.
+    ReadPage { page: u64 },
 }
 
 impl Message {
@@ -94,6 +97,7 @@ impl Message {
                     .and_then(|c| c.parent.as_ref())
                     .map_or(0, |link| link.index)
             ),
+            MessageKind::ReadPage { page } => format!("page:{page}"),
         };
         format!("{}@{}:{kind}", self.frame, self.version)
     }

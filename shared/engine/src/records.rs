@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use stepwise_core::failure::Failure;
 use stepwise_core::interp::{
-    ChildrenKind, ExecutionInfo, FailureTolerance, Frame, Outcome, TaskRequest,
+    ChildrenKind, ExecutionInfo, FailureTolerance, Feed, Frame, Outcome, TaskRequest,
 };
 
 use crate::ids::{FrameId, JoinKey};
@@ -243,6 +243,16 @@ pub struct JoinRecord {
     /// The message that claimed the finished join to collect it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub collector: Option<String>,
+    /// A Distributed Map whose items are read a page at a time: where the next page
+    /// starts (`None` once every item is read; `total` is final only then).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub feed: Option<Feed>,
+    /// A page could not be read or mapped: the Map fails with this.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub feed_failure: Option<Failure>,
+    /// The children's MaxConcurrency, for children added by later pages.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_concurrency: Option<u32>,
 }
 
 impl JoinRecord {

@@ -159,6 +159,17 @@ pub trait Store: Send + Sync {
         self.open_join(execution, join, children)
     }
 
+    /// Records that page `page` of a join's items was read (its children are written
+    /// already): the join's `total`, `tolerance`, `feed` and `feed_failure` become
+    /// `update`'s, only if the stored join still waits for that page (`feed.page ==
+    /// page`); `Conflict` otherwise. The counters that children bump are left alone.
+    fn feed_join(
+        &self,
+        execution: &str,
+        page: u64,
+        update: &JoinRecord,
+    ) -> impl Future<Output = Result<Written>> + Send;
+
     fn commit(&self, commit: Commit) -> impl Future<Output = Result<Written>> + Send;
 
     /// [`Store::commit`], then the commit's outbox. A store that holds the queue too

@@ -5,10 +5,11 @@ use serde_json::Value;
 use stepwise_core::definition::StateMachine;
 use stepwise_core::entropy::Entropy;
 use stepwise_core::interp::{
-    self, iso8601, ChildrenKind, ChildrenRequest, Details, Effect, Env, Event, HistoryEvent,
+    self, iso8601, ChildrenKind, ChildrenRequest, Details, Effect, Env, Event, Frame, HistoryEvent,
     Outcome,
 };
 
+use crate::engine::ITEMS_PER_PAGE;
 use crate::fan_out::{self, FanOut};
 use crate::ids::{FrameId, JoinKey};
 use crate::message::{Message, MessageKind};
@@ -98,6 +99,7 @@ pub(crate) fn plan(start: Start<'_>, entropy: &mut dyn Entropy) -> Result<Plan, 
                 .min(room as u64)
                 .max(1),
             task_token_prefix: Some(&token_prefix),
+            items_per_page: Some(ITEMS_PER_PAGE),
         };
         let step = interp::step(definition, &mut frame, event, &mut env)?;
         transitions += step.transitions;
@@ -152,6 +154,15 @@ pub(crate) fn plan(start: Start<'_>, entropy: &mut dyn Entropy) -> Result<Plan, 
                             .filter(|child| fan_out::starts_at_once(child))
                             .map(|child| Message::new(arn, child.id.clone(), 0, MessageKind::Run)),
                     );
+                    // More items to read: the next page is read once this commit stands.
+                    if let Some(feed) = &opened.join.feed {
+                        outbox.push(Message::new(
+                            arn,
+                            record.id.clone(),
+                            version,
+                            MessageKind::ReadPage { page: feed.page },
+                        ));
+                    }
                     join = Some(opened);
                 }
             }
@@ -291,22 +302,63 @@ fn open_join(
         children,
         max_concurrency,
         tolerance,
+        feed,
     } = request;
     let key = JoinKey {
         parent: parent.clone(),
         version,
     };
-    let total = children.len() as u32;
-    let max_concurrency = max_concurrency
-        .filter(|&n| n > 0)
-        .map(|n| u32::try_from(n).unwrap_or(u32::MAX));
-    let records: Vec<FrameRecord> = children
+    let join = JoinRecord {
+        key,
+        kind,
+        state,
+        total: children.len() as u32,
+        tolerance,
+        succeeded: 0,
+        failed: 0,
+        failed_items: 0,
+        closed: false,
+        collector: None,
+        feed,
+        feed_failure: None,
+        max_concurrency: max_concurrency
+            .filter(|&n| n > 0)
+            .map(|n| u32::try_from(n).unwrap_or(u32::MAX)),
+    };
+    let items_per_child = join.tolerance.as_ref().map(|t| t.items_per_child.clone());
+    let records = child_records(
+        &join,
+        0,
+        children,
+        &items_per_child.unwrap_or_default(),
+        next_event_id,
+    );
+    fan_out::split(arn, join, records)
+}
+
+/// The frames of `children`, the join's from index `first` on (`items`: how many items
+/// each carries, when batched). While pages are still to be read the join's total is not
+/// known: each child then holds `u32::MAX`, so that its successor under MaxConcurrency
+/// is always asked for (a `Run` for a child that never comes is dropped once the total
+/// is known).
+pub(crate) fn child_records(
+    join: &JoinRecord,
+    first: u32,
+    children: Vec<Frame>,
+    items: &[u64],
+    next_event_id: u64,
+) -> Vec<FrameRecord> {
+    let total = match join.feed {
+        Some(_) => u32::MAX,
+        None => join.total,
+    };
+    children
         .into_iter()
         .enumerate()
-        .map(|(index, frame)| {
-            let index = index as u32;
+        .map(|(offset, frame)| {
+            let index = first.saturating_add(offset as u32);
             FrameRecord {
-                id: FrameId::child(parent, version, index),
+                id: FrameId::child(&join.key.parent, join.key.version, index),
                 version: 0,
                 frame,
                 next_event_id,
@@ -316,31 +368,18 @@ fn open_join(
                 task: None,
                 progress: TaskProgress::default(),
                 parent: Some(ParentLink {
-                    join: key.clone(),
+                    join: join.key.clone(),
                     index,
-                    kind,
-                    state: state.clone(),
+                    kind: join.kind,
+                    state: join.state.clone(),
                     total,
-                    max_concurrency,
-                    items: tolerance.as_ref().map_or(1, |t| t.items_of(index as usize)),
+                    max_concurrency: join.max_concurrency,
+                    items: items.get(offset).copied().unwrap_or(1),
                     started: None,
                 }),
             }
         })
-        .collect();
-    let join = JoinRecord {
-        key,
-        kind,
-        state,
-        total,
-        tolerance,
-        succeeded: 0,
-        failed: 0,
-        failed_items: 0,
-        closed: false,
-        collector: None,
-    };
-    fan_out::split(arn, join, records)
+        .collect()
 }
 
 fn iteration_event(kind: &str, link: &ParentLink) -> HistoryEvent {

@@ -37,6 +37,15 @@ impl Store for Interleaving {
         tokio::task::yield_now().await;
         self.0.open_join(execution, join, children).await
     }
+    async fn feed_join(
+        &self,
+        execution: &str,
+        page: u64,
+        update: &JoinRecord,
+    ) -> store::Result<Written> {
+        tokio::task::yield_now().await;
+        self.0.feed_join(execution, page, update).await
+    }
     async fn commit(&self, commit: Commit) -> store::Result<Written> {
         tokio::task::yield_now().await;
         self.0.commit(commit).await

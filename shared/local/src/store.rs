@@ -352,6 +352,32 @@ impl Store for SqliteStore {
             .await?)
     }
 
+    async fn feed_join(
+        &self,
+        execution: &str,
+        page: u64,
+        update: &JoinRecord,
+    ) -> store::Result<Written> {
+        let (execution, update) = (execution.to_owned(), update.clone());
+        Ok(self
+            .db
+            .write(move |tx| {
+                let Some(mut join) = read_join(tx, &execution, &update.key)? else {
+                    return Ok(Written::Conflict);
+                };
+                if join.feed.as_ref().map(|f| f.page) != Some(page) {
+                    return Ok(Written::Conflict);
+                }
+                join.total = update.total;
+                join.tolerance = update.tolerance;
+                join.feed = update.feed;
+                join.feed_failure = update.feed_failure;
+                write_join(tx, &execution, &join)?;
+                Ok(Written::Done)
+            })
+            .await?)
+    }
+
     async fn commit(&self, commit: Commit) -> store::Result<Written> {
         Ok(self.db.write(move |tx| apply(tx, &commit)).await?)
     }

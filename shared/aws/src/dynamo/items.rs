@@ -39,6 +39,9 @@ pub(crate) const FAILED: &str = "failed";
 pub(crate) const FAILED_ITEMS: &str = "failed_items";
 pub(crate) const CLOSED: &str = "closed";
 pub(crate) const COLLECTOR: &str = "collector";
+/// The page a join that reads its items a page at a time waits for (its `feed.page`),
+/// beside the record so that `feed_join` can condition on it.
+pub(crate) const PAGE: &str = "page";
 /// A pending task's last heartbeat (epoch ms), beside the frame record.
 pub(crate) const BEAT: &str = "beat";
 /// A callback task's submission (JSON), beside the frame record.
@@ -144,13 +147,10 @@ pub(crate) fn log_items(execution: &str, record: &FrameRecord, events: &[Value])
 /// A new join: its static fields as JSON, its counters as attributes.
 pub(crate) fn join_item(execution: &str, record: &JoinRecord) -> Item {
     let mut item = key(keys::execution_pk(execution), keys::join_sk(&record.key));
-    let mut fields = serde_json::to_value(record).unwrap_or_default();
-    if let Some(object) = fields.as_object_mut() {
-        for counter in COUNTERS {
-            object.remove(counter);
-        }
+    item.insert(RECORD.to_owned(), join_json(record));
+    if let Some(feed) = &record.feed {
+        item.insert(PAGE.to_owned(), n(feed.page));
     }
-    item.insert(RECORD.to_owned(), s(fields.to_string()));
     item.insert(SUCCEEDED.to_owned(), n(record.succeeded));
     item.insert(FAILED.to_owned(), n(record.failed));
     item.insert(FAILED_ITEMS.to_owned(), n(record.failed_items));
@@ -292,6 +292,17 @@ pub(crate) fn join_record(item: &Item) -> store::Result<Option<JoinRecord>> {
     Ok(Some(record))
 }
 
+/// A join's fields but its counters, as its `record` attribute holds them.
+pub(crate) fn join_json(record: &JoinRecord) -> AttributeValue {
+    let mut fields = serde_json::to_value(record).unwrap_or_default();
+    if let Some(object) = fields.as_object_mut() {
+        for counter in COUNTERS {
+            object.remove(counter);
+        }
+    }
+    s(fields.to_string())
+}
+
 pub(crate) fn child_result(item: &Item) -> store::Result<ChildResult> {
     parse(item, RESULT)
 }
@@ -368,6 +379,9 @@ mod tests {
             failed_items: 0,
             closed: false,
             collector: None,
+            feed: None,
+            feed_failure: None,
+            max_concurrency: None,
         };
         let mut item = join_item("arn:x", &record);
         assert!(!string(&item, RECORD).unwrap().contains("succeeded"));

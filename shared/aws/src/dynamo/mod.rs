@@ -493,6 +493,42 @@ impl Store for DynamoStore {
         self.put_absent(children).await
     }
 
+    /// One conditional `UpdateItem` of the join's JSON: the counters children `ADD` to
+    /// are attributes of their own, untouched.
+    async fn feed_join(
+        &self,
+        execution: &str,
+        page: u64,
+        update: &JoinRecord,
+    ) -> store::Result<Written> {
+        let next = update.feed.as_ref().map_or(page + 1, |feed| feed.page);
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key(keys::PK, items::s(keys::execution_pk(execution)))
+            .key(keys::SK, items::s(keys::join_sk(&update.key)))
+            .update_expression("SET #record = :record, #page = :next")
+            .condition_expression("#page = :page")
+            .expression_attribute_names("#record", items::RECORD)
+            .expression_attribute_names("#page", items::PAGE)
+            .expression_attribute_values(":record", items::join_json(update))
+            .expression_attribute_values(":page", items::n(page))
+            .expression_attribute_values(":next", items::n(next))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(Written::Done),
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
+            {
+                Ok(Written::Conflict)
+            }
+            Err(e) => Err(from_sdk("UpdateItem", e)),
+        }
+    }
+
     async fn commit(&self, commit: Commit) -> store::Result<Written> {
         check_dense(&commit)?;
         let writes = commit_writes(&commit, FrameGuard::Next);

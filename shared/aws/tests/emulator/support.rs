@@ -220,6 +220,9 @@ pub fn join(parent: FrameId, version: u64, total: u32) -> JoinRecord {
         failed_items: 0,
         closed: false,
         collector: None,
+        feed: None,
+        feed_failure: None,
+        max_concurrency: None,
     }
 }
 

@@ -3,12 +3,14 @@
 mod chain;
 mod complete;
 mod end;
+mod feed;
 mod nested;
 mod open_children;
 mod redrive;
 mod start;
 
 pub use complete::Completion;
+pub(crate) use feed::ITEMS_PER_PAGE;
 pub(crate) use nested::waits as parent_waits;
 pub use redrive::{not_redrivable, Redriven, REDRIVABLE_PERIOD_MS};
 pub use start::{StartRequest, Started};
@@ -251,6 +253,9 @@ impl<S: Store, Q: Queue, T: TaskInvoker, C: Clock> Engine<S, Q, T, C> {
         if matches!(message.kind, MessageKind::OpenChildren { .. }) {
             return self.open_children(message, now).await;
         }
+        if let MessageKind::ReadPage { page } = message.kind {
+            return self.read_page(message, page, receive_count, now).await;
+        }
         let parent_join = message.frame.join().map(|(join, _)| join);
         let own_join = matches!(message.kind, MessageKind::ChildDone { .. }).then(|| JoinKey {
             parent: message.frame.clone(),
@@ -280,9 +285,13 @@ impl<S: Store, Q: Queue, T: TaskInvoker, C: Clock> Engine<S, Q, T, C> {
             return Ok(Handled::Ignored("execution ended"));
         }
         let mut joins = loaded.joins.into_iter();
-        if parent_join.is_some() && joins.next().flatten().is_none_or(|join| join.closed) {
-            return Ok(Handled::Ignored("join closed"));
-        }
+        let parent_join = match parent_join {
+            Some(_) => match joins.next().flatten() {
+                Some(join) if !join.closed => Some(join),
+                _ => return Ok(Handled::Ignored("join closed")),
+            },
+            None => None,
+        };
         // A child's end is decided on the join alone; the parent frame is read only when
         // the join is decided (most `ChildDone` messages find it still waiting).
         let decided = match &message.kind {
@@ -320,9 +329,15 @@ impl<S: Store, Q: Queue, T: TaskInvoker, C: Clock> Engine<S, Q, T, C> {
             None => None,
         };
         let Some(mut record) = frame else {
-            if parent_join.is_some() && message.kind == MessageKind::Run {
-                // The join is open (checked above) but its `OpenChildren` message has not
-                // written this child yet: its predecessor ended first.
+            if let (Some(join), MessageKind::Run) = (&parent_join, &message.kind) {
+                // Every item is read and this child is not among them: its predecessor
+                // asked for it before the total was known.
+                let index = message.frame.join().map_or(0, |(_, index)| index);
+                if join.feed.is_none() && index >= join.total {
+                    return Ok(Handled::Ignored("no such child"));
+                }
+                // The join is open (checked above) but its `OpenChildren` message (or
+                // its page) has not written this child yet: its predecessor ended first.
                 return self.recheck(message, now).await;
             }
             warn!(execution_id = %message.execution, frame = %message.frame, "message for an unknown frame");
@@ -432,7 +447,8 @@ impl<S: Store, Q: Queue, T: TaskInvoker, C: Clock> Engine<S, Q, T, C> {
                 MessageKind::ChildDone { .. }
                 | MessageKind::Timeout
                 | MessageKind::ExecutionEnded
-                | MessageKind::OpenChildren { .. },
+                | MessageKind::OpenChildren { .. }
+                | MessageKind::ReadPage { .. },
             ) => return Ok(Handled::Ignored("nothing to do")),
         };
         self.advance(Step {

@@ -91,6 +91,17 @@ impl Store for SimStore {
         self.after("store.open_join", result).await
     }
 
+    async fn feed_join(
+        &self,
+        execution: &str,
+        page: u64,
+        update: &JoinRecord,
+    ) -> store::Result<Written> {
+        self.before("store.feed_join").await?;
+        let result = self.inner.feed_join(execution, page, update).await;
+        self.after("store.feed_join", result).await
+    }
+
     async fn commit(&self, commit: Commit) -> store::Result<Written> {
         self.before("store.commit").await?;
         let result = self.inner.commit(commit).await;

@@ -1,0 +1,202 @@
+//! A Distributed Map's items read a page at a time (see `stepwise_core::interp::Feed`).
+//!
+//! The Map's commit opens its join with the first page's children and the feed, and
+//! sends `ReadPage` for page 1. Each `ReadPage` message reads its page, writes the page's
+//! children (chunked as any fan-out, see `fan_out`), starts those that may start, and
+//! then records the page in the join ([`Store::feed_join`], conditional on the join still
+//! waiting for that page): that write is the page's commit point. Only the message that
+//! made it sends the next `ReadPage`, or, after the last page, a `ChildDone` probe that
+//! decides the join (its children may all have ended while pages were read). The Map's
+//! frame is not touched meanwhile: its children report to the join at its version.
+//!
+//! A message redelivered before the commit point does the page again, writing nothing
+//! twice (every child write is conditional); one redelivered after it finds the join
+//! past its page and sends the next message again, as a frame's redelivered message
+//! sends its commit's outbox again.
+
+use stepwise_core::entropy::Entropy;
+use stepwise_core::interp::{self, Env, ExecutionInfo};
+use tracing::{debug, warn};
+
+use super::{Engine, Handled};
+use crate::clock::Clock;
+use crate::error::Result;
+use crate::fan_out::{self, FanOut};
+use crate::ids::JoinKey;
+use crate::message::{Message, MessageKind};
+use crate::queue::Queue;
+use crate::records::JoinRecord;
+use crate::store::{LoadRequest, Store, Written};
+use crate::tasks::TaskInvoker;
+use crate::transition;
+
+/// Items one `ReadPage` reads: an S3 listing's page, and a few dozen chunks of children
+/// at most (without an ItemBatcher, one child per item).
+pub(crate) const ITEMS_PER_PAGE: u32 = 1_000;
+
+/// The `ChildDone` index of the probe the last page sends: no child has it.
+pub(crate) const PROBE_INDEX: u32 = u32::MAX;
+
+/// A page is read for a Map waiting on its children: no history, no state entered.
+fn page_env<'a>(now: i64, info: &'a ExecutionInfo, entropy: &'a mut dyn Entropy) -> Env<'a> {
+    Env {
+        now,
+        execution: info,
+        entropy,
+        first_event_id: 0,
+        record_history: false,
+        max_transitions: 1,
+        task_token_prefix: None,
+        items_per_page: Some(ITEMS_PER_PAGE),
+    }
+}
+
+impl<S: Store, Q: Queue, T: TaskInvoker, C: Clock> Engine<S, Q, T, C> {
+    pub(super) async fn read_page(
+        &self,
+        message: Message,
+        page: u64,
+        receive_count: u32,
+        now: i64,
+    ) -> Result<Handled> {
+        let key = JoinKey {
+            parent: message.frame.clone(),
+            version: message.version,
+        };
+        let loaded = self
+            .store
+            .load(&LoadRequest {
+                execution: message.execution.clone(),
+                frame: message.frame.clone(),
+                joins: vec![key],
+                with_frame: true,
+                version: Some(message.version),
+            })
+            .await?;
+        let Some(execution) = loaded.execution.filter(|e| e.is_running()) else {
+            return Ok(Handled::Ignored("execution ended"));
+        };
+        let Some(join) = loaded.joins.into_iter().next().flatten() else {
+            return Ok(Handled::Ignored("unknown join"));
+        };
+        if join.closed {
+            return Ok(Handled::Ignored("join closed"));
+        }
+        let Some(parent) = loaded.frame.filter(|f| f.version == message.version) else {
+            return Ok(Handled::Ignored("stale version"));
+        };
+        let redelivered = !message.resent || receive_count > 1;
+        let feed = match &join.feed {
+            Some(feed) if feed.page == page => feed.clone(),
+            // This page was recorded; the message that did it may have died before
+            // sending what follows.
+            Some(feed) if feed.page == page + 1 && redelivered => {
+                return self.after_page(&message, &join, now, true).await;
+            }
+            None if redelivered => return self.after_page(&message, &join, now, true).await,
+            _ => return Ok(Handled::Ignored("page read before")),
+        };
+        let definition = self.definition(&execution.definition_hash).await?;
+        let mut entropy = self.entropy();
+        // The environment holds the entropy (not `Send`): one per call, none across the
+        // read's await.
+        let frame = &parent.frame;
+        let request = interp::next_page_request(
+            &definition,
+            frame,
+            &feed,
+            &mut page_env(now, &execution.info, &mut entropy),
+        );
+        let answer = match request {
+            Ok(request) => self.tasks.invoke(&message.execution, &request).await,
+            Err(failure) => Err(failure),
+        };
+        let mut update = join.clone();
+        let read = interp::map_page(
+            &definition,
+            frame,
+            &feed,
+            answer,
+            &mut page_env(now, &execution.info, &mut entropy),
+        );
+        match read {
+            Ok(read) => {
+                let first = u32::try_from(feed.children).unwrap_or(u32::MAX);
+                let added = read.children.len() as u32;
+                update.total = first.saturating_add(added);
+                update.feed = read.next;
+                if let Some(tolerance) = update.tolerance.as_mut() {
+                    tolerance.total_items += read.items;
+                }
+                let records = transition::child_records(
+                    &join,
+                    first,
+                    read.children,
+                    &read.items_per_child,
+                    parent.next_event_id,
+                );
+                debug!(execution_id = %message.execution, page, items = read.items, children = added, "page read");
+                let FanOut {
+                    children,
+                    continuations,
+                    ..
+                } = fan_out::split(&message.execution, join.clone(), records);
+                let runs: Vec<Message> = children
+                    .iter()
+                    .filter(|child| fan_out::starts_at_once(child))
+                    .map(|c| Message::new(&message.execution, c.id.clone(), 0, MessageKind::Run))
+                    .collect();
+                self.store
+                    .add_children(&message.execution, join.clone(), children)
+                    .await?;
+                self.send(continuations, now).await?;
+                self.send(runs, now).await?;
+            }
+            Err(failure) => {
+                warn!(execution_id = %message.execution, page, error = ?failure.error, "page not read");
+                update.feed = None;
+                update.feed_failure = Some(failure);
+            }
+        }
+        match self
+            .store
+            .feed_join(&message.execution, page, &update)
+            .await?
+        {
+            Written::Done => self.after_page(&message, &update, now, false).await,
+            Written::Conflict => Ok(Handled::Ignored("page read by another message")),
+        }
+    }
+
+    /// What follows a recorded page: the next page's read, or the probe that decides a
+    /// join whose items are all read.
+    async fn after_page(
+        &self,
+        message: &Message,
+        join: &JoinRecord,
+        now: i64,
+        again: bool,
+    ) -> Result<Handled> {
+        let kind = match &join.feed {
+            Some(feed) => MessageKind::ReadPage { page: feed.page },
+            None => MessageKind::ChildDone {
+                index: PROBE_INDEX,
+                failure: None,
+            },
+        };
+        let next = Message {
+            resent: again,
+            ..Message::new(
+                &message.execution,
+                message.frame.clone(),
+                message.version,
+                kind,
+            )
+        };
+        self.send(vec![next], now).await?;
+        Ok(match again {
+            true => Handled::Resent,
+            false => Handled::Advanced { transitions: 0 },
+        })
+    }
+}
