@@ -22,7 +22,11 @@ use crate::Api;
 
 /// How many items a run and each of its children hold, when an ItemBatcher grouped them.
 pub(crate) struct ChildItems {
+    /// Items in the run (read so far, while its ItemReader still reads pages).
     pub total: u64,
+    /// Children in the run, as its join counts them: `MapStateStarted.length` counts
+    /// only the first page's when the items are read a page at a time.
+    pub children: u64,
     per_child: Vec<u64>,
 }
 
@@ -145,13 +149,11 @@ where
         let Some((_, join)) = self.join_record(found).await? else {
             return Ok(None);
         };
-        Ok(join
-            .tolerance
-            .filter(|t| !t.items_per_child.is_empty())
-            .map(|t| ChildItems {
-                total: t.total_items,
-                per_child: t.items_per_child,
-            }))
+        Ok(join.tolerance.map(|t| ChildItems {
+            total: t.total_items,
+            children: u64::from(join.total),
+            per_child: t.items_per_child,
+        }))
     }
 
     /// The run's join: opened by the commit that wrote its `MapStateStarted` event, the

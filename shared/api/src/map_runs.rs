@@ -149,10 +149,12 @@ fn describe(arn: &str, found: &FoundRun, items: Option<&ChildItems>) -> Value {
     let FoundRun {
         record, run, map, ..
     } = found;
-    let counts = run.counts();
-    let item_counts = match items {
-        Some(items) => run.weighed(items.total, |i| items.of(i)),
-        None => counts,
+    let (counts, item_counts) = match items {
+        Some(items) => (
+            run.weighed(items.children, |_| 1),
+            run.weighed(items.total, |i| items.of(i)),
+        ),
+        None => (run.counts(), run.counts()),
     };
     let mut output = json!({
         "mapRunArn": arn,

@@ -315,7 +315,7 @@ impl<S: Store, Q: Queue, T: TaskInvoker, C: Clock> Engine<S, Q, T, C> {
                     {
                         return Ok(Handled::Ignored("join collected by another message"));
                     }
-                    Decision::Collect => Some(Decided::Collect(join)),
+                    Decision::Collect => Some(Decided::Collect(Box::new(join))),
                     Decision::Fail(failure) => Some(Decided::Fail(failure, join.key)),
                 }
             }
@@ -712,7 +712,7 @@ enum Decided {
     /// Fail the Parallel or Map state with this error and close the join.
     Fail(Failure, JoinKey),
     /// Every child ended: claim the join and collect the results.
-    Collect(JoinRecord),
+    Collect(Box<JoinRecord>),
 }
 
 /// The queue delay for a message due at `due`: whole seconds, rounded up, at most 15
