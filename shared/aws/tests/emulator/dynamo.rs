@@ -3,7 +3,7 @@
 
 use serde_json::{json, Value};
 use stepwise_engine::store::{ChildOutcome, Commit, Error, LoadRequest, Store, Written};
-use stepwise_engine::{ExecutionStatus, FrameId, FrameRecord, JoinKey};
+use stepwise_engine::{ExecutionStatus, FrameId, FrameRecord, JoinKey, JoinRecord};
 
 use crate::support::{self, arn, child_result, commit, creation, frame, history, join, Fixture};
 
@@ -259,5 +259,88 @@ async fn racing_writers_commit_once_and_count_every_child() {
         results.iter().map(|r| r.index).collect::<Vec<_>>(),
         (0..20).collect::<Vec<_>>()
     );
+    fixture.clean_up().await;
+}
+
+#[tokio::test]
+async fn a_page_is_recorded_in_its_join_once_and_keeps_the_counters() {
+    let Some(fixture) = Fixture::new("feed").await else {
+        return;
+    };
+    let store = fixture.store();
+    let arn = arn("feed");
+    store.create(creation(&arn, json!({}))).await.unwrap();
+    let root = FrameId::root();
+    let key = JoinKey {
+        parent: root.clone(),
+        version: 1,
+    };
+    let feed = |page: u64| stepwise_core::interp::Feed {
+        page,
+        cursor: json!({"StartAfter": format!("key-{page}")}),
+        items: page * 3,
+        children: page * 3,
+        carry: Vec::new(),
+    };
+    let opened = JoinRecord {
+        feed: Some(feed(1)),
+        ..join(root.clone(), 1, 3)
+    };
+    let children: Vec<FrameRecord> = (0..3)
+        .map(|i| frame(FrameId::child(&root, 1, i), 0, json!(i)))
+        .collect();
+    store
+        .open_join(&arn, opened.clone(), children.clone())
+        .await
+        .unwrap();
+    // A child of the first page ends while the second is read.
+    let ended = Commit {
+        child_result: Some(ChildOutcome {
+            join: key.clone(),
+            result: child_result(0, json!({"Succeeded": "zero"})),
+            items: 1,
+        }),
+        ..commit(&arn, frame(children[0].id.clone(), 1, json!("done")))
+    };
+    assert_eq!(store.commit(ended).await.unwrap(), Written::Done);
+    let second = JoinRecord {
+        total: 6,
+        feed: Some(feed(2)),
+        ..opened.clone()
+    };
+    assert_eq!(
+        store.feed_join(&arn, 1, &second).await.unwrap(),
+        Written::Done
+    );
+    // The same page again (a redelivered message), or a page out of turn: refused.
+    assert_eq!(
+        store.feed_join(&arn, 1, &second).await.unwrap(),
+        Written::Conflict
+    );
+    assert_eq!(
+        store.feed_join(&arn, 3, &second).await.unwrap(),
+        Written::Conflict
+    );
+    let last = JoinRecord {
+        total: 7,
+        feed: None,
+        ..second
+    };
+    assert_eq!(
+        store.feed_join(&arn, 2, &last).await.unwrap(),
+        Written::Done
+    );
+    let loaded = store
+        .load(&LoadRequest {
+            execution: arn.clone(),
+            frame: root.clone(),
+            joins: vec![key],
+            with_frame: false,
+            version: None,
+        })
+        .await
+        .unwrap();
+    let join = loaded.joins[0].clone().expect("the join");
+    assert_eq!((join.total, join.feed, join.succeeded), (7, None, 1));
     fixture.clean_up().await;
 }
