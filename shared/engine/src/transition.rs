@@ -9,7 +9,6 @@ use stepwise_core::interp::{
     Outcome,
 };
 
-use crate::engine::ITEMS_PER_PAGE;
 use crate::fan_out::{self, FanOut};
 use crate::ids::{FrameId, JoinKey};
 use crate::message::{Message, MessageKind};
@@ -35,6 +34,8 @@ pub(crate) struct Start<'a> {
     pub now: i64,
     /// States one invocation may run before it yields and sends itself a `Run`.
     pub max_transitions: u64,
+    /// Items a Distributed Map's ItemReader reads at a time.
+    pub items_per_page: u32,
 }
 
 /// The writes and messages of one transition.
@@ -58,6 +59,7 @@ pub(crate) fn plan(start: Start<'_>, entropy: &mut dyn Entropy) -> Result<Plan, 
         close_join,
         now,
         max_transitions,
+        items_per_page,
     } = start;
     let version = record.version + 1;
     let arn = execution.arn();
@@ -99,7 +101,7 @@ pub(crate) fn plan(start: Start<'_>, entropy: &mut dyn Entropy) -> Result<Plan, 
                 .min(room as u64)
                 .max(1),
             task_token_prefix: Some(&token_prefix),
-            items_per_page: Some(ITEMS_PER_PAGE),
+            items_per_page: Some(items_per_page),
         };
         let step = interp::step(definition, &mut frame, event, &mut env)?;
         transitions += step.transitions;

@@ -15,7 +15,8 @@
 //! A message redelivered before the commit point does the page again, writing nothing
 //! twice (every child write is conditional); one redelivered after it finds the join
 //! past its page and sends the next message again, as a frame's redelivered message
-//! sends its commit's outbox again.
+//! sends its commit's outbox again. A first delivery finding its page recorded is a copy
+//! and is dropped.
 
 use stepwise_core::entropy::Entropy;
 use stepwise_core::interp::{self, Env, ExecutionInfo};
@@ -33,10 +34,6 @@ use crate::store::{LoadRequest, Store, Written};
 use crate::tasks::TaskInvoker;
 use crate::transition;
 
-/// Items one `ReadPage` reads: an S3 listing's page, and a few dozen chunks of children
-/// at most (without an ItemBatcher, one child per item).
-pub(crate) const ITEMS_PER_PAGE: u32 = 1_000;
-
 /// The `ChildDone` index of the probe the last page sends: no child has it.
 pub(crate) const PROBE_INDEX: u32 = u32::MAX;
 
@@ -44,16 +41,21 @@ pub(crate) const PROBE_INDEX: u32 = u32::MAX;
 /// children running under MaxConcurrency, so a source far larger than it never has all
 /// its children written at once (they would wait in the store, costing storage, while
 /// the first ones run). A page waits while that many children have not ended.
-fn may_read_ahead(join: &JoinRecord, feed: &interp::Feed) -> bool {
+fn may_read_ahead(join: &JoinRecord, feed: &interp::Feed, page: u32) -> bool {
     let Some(limit) = join.max_concurrency else {
         return true;
     };
     let waiting = feed.children.saturating_sub(u64::from(join.finished()));
-    waiting < u64::from(limit) + 2 * u64::from(ITEMS_PER_PAGE)
+    waiting < u64::from(limit) + 2 * u64::from(page)
 }
 
 /// A page is read for a Map waiting on its children: no history, no state entered.
-fn page_env<'a>(now: i64, info: &'a ExecutionInfo, entropy: &'a mut dyn Entropy) -> Env<'a> {
+fn page_env<'a>(
+    now: i64,
+    info: &'a ExecutionInfo,
+    entropy: &'a mut dyn Entropy,
+    items_per_page: u32,
+) -> Env<'a> {
     Env {
         now,
         execution: info,
@@ -62,7 +64,7 @@ fn page_env<'a>(now: i64, info: &'a ExecutionInfo, entropy: &'a mut dyn Entropy)
         record_history: false,
         max_transitions: 1,
         task_token_prefix: None,
-        items_per_page: Some(ITEMS_PER_PAGE),
+        items_per_page: Some(items_per_page),
     }
 }
 
@@ -100,7 +102,10 @@ impl<S: Store, Q: Queue, T: TaskInvoker, C: Clock> Engine<S, Q, T, C> {
         let Some(parent) = loaded.frame.filter(|f| f.version == message.version) else {
             return Ok(Handled::Ignored("stale version"));
         };
-        let redelivered = !message.resent || receive_count > 1;
+        // Only a message delivered again can be the one that recorded its page and died
+        // before sending what follows; a first delivery finding its page recorded is a
+        // copy (a duplicate, a recheck) and goes no further, so copies never multiply.
+        let redelivered = receive_count > 1;
         let feed = match &join.feed {
             Some(feed) if feed.page == page => feed.clone(),
             // This page was recorded; the message that did it may have died before
@@ -111,7 +116,7 @@ impl<S: Store, Q: Queue, T: TaskInvoker, C: Clock> Engine<S, Q, T, C> {
             None if redelivered => return self.after_page(&message, &join, now, true).await,
             _ => return Ok(Handled::Ignored("page read before")),
         };
-        if !may_read_ahead(&join, &feed) {
+        if !may_read_ahead(&join, &feed, self.config.items_per_page) {
             return self.recheck(message, now).await;
         }
         let definition = self.definition(&execution.definition_hash).await?;
@@ -123,7 +128,12 @@ impl<S: Store, Q: Queue, T: TaskInvoker, C: Clock> Engine<S, Q, T, C> {
             &definition,
             frame,
             &feed,
-            &mut page_env(now, &execution.info, &mut entropy),
+            &mut page_env(
+                now,
+                &execution.info,
+                &mut entropy,
+                self.config.items_per_page,
+            ),
         );
         let answer = match request {
             Ok(request) => self.tasks.invoke(&message.execution, &request).await,
@@ -135,7 +145,12 @@ impl<S: Store, Q: Queue, T: TaskInvoker, C: Clock> Engine<S, Q, T, C> {
             frame,
             &feed,
             answer,
-            &mut page_env(now, &execution.info, &mut entropy),
+            &mut page_env(
+                now,
+                &execution.info,
+                &mut entropy,
+                self.config.items_per_page,
+            ),
         );
         match read {
             Ok(read) => {

@@ -10,7 +10,6 @@ mod redrive;
 mod start;
 
 pub use complete::Completion;
-pub(crate) use feed::ITEMS_PER_PAGE;
 pub(crate) use nested::waits as parent_waits;
 pub use redrive::{not_redrivable, Redriven, REDRIVABLE_PERIOD_MS};
 pub use start::{StartRequest, Started};
@@ -56,6 +55,9 @@ pub struct Config {
     /// budget runs to its end (a task call may take long), and the queue must not deliver
     /// the message again meanwhile.
     pub chain_budget_ms: u64,
+    /// Items a Distributed Map's ItemReader reads at a time (see `feed.rs`): an S3
+    /// listing's page, and a few dozen chunks of children at most.
+    pub items_per_page: u32,
 }
 
 impl Config {
@@ -66,6 +68,7 @@ impl Config {
             account: "000000000000".to_owned(),
             max_transitions_per_message: 1000,
             chain_budget_ms: 0,
+            items_per_page: 1_000,
         }
     }
 
@@ -499,6 +502,7 @@ impl<S: Store, Q: Queue, T: TaskInvoker, C: Clock> Engine<S, Q, T, C> {
                 close_join,
                 now,
                 max_transitions: self.config.max_transitions_per_message,
+                items_per_page: self.config.items_per_page,
             },
             &mut entropy,
         )

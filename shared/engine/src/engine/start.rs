@@ -143,6 +143,7 @@ impl<S: Store, Q: Queue, T: TaskInvoker, C: Clock> Engine<S, Q, T, C> {
                     close_join: None,
                     now,
                     max_transitions: self.config.max_transitions_per_message,
+                    items_per_page: self.config.items_per_page,
                 },
                 &mut entropy,
             )

@@ -107,20 +107,25 @@ pub struct Scenario {
     pub max_transitions: u64,
     /// Chains of steps in one handling (`Config::chain_budget_ms`, 0 for none).
     pub chain_budget_ms: u64,
+    /// Items an ItemReader reads at a time (`Config::items_per_page`).
+    pub items_per_page: u32,
 }
 
 pub fn scenario(seed: u64, settings: Settings) -> Scenario {
     let mut rng = Rng::new(seed, Stream::Workload);
+    let mut readers = Rng::new(seed, Stream::Readers);
     let count = rng.range(1, 3);
     let workloads = (0..count)
-        .map(|_| workload::generate(&mut rng, settings.slowest_task))
+        .map(|_| workload::generate(&mut rng, &mut readers, settings.slowest_task))
         .collect();
+    let items_per_page = *readers.pick(&[1, 2, 3, 1_000]);
     let max_transitions = *rng.pick(&[1, 2, 5, 1000]);
     let chain_budget_ms = *rng.pick(&[0, 0, 200, 5_000]);
     Scenario {
         workloads,
         max_transitions,
         chain_budget_ms,
+        items_per_page,
     }
 }
 
@@ -173,8 +178,8 @@ pub fn runs(seed: u64, settings: Settings, verbose: bool) -> Result<Runs, String
     let profile = Profile::random(&mut Rng::new(seed, Stream::Profile));
     if verbose {
         eprintln!(
-            "seed {seed}: {settings:?}, max_transitions_per_message {}, chain_budget_ms {}",
-            scenario.max_transitions, scenario.chain_budget_ms
+            "seed {seed}: {settings:?}, max_transitions_per_message {}, chain_budget_ms {}, items_per_page {}",
+            scenario.max_transitions, scenario.chain_budget_ms, scenario.items_per_page
         );
         for workload in &scenario.workloads {
             eprintln!(
@@ -216,6 +221,7 @@ fn simulate(
     let config = Config {
         max_transitions_per_message: scenario.max_transitions,
         chain_budget_ms: scenario.chain_budget_ms,
+        items_per_page: scenario.items_per_page,
         ..Config::local()
     };
     let engine = Engine::with(

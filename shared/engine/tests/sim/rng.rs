@@ -10,6 +10,9 @@ pub enum Stream {
     Faults = 2,
     Scheduler = 3,
     Profile = 4,
+    /// Which Maps read their items from a (fake) ItemReader, and its page size: drawn
+    /// apart so that the other streams' seeds keep their workloads.
+    Readers = 5,
 }
 
 #[derive(Debug, Clone)]

@@ -37,6 +37,9 @@ pub struct Answer {
 
 /// What the resource answers to `request`: the same every time it is asked.
 pub fn answer(request: &TaskRequest) -> Result<Value, Failure> {
+    if request.resource == super::workload::READER {
+        return Ok(read(&request.parameters));
+    }
     let params = &request.parameters;
     let path = params["path"].as_str().unwrap_or("?");
     let scripted = params["outcomes"].as_array().and_then(|outcomes| {
@@ -53,6 +56,23 @@ pub fn answer(request: &TaskRequest) -> Result<Value, Failure> {
             format!("{} attempt {} failed", request.state, request.attempt),
         )),
     }
+}
+
+/// The fake ItemReader: as many items as the prefix says, all at once, or a page of them
+/// (the cursor is the next item's index) when the request asks for pages.
+fn read(request: &Value) -> Value {
+    let count: u64 = request["Parameters"]["Prefix"]
+        .as_str()
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(0);
+    let item = |i: u64| json!({"Key": format!("k{i}"), "Size": i * 10});
+    let Some(size) = request["Page"]["Size"].as_u64() else {
+        return Value::Array((0..count).map(item).collect());
+    };
+    let at = request["Page"]["Cursor"].as_u64().unwrap_or(0);
+    let end = (at + size).min(count);
+    let cursor = if end < count { json!(end) } else { Value::Null };
+    json!({"Items": (at..end).map(item).collect::<Vec<_>>(), "Cursor": cursor})
 }
 
 /// Milliseconds the task takes.
@@ -100,6 +120,12 @@ impl TaskInvoker for FakeTasks {
         // The call goes out; the worker may die before the resource sees it.
         pause().await;
         let result = answer(request);
+        if request.resource == super::workload::READER {
+            // A read is no task attempt of the invariants': its pages answer alike
+            // however often they are read. The worker may die before it uses them.
+            pause().await;
+            return result;
+        }
         let took = duration(request);
         if took > 0 {
             self.faults.note(

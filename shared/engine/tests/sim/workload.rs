@@ -23,6 +23,9 @@ const MAX_DEPTH: u32 = 2;
 /// keeps every race one-sided (a timeout far above or below the task's duration).
 const TASK_TIMEOUTS: bool = false;
 
+/// The ItemReader the fake task resource answers (see `tasks::answer`).
+pub const READER: &str = "arn:aws:states:::s3:listObjectsV2";
+
 /// Errors the fake task can answer with (besides "ok").
 const ERRORS: [&str; 3] = ["Sim.Flaky", "Sim.Fatal", "States.Timeout"];
 
@@ -32,10 +35,12 @@ pub struct Workload {
     pub input: Value,
 }
 
-/// `slowest_task` bounds how long a Task takes, in seconds.
-pub fn generate(rng: &mut Rng, slowest_task: u64) -> Workload {
+/// `slowest_task` bounds how long a Task takes, in seconds; `readers` draws which Maps
+/// are Distributed Maps reading their items from an ItemReader.
+pub fn generate(rng: &mut Rng, readers: &mut Rng, slowest_task: u64) -> Workload {
     let mut generator = Generator {
         rng,
+        readers,
         next: 0,
         slowest_task,
     };
@@ -62,6 +67,7 @@ enum Kind {
 
 struct Generator<'r> {
     rng: &'r mut Rng,
+    readers: &'r mut Rng,
     /// Numbers state names: they are unique across the whole definition, as AWS wants.
     next: u32,
     slowest_task: u64,
@@ -196,6 +202,20 @@ impl Generator<'_> {
                     .collect();
                 json!({"Type": "Parallel", "Branches": branches, "ResultPath": format!("$.par{n}")})
             }
+            Kind::Map if self.readers.chance(0.35) => {
+                let mut processor = self.graph(inner);
+                processor["ProcessorConfig"] = json!({"Mode": "DISTRIBUTED"});
+                // The fake reader lists as many items as the prefix says.
+                let items = self.readers.below(8);
+                json!({"Type": "Map",
+                       "ItemReader": {"Resource": READER,
+                                      "Parameters": {"Bucket": "sim", "Prefix": items.to_string()}},
+                       "MaxConcurrency": self.rng.pick(&[0, 1, 2]),
+                       "ItemSelector": {
+                           "path.$": "States.Format('{}/{}', $.path, $$.Map.Item.Index)",
+                           "n.$": "$.n", "items": [], "value.$": "$$.Map.Item.Value"},
+                       "ItemProcessor": processor, "ResultPath": format!("$.map{n}")})
+            }
             Kind::Map => {
                 let processor = self.graph(inner);
                 json!({"Type": "Map", "ItemsPath": "$.items",
@@ -257,26 +277,37 @@ mod tests {
     fn every_generated_definition_is_valid() {
         let mut kinds = std::collections::BTreeSet::new();
         for seed in 0..500 {
-            let workload = generate(&mut Rng::new(seed, Stream::Workload), 25);
+            let mut readers = Rng::new(seed, Stream::Readers);
+            let workload = generate(&mut Rng::new(seed, Stream::Workload), &mut readers, 25);
             let text = workload.definition.to_string();
             if let Err(e) = stepwise_core::definition::parse(&text) {
                 panic!("seed {seed}: {e}\n{text}");
             }
             for word in [
-                "Pass", "Choice", "Wait", "Task", "Parallel", "Map", "Retry", "Catch", "Fail",
+                "Pass",
+                "Choice",
+                "Wait",
+                "Task",
+                "Parallel",
+                "Map",
+                "Retry",
+                "Catch",
+                "Fail",
+                "ItemReader",
             ] {
                 if text.contains(&format!("\"{word}")) {
                     kinds.insert(word);
                 }
             }
         }
-        assert_eq!(kinds.len(), 9, "{kinds:?}");
+        assert_eq!(kinds.len(), 10, "{kinds:?}");
     }
 
     #[test]
     fn a_seed_generates_the_same_workload() {
-        let a = generate(&mut Rng::new(42, Stream::Workload), 25);
-        let b = generate(&mut Rng::new(42, Stream::Workload), 25);
+        let readers = || Rng::new(42, Stream::Readers);
+        let a = generate(&mut Rng::new(42, Stream::Workload), &mut readers(), 25);
+        let b = generate(&mut Rng::new(42, Stream::Workload), &mut readers(), 25);
         assert_eq!(a, b);
     }
 }
