@@ -7,6 +7,7 @@
 //!   them whose SDK requests are counted ([`stepwise_aws::metrics::RequestCounter`]),
 //!   starts through the start function and runs to the end through the advance function.
 //! - [`faults`]: queue wrappers and handler wrappers that inject the crash points.
+//! - [`s3`]: a fresh bucket per test, objects put into it, the bucket dropped at the end.
 //! - [`lambda_api`]: a local Lambda Invoke API (`cargo lambda watch`) serving the real
 //!   test functions of `tests/lambdas`, stopped when its guard drops.
 //!
@@ -30,3 +31,4 @@ pub mod faults;
 pub mod harness;
 pub mod lambda_api;
 pub mod poller;
+pub mod s3;

@@ -8,13 +8,12 @@
 use std::io::Write as _;
 use std::time::{Duration, Instant};
 
-use aws_sdk_s3::primitives::ByteStream;
-use futures::StreamExt as _;
 use serde_json::{json, Value};
 use stepwise_core::interp::{iso8601, TaskRequest};
 use stepwise_engine::{ExecutionStatus, TaskInvoker};
 use stepwise_local_tasks::{LocalTasks, Registry};
 use stepwise_tests::harness::{expect_succeeded, unique, Harness};
+use stepwise_tests::s3::{bucket, drop_bucket, put, put_all};
 
 const DEADLINE: Duration = Duration::from_secs(1800);
 const POLLERS: usize = 4;
@@ -24,58 +23,6 @@ fn size(var: &str, default: usize) -> usize {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(default)
-}
-
-/// A fresh bucket (S3 names: at most 63 lowercase characters).
-async fn bucket(harness: &Harness, tag: &str) -> anyhow::Result<String> {
-    let mut name = unique(tag).to_lowercase();
-    name.truncate(63);
-    let name = name.trim_end_matches('-').to_owned();
-    harness.s3().create_bucket().bucket(&name).send().await?;
-    Ok(name)
-}
-
-/// Empties and deletes a test's bucket (the emulator is shared).
-async fn drop_bucket(harness: &Harness, bucket: &str) -> anyhow::Result<()> {
-    let s3 = harness.s3();
-    let mut token = None;
-    loop {
-        let page = s3
-            .list_objects_v2()
-            .bucket(bucket)
-            .set_continuation_token(token.take())
-            .send()
-            .await?;
-        let deletes = page.contents().iter().filter_map(|o| o.key()).map(|key| {
-            let s3 = &s3;
-            async move { s3.delete_object().bucket(bucket).key(key).send().await }
-        });
-        let deleted: Vec<_> = futures::stream::iter(deletes)
-            .buffer_unordered(32)
-            .collect()
-            .await;
-        for result in deleted {
-            result?;
-        }
-        token = page.next_continuation_token().map(str::to_owned);
-        if token.is_none() {
-            break;
-        }
-    }
-    s3.delete_bucket().bucket(bucket).send().await?;
-    Ok(())
-}
-
-async fn put(harness: &Harness, bucket: &str, key: &str, body: Vec<u8>) -> anyhow::Result<()> {
-    harness
-        .s3()
-        .put_object()
-        .bucket(bucket)
-        .key(key)
-        .body(ByteStream::from(body))
-        .send()
-        .await?;
-    Ok(())
 }
 
 fn distributed(reader: Value, extra: Value, processor: Value) -> Value {
@@ -199,23 +146,12 @@ async fn a_prefix_of_objects_becomes_one_child_per_object() -> anyhow::Result<()
     };
     let objects = size("STEPWISE_DMAP_OBJECTS", 250);
     let bucket = bucket(&harness, "prefix").await?;
-    let puts = (0..objects).map(|i| {
-        let (harness, bucket) = (&harness, &bucket);
-        async move {
-            put(
-                harness,
-                bucket,
-                &format!("in/{i:06}.txt"),
-                vec![b'x'; i % 7],
-            )
-            .await
-        }
-    });
-    let put_all: Vec<anyhow::Result<()>> = futures::stream::iter(puts)
-        .buffer_unordered(32)
-        .collect()
-        .await;
-    put_all.into_iter().collect::<anyhow::Result<()>>()?;
+    put_all(
+        &harness,
+        &bucket,
+        (0..objects).map(|i| (format!("in/{i:06}.txt"), vec![b'x'; i % 7])),
+    )
+    .await?;
     put(&harness, &bucket, "other/skip.txt", b"no".to_vec()).await?;
     // One child per object; each checks its item's listObjectsV2 shape.
     let definition = distributed(
@@ -358,15 +294,12 @@ async fn the_local_reader_lists_page_after_page() -> anyhow::Result<()> {
     };
     let bucket = bucket(&harness, "pages").await?;
     let objects = 1_050;
-    let puts = (0..objects).map(|i| {
-        let (harness, bucket) = (&harness, &bucket);
-        async move { put(harness, bucket, &format!("p/{i:05}"), Vec::new()).await }
-    });
-    let put_all: Vec<anyhow::Result<()>> = futures::stream::iter(puts)
-        .buffer_unordered(32)
-        .collect()
-        .await;
-    put_all.into_iter().collect::<anyhow::Result<()>>()?;
+    put_all(
+        &harness,
+        &bucket,
+        (0..objects).map(|i| (format!("p/{i:05}"), Vec::new())),
+    )
+    .await?;
     let tasks = LocalTasks::new(Registry::default(), Some(&endpoint), "000000000000").await;
     let read = |max: Value| {
         TaskRequest::new(

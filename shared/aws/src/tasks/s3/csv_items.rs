@@ -1,5 +1,11 @@
 //! CSV rows as items, parsed as the bytes arrive: `csv_core` is a push parser, so a body
 //! is fed chunk by chunk and never held whole (quoted fields may span lines and chunks).
+//!
+//! `csv_core` says how many input bytes each call consumed and returns a record only once
+//! it has consumed the record's terminator, so the bytes counted when a record comes out
+//! are the offset of the next record, also when a quoted field holds newlines: a page
+//! resumes there. (A `\r\n` record is returned after its `\r`; the `\n` that starts the
+//! next page is a blank line to a fresh parser, which skips it.)
 
 use serde_json::{Map, Value};
 
@@ -27,22 +33,62 @@ pub(crate) struct CsvItems {
     used: (usize, usize),
     /// `None` until the first row gives them (`CSVHeaderLocation: FIRST_ROW`).
     headers: Option<Vec<String>>,
+    /// Records read so far (the header row too): an error names the row by its number.
     row: u64,
+    /// Offset in the file of the next byte to parse.
+    offset: u64,
+    /// Records still to parse without making items (a page of a file that cannot seek).
+    skip: u64,
 }
 
 impl CsvItems {
     pub(crate) fn new(delimiter: u8, headers: Option<Vec<String>>) -> Self {
+        Self::resume(delimiter, headers, 0, 0)
+    }
+
+    /// A parser whose first byte is at `offset` of the file, a record boundary after `row`
+    /// records.
+    pub(crate) fn resume(
+        delimiter: u8,
+        headers: Option<Vec<String>>,
+        offset: u64,
+        row: u64,
+    ) -> Self {
         Self {
             parser: csv_core::ReaderBuilder::new().delimiter(delimiter).build(),
             fields: vec![0; 4096],
             ends: vec![0; 64],
             used: (0, 0),
             headers,
-            row: 0,
+            row,
+            offset,
+            skip: 0,
         }
     }
 
-    /// Parses `input` (any slice of the file); complete rows go to `items`.
+    /// Parses the next `rows` records without making items of them.
+    pub(crate) fn skipping(mut self, rows: u64) -> Self {
+        self.skip = rows;
+        self
+    }
+
+    /// Records `skipping` asked to skip that the input has not held yet.
+    pub(crate) fn skipping_left(&self) -> u64 {
+        self.skip
+    }
+
+    /// Where the record after the last one parsed starts, and how many records precede it.
+    pub(crate) fn position(&self) -> (u64, u64) {
+        (self.offset, self.row)
+    }
+
+    /// The headers, once known.
+    pub(crate) fn headers(&self) -> Option<&[String]> {
+        self.headers.as_deref()
+    }
+
+    /// Parses `input` (any slice of the file); complete rows go to `items`. Stops right
+    /// after the record that fills `items`.
     pub(crate) fn feed(&mut self, mut input: &[u8], items: &mut Items) -> Result<(), String> {
         let at_end = input.is_empty();
         loop {
@@ -52,6 +98,7 @@ impl CsvItems {
                 &mut self.ends[self.used.1..],
             );
             input = &input[read..];
+            self.offset += read as u64;
             self.used.0 += written;
             self.used.1 += ended;
             match result {
@@ -88,6 +135,10 @@ impl CsvItems {
         self.row += 1;
         let (bytes, count) = self.used;
         self.used = (0, 0);
+        if self.skip > 0 && self.headers.is_some() {
+            self.skip -= 1;
+            return Ok(());
+        }
         let mut fields = Vec::with_capacity(count);
         let mut start = 0;
         for &end in &self.ends[..count] {
@@ -175,5 +226,72 @@ mod tests {
         csv.feed(b"a\n1\n2\n3\n4\n", &mut items).expect("parses");
         csv.finish(&mut items).expect("parses");
         assert_eq!(items.into_vec(), vec![json!({"a": "1"}), json!({"a": "2"})]);
+    }
+
+    /// Reads `text` page after page of `size` rows, in chunks of `chunk` bytes, each page
+    /// with a fresh parser at the previous page's offset (as a ranged GET gives it).
+    fn pages(text: &[u8], size: usize, chunk: usize) -> Vec<Vec<Value>> {
+        let (mut offset, mut row, mut headers) = (0, 0, None);
+        let mut pages = Vec::new();
+        loop {
+            let mut items = Items::new(Some(size));
+            let mut csv = CsvItems::resume(b',', headers.clone(), offset, row);
+            let start = usize::try_from(offset).expect("small");
+            for piece in text[start..].chunks(chunk) {
+                csv.feed(piece, &mut items).expect("parses");
+                if items.full() {
+                    break;
+                }
+            }
+            let more = items.full();
+            if !more {
+                csv.finish(&mut items).expect("parses");
+            }
+            pages.push(items.into_vec());
+            (offset, row) = csv.position();
+            headers = csv.headers().map(<[String]>::to_vec);
+            if !more || offset >= text.len() as u64 {
+                return pages;
+            }
+        }
+    }
+
+    #[test]
+    fn a_page_resumes_at_the_next_record_even_after_quoted_newlines() {
+        let text = b"id,note\r\n1,\"two\r\nlines\"\r\n2,\"a,\n\n b\"\n\n3,x\r\n4,\"\"\"q\"\"\"";
+        let whole = parse(&[text], b',', None);
+        assert_eq!(whole.len(), 4);
+        assert_eq!(whole[1], json!({"id": "2", "note": "a,\n\n b"}));
+        for size in 1..=4 {
+            for chunk in [1, 2, 5, 100] {
+                let pages = pages(text, size, chunk);
+                assert!(pages.iter().all(|p| p.len() <= size));
+                assert_eq!(pages.concat(), whole, "pages of {size}, chunks of {chunk}");
+            }
+        }
+        // The offset after the first data row is the first byte of the second.
+        let mut items = Items::new(Some(1));
+        let mut csv = CsvItems::new(b',', None);
+        csv.feed(text, &mut items).expect("parses");
+        let (offset, row) = csv.position();
+        assert_eq!(row, 2);
+        assert!(text[usize::try_from(offset).expect("small")..].starts_with(b"\n2,"));
+    }
+
+    #[test]
+    fn later_pages_name_rows_as_the_whole_file_does() {
+        let mut csv = CsvItems::resume(b',', Some(vec!["a".into()]), 10, 5);
+        let err = csv.feed(b"1,2\n", &mut Items::new(None)).unwrap_err();
+        assert!(err.contains("Row 6 "), "{err}");
+    }
+
+    #[test]
+    fn skipped_rows_make_no_items() {
+        let mut items = Items::new(None);
+        let mut csv = CsvItems::new(b',', Some(vec!["a".into()])).skipping(2);
+        csv.feed(b"1\n2\n3\n", &mut items).expect("parses");
+        csv.finish(&mut items).expect("parses");
+        assert_eq!(items.into_vec(), vec![json!({"a": "3"})]);
+        assert_eq!((csv.position(), csv.skipping_left()), ((6, 3), 0));
     }
 }

@@ -1,10 +1,31 @@
 //! `getObject`: the items in one object (a JSON array, JSON Lines or CSV), read from the
 //! body as it streams in.
+//!
+//! A page starts at its cursor's byte offset with a ranged GET (`Range: bytes=N-`) and
+//! drops the body once the page is full, so a page downloads little more than its own
+//! items. Cursors (`ETag` pins the object: a page of an object replaced since the first
+//! page fails rather than mixing two files, through `If-Match`):
+//!
+//! | `InputType` | cursor |
+//! |---|---|
+//! | `JSON` | `{"Offset": <byte after the ',' that ends the last item>, "Index": <items before it>, "ETag"}` |
+//! | `JSONL` | `{"Offset": <first byte of the next line>, "Line": <lines before it>, "ETag"}` |
+//! | `CSV` | `{"Offset": <first byte of the next record>, "Row": <records before it>, "Headers": [..] (FIRST_ROW only), "ETag"}` |
+//!
+//! `Index`, `Line` and `Row` only keep error messages numbering as in the whole file.
+//! JSON Lines and CSV return no cursor when the page ends at the object's last byte; when
+//! only blank lines follow, the next page comes back empty, without a cursor. A JSON array
+//! knows exactly: its closing `]` ends it.
 
-use serde_json::Value;
+use aws_sdk_s3::operation::get_object::GetObjectOutput;
+use aws_smithy_types::error::metadata::ProvideErrorMetadata as _;
+use serde_json::{json, Value};
 use stepwise_core::failure::Failure;
 
 use super::csv_items::{self, CsvItems};
+use super::json_array::JsonArray;
+use super::json_lines::JsonLines;
+use super::page::Cursor;
 use super::{reader_failed, s3_failure, Items};
 
 /// Which object to read.
@@ -56,106 +77,195 @@ impl Format {
     }
 }
 
+/// Reads from `cursor` (or the object's first byte) until `items` is full or the object
+/// ends; returns the cursor of the next item, `None` when none follows.
 pub(crate) async fn read(
     client: &aws_sdk_s3::Client,
     at: &Location<'_>,
     format: Format,
+    cursor: Option<&Cursor<'_>>,
     items: &mut Items,
-) -> Result<(), Failure> {
+) -> Result<Option<Value>, Failure> {
     let what = format!("GetObject s3://{}/{}", at.bucket, at.key);
-    let mut body = client
+    let failed = |problem: String| reader_failed(format!("{what}: {problem}"));
+    let start = match cursor {
+        Some(cursor) => Start::of(cursor, &format).map_err(reader_failed)?,
+        None => Start::default(),
+    };
+    let response = get(client, at, &start, &what).await?;
+    let size = object_size(&response);
+    let etag = response.e_tag().map(str::to_owned);
+    let mut body = response.body;
+    let mut parser = Parser::new(format, start);
+    while let Some(chunk) = body.next().await {
+        parser
+            .feed(&chunk.map_err(|e| failed(e.to_string()))?, items)
+            .map_err(&failed)?;
+        if items.full() {
+            // Dropping the body here closes the download: the rest is the next pages'.
+            return Ok(parser.cursor(size, etag));
+        }
+    }
+    parser.finish(items).map_err(failed)?;
+    Ok(None)
+}
+
+/// Where a page starts, from its cursor.
+#[derive(Debug, Default)]
+struct Start {
+    offset: u64,
+    /// Items, lines or records before `offset`.
+    count: u64,
+    /// The CSV headers the first row gave.
+    headers: Option<Vec<String>>,
+    etag: Option<String>,
+}
+
+impl Start {
+    fn of(cursor: &Cursor<'_>, format: &Format) -> Result<Self, String> {
+        let (count, headers) = match format {
+            Format::Json => (cursor.u64("Index")?, None),
+            Format::JsonLines => (cursor.u64("Line")?, None),
+            Format::Csv { headers: None, .. } => {
+                let headers = cursor.optional_strings("Headers")?.ok_or_else(|| {
+                    cursor.invalid("a CSV read with FIRST_ROW headers needs its 'Headers'")
+                })?;
+                (cursor.u64("Row")?, Some(headers))
+            }
+            Format::Csv { .. } => (cursor.u64("Row")?, None),
+        };
+        Ok(Self {
+            offset: cursor.u64("Offset")?,
+            count,
+            headers,
+            etag: cursor.optional_str("ETag")?.map(str::to_owned),
+        })
+    }
+}
+
+/// The object from `start.offset` on, as long as it is the one the first page read.
+async fn get(
+    client: &aws_sdk_s3::Client,
+    at: &Location<'_>,
+    start: &Start,
+    what: &str,
+) -> Result<GetObjectOutput, Failure> {
+    client
         .get_object()
         .bucket(at.bucket)
         .key(at.key)
         .set_version_id(at.version.map(str::to_owned))
+        .set_range((start.offset > 0).then(|| format!("bytes={}-", start.offset)))
+        .set_if_match(start.etag.clone())
         .send()
         .await
-        .map_err(|e| s3_failure(&what, &e))?
-        .body;
-    let failed = |problem: String| reader_failed(format!("{what}: {problem}"));
-    match format {
-        Format::Json => {
-            // A JSON array has no natural boundary to stream on: it is parsed once whole.
-            let mut bytes = Vec::new();
-            while let Some(chunk) = body.next().await {
-                bytes.extend_from_slice(&chunk.map_err(|e| failed(e.to_string()))?);
-            }
-            let array: Vec<Value> = serde_json::from_slice(&bytes)
-                .map_err(|e| failed(format!("the object is not a JSON array: {e}")))?;
-            drop(bytes);
-            for item in array {
-                items.push(item);
-            }
-        }
-        Format::JsonLines => {
-            let mut lines = JsonLines::default();
-            while let Some(chunk) = body.next().await {
-                lines
-                    .feed(&chunk.map_err(|e| failed(e.to_string()))?, items)
-                    .map_err(failed)?;
-                if items.full() {
-                    return Ok(());
-                }
-            }
-            lines.finish(items).map_err(failed)?;
-        }
-        Format::Csv { delimiter, headers } => {
-            let mut csv = CsvItems::new(delimiter, headers);
-            while let Some(chunk) = body.next().await {
-                csv.feed(&chunk.map_err(|e| failed(e.to_string()))?, items)
-                    .map_err(failed)?;
-                if items.full() {
-                    return Ok(());
-                }
-            }
-            csv.finish(items).map_err(failed)?;
+        .map_err(|e| match e.code() {
+            Some("PreconditionFailed") => reader_failed(format!(
+                "{what}: the object changed since the Map's first page was read (its ETag is no longer {}).",
+                start.etag.as_deref().unwrap_or_default()
+            )),
+            Some("InvalidRange") => reader_failed(format!(
+                "{what}: the ItemReader's Page.Cursor has Offset {}, past the end of the object.",
+                start.offset
+            )),
+            _ => s3_failure(what, &e),
+        })
+}
+
+/// The whole object's size: a ranged answer's `Content-Range: bytes a-b/size`, else its
+/// length.
+fn object_size(response: &GetObjectOutput) -> Option<u64> {
+    match response.content_range() {
+        Some(range) => range.rsplit_once('/')?.1.parse().ok(),
+        None => response
+            .content_length()
+            .and_then(|n| u64::try_from(n).ok()),
+    }
+}
+
+/// The parser of one page, in its format.
+#[derive(Debug)]
+enum Parser {
+    Json(JsonArray),
+    JsonLines(JsonLines),
+    Csv {
+        // Boxed: the CSV parser's state is ten times the others'.
+        csv: Box<CsvItems>,
+        /// Whether the headers came from the first row (so the cursor carries them).
+        first_row: bool,
+    },
+}
+
+impl Parser {
+    fn new(format: Format, start: Start) -> Self {
+        let Start {
+            offset,
+            count,
+            headers,
+            ..
+        } = start;
+        match format {
+            Format::Json if offset == 0 => Self::Json(JsonArray::new()),
+            Format::Json => Self::Json(JsonArray::resume(offset, count)),
+            Format::JsonLines => Self::JsonLines(JsonLines::resume(offset, count)),
+            Format::Csv {
+                delimiter,
+                headers: given,
+            } => Self::Csv {
+                first_row: given.is_none(),
+                csv: Box::new(CsvItems::resume(
+                    delimiter,
+                    given.or(headers),
+                    offset,
+                    count,
+                )),
+            },
         }
     }
-    Ok(())
-}
 
-/// JSON Lines: each complete line is parsed as it arrives; only a partial line waits.
-#[derive(Debug, Default)]
-struct JsonLines {
-    partial: Vec<u8>,
-    line: u64,
-}
-
-impl JsonLines {
-    fn feed(&mut self, mut chunk: &[u8], items: &mut Items) -> Result<(), String> {
-        while let Some(end) = chunk.iter().position(|&b| b == b'\n') {
-            let line = if self.partial.is_empty() {
-                self.parse(&chunk[..end], items)
-            } else {
-                self.partial.extend_from_slice(&chunk[..end]);
-                let whole = std::mem::take(&mut self.partial);
-                self.parse(&whole, items)
-            };
-            line?;
-            chunk = &chunk[end + 1..];
-            if items.full() {
-                return Ok(());
-            }
+    fn feed(&mut self, chunk: &[u8], items: &mut Items) -> Result<(), String> {
+        match self {
+            Self::Json(array) => array.feed(chunk, items),
+            Self::JsonLines(lines) => lines.feed(chunk, items),
+            Self::Csv { csv, .. } => csv.feed(chunk, items),
         }
-        self.partial.extend_from_slice(chunk);
-        Ok(())
     }
 
     fn finish(&mut self, items: &mut Items) -> Result<(), String> {
-        let rest = std::mem::take(&mut self.partial);
-        self.parse(&rest, items)
+        match self {
+            Self::Json(array) => array.finish(),
+            Self::JsonLines(lines) => lines.finish(items),
+            Self::Csv { csv, .. } => csv.finish(items),
+        }
     }
 
-    fn parse(&mut self, line: &[u8], items: &mut Items) -> Result<(), String> {
-        self.line += 1;
-        let line = line.strip_suffix(b"\r").unwrap_or(line);
-        if line.iter().all(u8::is_ascii_whitespace) {
-            return Ok(());
+    /// The cursor of the item after the last one read; `None` when the object ends there.
+    fn cursor(&self, size: Option<u64>, etag: Option<String>) -> Option<Value> {
+        let (offset, mut cursor) = match self {
+            Self::Json(array) => {
+                let (offset, index) = array.position()?;
+                (offset, json!({"Offset": offset, "Index": index}))
+            }
+            Self::JsonLines(lines) => {
+                let (offset, line) = lines.position();
+                (offset, json!({"Offset": offset, "Line": line}))
+            }
+            Self::Csv { csv, first_row } => {
+                let (offset, row) = csv.position();
+                let mut cursor = json!({"Offset": offset, "Row": row});
+                if *first_row {
+                    cursor["Headers"] = json!(csv.headers());
+                }
+                (offset, cursor)
+            }
+        };
+        if size.is_some_and(|size| offset >= size) {
+            return None;
         }
-        let item = serde_json::from_slice(line)
-            .map_err(|e| format!("line {} is not JSON: {e}", self.line))?;
-        items.push(item);
-        Ok(())
+        if let (Some(etag), Value::Object(fields)) = (etag, &mut cursor) {
+            fields.insert("ETag".to_owned(), Value::String(etag));
+        }
+        Some(cursor)
     }
 }
 
@@ -165,21 +275,41 @@ mod tests {
     use serde_json::json;
 
     #[test]
-    fn json_lines_split_across_chunks() {
-        let mut items = Items::new(None);
-        let mut lines = JsonLines::default();
-        lines
-            .feed(b"{\"a\":1}\n{\"a\"", &mut items)
-            .expect("parses");
-        lines.feed(b":2}\r\n\n[3]", &mut items).expect("parses");
-        lines.finish(&mut items).expect("parses");
+    fn the_object_size_comes_from_the_content_range_of_a_ranged_get() {
+        let ranged = GetObjectOutput::builder()
+            .content_range("bytes 100-199/200")
+            .content_length(100)
+            .build();
+        assert_eq!(object_size(&ranged), Some(200));
+        let whole = GetObjectOutput::builder().content_length(42).build();
+        assert_eq!(object_size(&whole), Some(42));
+        assert_eq!(object_size(&GetObjectOutput::builder().build()), None);
+    }
+
+    #[test]
+    fn a_page_that_ends_at_the_last_byte_has_no_cursor() {
+        let lines = Parser::JsonLines(JsonLines::resume(10, 2));
+        assert_eq!(lines.cursor(Some(10), Some("\"e\"".into())), None);
         assert_eq!(
-            items.into_vec(),
-            vec![json!({"a": 1}), json!({"a": 2}), json!([3])]
+            lines.cursor(Some(11), Some("\"e\"".into())),
+            Some(json!({"Offset": 10, "Line": 2, "ETag": "\"e\""}))
         );
-        let mut lines = JsonLines::default();
-        let err = lines.feed(b"1\nnope\n", &mut Items::new(None)).unwrap_err();
-        assert!(err.starts_with("line 2 is not JSON"), "{err}");
+        let csv = Parser::new(
+            Format::Csv {
+                delimiter: b',',
+                headers: None,
+            },
+            Start {
+                offset: 4,
+                count: 1,
+                headers: Some(vec!["a".into()]),
+                etag: None,
+            },
+        );
+        assert_eq!(
+            csv.cursor(None, None),
+            Some(json!({"Offset": 4, "Row": 1, "Headers": ["a"]}))
+        );
     }
 
     #[test]
