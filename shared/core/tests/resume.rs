@@ -127,6 +127,7 @@ fn run_from_storage(definition: &StateMachine, input: Value) -> Result<Value, Fa
                         Event::ChildrenSucceeded {
                             outputs,
                             children: Vec::new(),
+                            stored: None,
                         },
                     ));
                 }

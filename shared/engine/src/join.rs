@@ -65,16 +65,7 @@ pub(crate) fn outputs(join: &JoinRecord, results: Vec<ChildResult>) -> Option<Co
     let next_event_id = results.iter().map(|r| r.next_event_id).max().unwrap_or(0);
     for result in results {
         let slot = slots.get_mut(result.index as usize)?;
-        let end = ChildEnd {
-            failed: matches!(result.outcome, Outcome::Failed(_)),
-            start_date: result.started.as_ref().map(|s| s.at),
-            input: result.started.map(|s| s.input),
-            stop_date: (result.stopped != 0).then_some(result.stopped),
-        };
-        *slot = Some(match result.outcome {
-            Outcome::Succeeded(output) => (output, end),
-            Outcome::Failed(failure) => (failure.to_error_output(), end),
-        });
+        *slot = Some(child_end(result));
     }
     let (outputs, children): (Vec<Value>, Vec<ChildEnd>) = slots
         .into_iter()
@@ -89,6 +80,22 @@ pub(crate) fn outputs(join: &JoinRecord, results: Vec<ChildResult>) -> Option<Co
         },
         next_event_id,
     })
+}
+
+/// What a child's result gives the Map: its output (its error output if it failed) and
+/// how it ended.
+pub(crate) fn child_end(result: ChildResult) -> (Value, ChildEnd) {
+    let end = ChildEnd {
+        failed: matches!(result.outcome, Outcome::Failed(_)),
+        start_date: result.started.as_ref().map(|s| s.at),
+        input: result.started.map(|s| s.input),
+        stop_date: (result.stopped != 0).then_some(result.stopped),
+    };
+    let output = match result.outcome {
+        Outcome::Succeeded(output) => output,
+        Outcome::Failed(failure) => failure.to_error_output(),
+    };
+    (output, end)
 }
 
 /// The frame's parent link as its commit leaves it: a Distributed Map child's first

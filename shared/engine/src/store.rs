@@ -227,6 +227,27 @@ pub trait Store: Send + Sync {
         join: &JoinKey,
     ) -> impl Future<Output = Result<Vec<ChildResult>>> + Send;
 
+    /// At most `limit` results of a join's children, by index, from the one after
+    /// `after` (`None`: the first): a caller that goes through a large join a page at a
+    /// time. The default reads them all and keeps the page; a store that can read only
+    /// the page does.
+    fn child_results_page(
+        &self,
+        execution: &str,
+        join: &JoinKey,
+        after: Option<u32>,
+        limit: u32,
+    ) -> impl Future<Output = Result<Vec<ChildResult>>> + Send {
+        async move {
+            let results = self.child_results(execution, join).await?;
+            Ok(results
+                .into_iter()
+                .filter(|r| after.is_none_or(|after| r.index > after))
+                .take(limit as usize)
+                .collect())
+        }
+    }
+
     fn execution(&self, arn: &str) -> impl Future<Output = Result<Option<ExecutionRecord>>> + Send;
 
     fn frame(

@@ -530,6 +530,34 @@ impl Store for SqliteStore {
             .await?)
     }
 
+    async fn child_results_page(
+        &self,
+        execution: &str,
+        join: &JoinKey,
+        after: Option<u32>,
+        limit: u32,
+    ) -> store::Result<Vec<ChildResult>> {
+        let (execution, key) = (execution.to_owned(), join_id(join));
+        let after = after.map_or(-1, i64::from);
+        Ok(self
+            .db
+            .read(move |tx| {
+                let mut statement = tx.prepare_cached(
+                    "SELECT idx, record FROM child_results
+                     WHERE execution = ?1 AND join_key = ?2 AND idx > ?3 ORDER BY idx LIMIT ?4",
+                )?;
+                let rows = statement.query_map(params![execution, key, after, limit], |r| {
+                    Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
+                })?;
+                rows.map(|row| {
+                    let (index, text) = row?;
+                    decode(&format!("{execution} result {key}/{index}"), &text)
+                })
+                .collect()
+            })
+            .await?)
+    }
+
     async fn execution(&self, arn: &str) -> store::Result<Option<ExecutionRecord>> {
         let arn = arn.to_owned();
         Ok(self.db.read(move |tx| read_execution(tx, &arn)).await?)

@@ -656,6 +656,35 @@ impl Store for DynamoStore {
         Ok(results)
     }
 
+    /// One `Query` (or a few, when results are large): the page starts at the key after
+    /// `after`'s.
+    async fn child_results_page(
+        &self,
+        execution: &str,
+        join: &JoinKey,
+        after: Option<u32>,
+        limit: u32,
+    ) -> store::Result<Vec<ChildResult>> {
+        let prefix = keys::results_prefix(join);
+        let mut results = Vec::new();
+        let mut start = after.map(|index| keys::result_sk(join, index));
+        while results.len() < limit as usize {
+            let left = i32::try_from(limit as usize - results.len()).unwrap_or(i32::MAX);
+            let (items, next) = self
+                .query_page(execution, &prefix, start, Some(left))
+                .await?;
+            for item in &items {
+                results.push(items::child_result(item)?);
+            }
+            match next {
+                // A page that hit DynamoDB's 1 MB cap ends early: go on from there.
+                Some(next) => start = Some(next),
+                None => break,
+            }
+        }
+        Ok(results)
+    }
+
     async fn execution(&self, arn: &str) -> store::Result<Option<ExecutionRecord>> {
         let key = items::key(keys::execution_pk(arn), keys::META.to_owned());
         self.get(key)

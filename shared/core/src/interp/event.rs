@@ -35,6 +35,12 @@ pub enum Event {
         /// succeeded and nothing more is known of them.
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         children: Vec<ChildEnd>,
+        /// The results stayed in the caller's store (`outputs` is then empty), which this
+        /// value identifies to it: a `ResultWriter` with a `Resource` asks the caller to
+        /// write them from there (its request carries `"InStore": {"Results": stored,
+        /// "Transformation"}` instead of `Results`), so no step holds every result.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        stored: Option<Value>,
     },
     /// A child failed; the caller stops the others.
     ChildFailed {

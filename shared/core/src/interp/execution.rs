@@ -469,7 +469,14 @@ impl<'d> Execution<'d> {
                 (outputs, j.ends)
             })
             .unwrap_or_default();
-        self.deliver(parent, Event::ChildrenSucceeded { outputs, children });
+        self.deliver(
+            parent,
+            Event::ChildrenSucceeded {
+                outputs,
+                children,
+                stored: None,
+            },
+        );
     }
 
     /// Stops the remaining children of a join and fails its parent state.

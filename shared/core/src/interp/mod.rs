@@ -40,5 +40,6 @@ pub use feed::{map_page, next_page_request, Page};
 pub use frame::{Frame, Phase, Scope, ScopeStep};
 pub use history::{Details, HistoryEvent, TaskEvent, TaskKind};
 pub use io::{exceeds_payload_limit, MAX_PAYLOAD_BYTES};
+pub use result_records::child_results;
 pub use result_writer::{PUT_OBJECT as RESULT_WRITER_RESOURCE, RESULT_WRITER_FAILED};
 pub use step::{step, Env, Error};

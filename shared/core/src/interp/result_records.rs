@@ -37,6 +37,14 @@ pub(crate) enum Transformation {
 }
 
 impl Transformation {
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Self::None => "NONE",
+            Self::Compact => "COMPACT",
+            Self::Flatten => "FLATTEN",
+        }
+    }
+
     pub(crate) fn parse(text: &str) -> Option<Self> {
         match text {
             "NONE" => Some(Self::None),
@@ -125,16 +133,7 @@ pub(crate) fn results(
 ) -> Results {
     let mut results = Results::default();
     for (index, output) in outputs.into_iter().enumerate() {
-        let end = children.get(index);
-        let failed = end.is_some_and(|e| e.failed);
-        let kept: Vec<Value> = match (transformation, failed) {
-            (Transformation::None, _) | (_, true) => vec![record(names, index, &output, end).1],
-            (Transformation::Compact, false) => vec![output],
-            (Transformation::Flatten, false) => match output {
-                Value::Array(items) => items,
-                other => vec![other],
-            },
-        };
+        let (failed, kept) = shaped(names, index, output, children.get(index), transformation);
         let file = match failed {
             true => &mut results.failed,
             false => &mut results.succeeded,
@@ -143,6 +142,46 @@ pub(crate) fn results(
         results.all.extend(kept);
     }
     results
+}
+
+/// One child's results as its file holds them (whether it failed, and its results).
+fn shaped(
+    names: &RunNames<'_>,
+    index: usize,
+    output: Value,
+    end: Option<&ChildEnd>,
+    transformation: Transformation,
+) -> (bool, Vec<Value>) {
+    let failed = end.is_some_and(|e| e.failed);
+    let kept = match (transformation, failed) {
+        (Transformation::None, _) | (_, true) => vec![record(names, index, &output, end).1],
+        (Transformation::Compact, false) => vec![output],
+        (Transformation::Flatten, false) => match output {
+            Value::Array(items) => items,
+            other => vec![other],
+        },
+    };
+    (failed, kept)
+}
+
+/// One child's results for a caller that writes result files itself, a page of children
+/// at a time (see [`super::Event::ChildrenSucceeded`]'s `stored`): `request` is the
+/// writer request the Map made (its `MapRunArn` and `InStore.Transformation`). Whether
+/// the child failed, and what its file gets.
+pub fn child_results(
+    request: &Value,
+    index: u64,
+    output: Value,
+    end: &ChildEnd,
+) -> (bool, Vec<Value>) {
+    let names = RunNames {
+        map_run_arn: request["MapRunArn"].as_str().unwrap_or_default(),
+    };
+    let transformation = request["InStore"]["Transformation"]
+        .as_str()
+        .and_then(Transformation::parse)
+        .unwrap_or(Transformation::None);
+    shaped(&names, index as usize, output, Some(end), transformation)
 }
 
 #[cfg(test)]

@@ -51,6 +51,7 @@ impl Runner<'_, '_, '_> {
         frame: &mut Frame,
         outputs: Vec<Value>,
         children: Vec<ChildEnd>,
+        stored: Option<Value>,
     ) -> Flow {
         let writer = self.result_writer(frame).cloned().unwrap_or(Value::Null);
         let config = &writer["WriterConfig"];
@@ -66,15 +67,30 @@ impl Runner<'_, '_, '_> {
         // A Map with a ResultWriter is a Distributed one (definition validation).
         let map_run_arn = self.map_run_arn(frame).unwrap_or_default();
         self.map_run_ended(frame, None);
-        let names = RunNames {
-            map_run_arn: &map_run_arn,
-        };
-        let results = result_records::results(&names, outputs, &children, transformation);
-        if !to_s3 {
-            return self.results_written(frame, Value::Array(results.all));
-        }
         let output_type = config["OutputType"].as_str().unwrap_or("JSON");
-        let files = json!({"SUCCEEDED": results.succeeded, "FAILED": results.failed});
+        let files = match (stored, to_s3) {
+            // The caller shapes and writes them a page at a time (`child_results`).
+            (Some(stored), true) => json!({"InStore": {
+                "Results": stored,
+                "Transformation": transformation.name(),
+            }}),
+            (Some(_), false) => {
+                return Flow::Fail(Failure::runtime(
+                    "the children's results were left in the store, but the ResultWriter \
+                     has no Resource to write them to",
+                ))
+            }
+            (None, _) => {
+                let names = RunNames {
+                    map_run_arn: &map_run_arn,
+                };
+                let results = result_records::results(&names, outputs, &children, transformation);
+                if !to_s3 {
+                    return self.results_written(frame, Value::Array(results.all));
+                }
+                json!({"Results": {"SUCCEEDED": results.succeeded, "FAILED": results.failed}})
+            }
+        };
         match self.writer_request(frame, &writer, &map_run_arn, output_type, files) {
             Ok(request) => {
                 self.out.effects.push(Effect::InvokeTask(request));
@@ -129,12 +145,15 @@ impl Runner<'_, '_, '_> {
                 Value::Object(parameters)
             }
         };
-        let request = json!({
+        let mut request = json!({
             "Parameters": parameters,
             "MapRunArn": map_run_arn,
             "OutputType": output_type,
-            "Results": files,
         });
+        // `Results`, or `InStore` for a caller that writes them itself.
+        for (key, value) in files.as_object().into_iter().flatten() {
+            request[key] = value.clone();
+        }
         let mut task = TaskRequest::new(&frame.state, PUT_OBJECT, request);
         task.attempt = frame.retry_count();
         Ok(task)

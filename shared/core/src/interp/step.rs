@@ -207,10 +207,15 @@ impl<'d, 'e, 'x> Runner<'d, 'e, 'x> {
             (Phase::Reading, Event::TaskFailed { failure } | Event::TaskTimedOut { failure }) => {
                 Flow::Fail(super::item_reader::reader_failure(failure))
             }
-            (Phase::Children, Event::ChildrenSucceeded { outputs, children })
-                if self.result_writer(frame).is_some() =>
-            {
-                self.write_results(frame, outputs, children)
+            (
+                Phase::Children,
+                Event::ChildrenSucceeded {
+                    outputs,
+                    children,
+                    stored,
+                },
+            ) if self.result_writer(frame).is_some() => {
+                self.write_results(frame, outputs, children, stored)
             }
             (Phase::Writing, Event::TaskSucceeded { output }) => {
                 self.results_written(frame, output)

@@ -7,6 +7,7 @@ mod feed;
 mod nested;
 mod open_children;
 mod redrive;
+mod results;
 mod start;
 
 pub use complete::Completion;
@@ -58,6 +59,10 @@ pub struct Config {
     /// Items a Distributed Map's ItemReader reads at a time (see `feed.rs`): an S3
     /// listing's page, and a few dozen chunks of children at most.
     pub items_per_page: u32,
+    /// Bytes of results one Distributed Map result file holds before the next is begun
+    /// (`SUCCEEDED_0.json`, `SUCCEEDED_1.json`, …; see `results.rs`). AWS splits at
+    /// 5 GB; a file is gathered in memory before it is written, so less.
+    pub result_file_bytes: usize,
 }
 
 impl Config {
@@ -69,6 +74,7 @@ impl Config {
             max_transitions_per_message: 1000,
             chain_budget_ms: 0,
             items_per_page: 1_000,
+            result_file_bytes: 64 << 20,
         }
     }
 
@@ -370,16 +376,36 @@ impl<S: Store, Q: Queue, T: TaskInvoker, C: Clock> Engine<S, Q, T, C> {
                 if claim == Written::Conflict {
                     return Ok(Handled::Ignored("join collected by another message"));
                 }
-                let results = self
-                    .store
-                    .child_results(&message.execution, &join.key)
-                    .await?;
-                let Some(collected) = join::outputs(&join, results) else {
-                    return Ok(Handled::Waiting);
-                };
-                record.next_event_id = record.next_event_id.max(collected.next_event_id);
-                let (outputs, children) = (collected.outputs, collected.children);
-                (Event::ChildrenSucceeded { outputs, children }, None)
+                if results::writes_to_s3(&definition, &record.frame) {
+                    // Its writer task reads them a page at a time.
+                    let Some(next) = self.stored_results(&message.execution, &join).await? else {
+                        return Ok(Handled::Waiting);
+                    };
+                    record.next_event_id = record.next_event_id.max(next);
+                    let stored = serde_json::json!({"Version": join.key.version});
+                    let event = Event::ChildrenSucceeded {
+                        outputs: Vec::new(),
+                        children: Vec::new(),
+                        stored: Some(stored),
+                    };
+                    (event, None)
+                } else {
+                    let results = self
+                        .store
+                        .child_results(&message.execution, &join.key)
+                        .await?;
+                    let Some(collected) = join::outputs(&join, results) else {
+                        return Ok(Handled::Waiting);
+                    };
+                    record.next_event_id = record.next_event_id.max(collected.next_event_id);
+                    let (outputs, children) = (collected.outputs, collected.children);
+                    let event = Event::ChildrenSucceeded {
+                        outputs,
+                        children,
+                        stored: None,
+                    };
+                    (event, None)
+                }
             }
             (None, MessageKind::Run) => (Event::Run, None),
             (None, MessageKind::Timer) => (Event::Timer, None),
@@ -397,6 +423,10 @@ impl<S: Store, Q: Queue, T: TaskInvoker, C: Clock> Engine<S, Q, T, C> {
                                 None => Answer::Result(output),
                             })
                     }
+                    None if results::writes_stored(request) => self
+                        .write_stored(&message.execution, &record.id, request)
+                        .await?
+                        .map(Answer::Result),
                     None => self.tasks.call(&message.execution, request).await,
                 };
                 // The call may have taken minutes: its result is recorded when it came.

@@ -5,6 +5,12 @@
 //! the `WriterConfig` (see `stepwise_core::interp::RESULT_WRITER_RESOURCE`); with
 //! `OutputType` `JSONL` a file holds one result a line instead of a JSON array. The
 //! answer is the Map's result, `{"MapRunArn", "ResultWriterDetails": {"Bucket", "Key"}}`.
+//!
+//! The durable engine writes a large run's results a file at a time instead (see
+//! `stepwise_engine`'s `results.rs`): a request with `"File": {"Status", "Index",
+//! "Results"}` writes `<STATUS>_<Index>.json` and answers `{"Key", "Size"}`; one with
+//! `"Manifest": {"FAILED": [...], "PENDING": [...], "SUCCEEDED": [...]}` (those answers)
+//! writes `manifest.json` and answers the Map's result.
 
 use aws_sdk_s3::primitives::ByteStream;
 use serde_json::{json, Value};
@@ -33,20 +39,43 @@ pub(crate) async fn write(
         prefix => format!("{prefix}/{run_id}/"),
     };
     let jsonl = request.parameters["OutputType"] == "JSONL";
-    let mut files = json!({});
-    for status in STATUSES {
-        let results = request.parameters["Results"][status]
+    if let Some(file) = request.parameters.get("File") {
+        let status = file["Status"].as_str().unwrap_or("SUCCEEDED");
+        let index = file["Index"].as_u64().unwrap_or(0);
+        let results = file["Results"]
             .as_array()
             .map(Vec::as_slice)
             .unwrap_or_default();
-        let mut listed = Vec::new();
-        if !results.is_empty() {
-            let key = format!("{folder}{status}_0.json");
-            let body = body(results, jsonl);
-            listed.push(json!({"Key": key, "Size": body.len()}));
-            put(client, bucket, &key, body).await?;
+        let key = format!("{folder}{status}_{index}.json");
+        let body = body(results, jsonl);
+        let size = body.len();
+        put(client, bucket, &key, body).await?;
+        return Ok(json!({"Key": key, "Size": size}));
+    }
+    let mut files = json!({});
+    match request.parameters.get("Manifest") {
+        // The files are written already: a file per request.
+        Some(listed) => {
+            for status in STATUSES {
+                files[status] = listed.get(status).cloned().unwrap_or_else(|| json!([]));
+            }
         }
-        files[status] = listed.into();
+        None => {
+            for status in STATUSES {
+                let results = request.parameters["Results"][status]
+                    .as_array()
+                    .map(Vec::as_slice)
+                    .unwrap_or_default();
+                let mut listed = Vec::new();
+                if !results.is_empty() {
+                    let key = format!("{folder}{status}_0.json");
+                    let body = body(results, jsonl);
+                    listed.push(json!({"Key": key, "Size": body.len()}));
+                    put(client, bucket, &key, body).await?;
+                }
+                files[status] = listed.into();
+            }
+        }
     }
     let key = format!("{folder}manifest.json");
     let manifest = json!({"DestinationBucket": bucket, "MapRunArn": arn, "ResultFiles": files});
