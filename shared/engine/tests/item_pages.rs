@@ -11,7 +11,7 @@ use stepwise_core::failure::Failure;
 use stepwise_core::interp::TaskRequest;
 use stepwise_engine::memory::{MemoryQueue, MemoryStore};
 use stepwise_engine::{
-    Clock, Config, Engine, ExecutionStatus, MessageKind, StartRequest, TaskInvoker,
+    Clock, Config, Engine, ExecutionStatus, Handled, MessageKind, StartRequest, TaskInvoker,
 };
 use support::{ManualClock, Scheduled, T0};
 
@@ -150,7 +150,13 @@ async fn run_watching(
             pages += 1;
             watch(&arn);
         }
-        engine.handle(message.clone(), 1).await.expect("handle");
+        let handled = engine.handle(message.clone(), 1).await.expect("handle");
+        // A child's successor asked for before its page was read is started by the
+        // page, not by a `Run` going round until the page comes.
+        assert!(
+            !(message.kind == MessageKind::Run && handled == Handled::Delayed),
+            "a Run waited for its page: {message:?}"
+        );
         if !message.resent {
             engine.handle(message, 2).await.expect("redelivery");
         }

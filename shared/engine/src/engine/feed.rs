@@ -2,8 +2,9 @@
 //!
 //! The Map's commit opens its join with the first page's children and the feed, and
 //! sends `ReadPage` for page 1. Each `ReadPage` message reads its page, writes the page's
-//! children (chunked as any fan-out, see `fan_out`), starts those that may start, and
-//! then records the page in the join ([`Store::feed_join`], conditional on the join still
+//! children (at most a page's: a few dozen transactions), starts those that may start
+//! (under MaxConcurrency, those whose predecessor has ended), and then records the page
+//! in the join ([`Store::feed_join`], conditional on the join still
 //! waiting for that page): that write is the page's commit point. Only the message that
 //! made it sends the next `ReadPage`, or, after the last page, a `ChildDone` probe that
 //! decides the join (its children may all have ended while pages were read). The Map's
@@ -25,8 +26,8 @@ use tracing::{debug, warn};
 use super::{Engine, Handled};
 use crate::clock::Clock;
 use crate::error::Result;
-use crate::fan_out::{self, FanOut};
-use crate::ids::JoinKey;
+use crate::fan_out;
+use crate::ids::{FrameId, JoinKey};
 use crate::message::{Message, MessageKind};
 use crate::queue::Queue;
 use crate::records::JoinRecord;
@@ -169,20 +170,22 @@ impl<S: Store, Q: Queue, T: TaskInvoker, C: Clock> Engine<S, Q, T, C> {
                     parent.next_event_id,
                 );
                 debug!(execution_id = %message.execution, page, items = read.items, children = added, "page read");
-                let FanOut {
-                    children,
-                    continuations,
-                    ..
-                } = fan_out::split(&message.execution, join.clone(), records);
-                let runs: Vec<Message> = children
+                let mut runs: Vec<Message> = records
                     .iter()
                     .filter(|child| fan_out::starts_at_once(child))
                     .map(|c| Message::new(&message.execution, c.id.clone(), 0, MessageKind::Run))
                     .collect();
+                // All of the page's children, before any successor looks for them (below).
                 self.store
-                    .add_children(&message.execution, join.clone(), children)
+                    .add_children(&message.execution, join.clone(), records)
                     .await?;
-                self.send(continuations, now).await?;
+                let ended = self
+                    .predecessors_ended(&message.execution, &join, first, added)
+                    .await?;
+                runs.extend(ended.into_iter().map(|child| {
+                    let id = FrameId::child(&join.key.parent, join.key.version, child);
+                    Message::new(&message.execution, id, 0, MessageKind::Run)
+                }));
                 self.send(runs, now).await?;
             }
             Err(failure) => {
@@ -199,6 +202,39 @@ impl<S: Store, Q: Queue, T: TaskInvoker, C: Clock> Engine<S, Q, T, C> {
             Written::Done => self.after_page(&message, &update, now, false).await,
             Written::Conflict => Ok(Handled::Ignored("page read by another message")),
         }
+    }
+
+    /// Children of this page (`first`, `added` of them) whose predecessor under
+    /// MaxConcurrency has ended already: its end asked for them before they existed, and
+    /// that `Run` was dropped (a `Run` for a child its page has not written yet is; see
+    /// `Engine::handle`), so the page starts them. A predecessor that ends after this
+    /// read finds its successor written: its own `Run` starts it.
+    async fn predecessors_ended(
+        &self,
+        execution: &str,
+        join: &JoinRecord,
+        first: u32,
+        added: u32,
+    ) -> Result<Vec<u32>> {
+        let Some(limit) = join.max_concurrency.filter(|&n| n > 0) else {
+            return Ok(Vec::new());
+        };
+        let end = first.saturating_add(added);
+        if end <= limit {
+            return Ok(Vec::new());
+        }
+        // Predecessors of this page's children: `first - limit .. end - limit`.
+        let from = first.saturating_sub(limit);
+        let after = from.checked_sub(1);
+        let results = self
+            .store
+            .child_results_page(execution, &join.key, after, end - limit - from)
+            .await?;
+        Ok(results
+            .iter()
+            .map(|r| r.index + limit)
+            .filter(|child| (first..end).contains(child))
+            .collect())
     }
 
     /// What follows a recorded page: the next page's read, or the probe that decides a
