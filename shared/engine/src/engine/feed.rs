@@ -27,11 +27,11 @@ use super::{Engine, Handled};
 use crate::clock::Clock;
 use crate::error::Result;
 use crate::fan_out;
-use crate::ids::{FrameId, JoinKey};
+use crate::ids::FrameId;
 use crate::message::{Message, MessageKind};
 use crate::queue::Queue;
 use crate::records::JoinRecord;
-use crate::store::{LoadRequest, Store, Written};
+use crate::store::{Store, Written};
 use crate::tasks::TaskInvoker;
 use crate::transition;
 
@@ -77,30 +77,11 @@ impl<S: Store, Q: Queue, T: TaskInvoker, C: Clock> Engine<S, Q, T, C> {
         receive_count: u32,
         now: i64,
     ) -> Result<Handled> {
-        let key = JoinKey {
-            parent: message.frame.clone(),
-            version: message.version,
+        let (execution, join, frame) = match self.open_join_of(&message).await? {
+            Ok(open) => open,
+            Err(reason) => return Ok(Handled::Ignored(reason)),
         };
-        let loaded = self
-            .store
-            .load(&LoadRequest {
-                execution: message.execution.clone(),
-                frame: message.frame.clone(),
-                joins: vec![key],
-                with_frame: true,
-                version: Some(message.version),
-            })
-            .await?;
-        let Some(execution) = loaded.execution.filter(|e| e.is_running()) else {
-            return Ok(Handled::Ignored("execution ended"));
-        };
-        let Some(join) = loaded.joins.into_iter().next().flatten() else {
-            return Ok(Handled::Ignored("unknown join"));
-        };
-        if join.closed {
-            return Ok(Handled::Ignored("join closed"));
-        }
-        let Some(parent) = loaded.frame.filter(|f| f.version == message.version) else {
+        let Some(parent) = frame.filter(|f| f.version == message.version) else {
             return Ok(Handled::Ignored("stale version"));
         };
         // Only a message delivered again can be the one that recorded its page and died

@@ -9,6 +9,7 @@ use crate::fan_out::{self, FanOut};
 use crate::ids::JoinKey;
 use crate::message::{Message, MessageKind};
 use crate::queue::Queue;
+use crate::records::{ExecutionRecord, FrameRecord, JoinRecord};
 use crate::store::{LoadRequest, Store};
 use crate::tasks::TaskInvoker;
 
@@ -35,30 +36,11 @@ impl<S: Store, Q: Queue, T: TaskInvoker, C: Clock> Engine<S, Q, T, C> {
     /// It waits for the parent's commit first: a child that ended before the parent
     /// waited on its join would report to a version not yet there, and be ignored.
     pub(super) async fn open_children(&self, message: Message, now: i64) -> Result<Handled> {
-        let key = JoinKey {
-            parent: message.frame.clone(),
-            version: message.version,
+        let (_, join, frame) = match self.open_join_of(&message).await? {
+            Ok(open) => open,
+            Err(reason) => return Ok(Handled::Ignored(reason)),
         };
-        let loaded = self
-            .store
-            .load(&LoadRequest {
-                execution: message.execution.clone(),
-                frame: message.frame.clone(),
-                joins: vec![key],
-                with_frame: true,
-                version: Some(message.version),
-            })
-            .await?;
-        if !loaded.execution.is_some_and(|e| e.is_running()) {
-            return Ok(Handled::Ignored("execution ended"));
-        }
-        let Some(join) = loaded.joins.into_iter().next().flatten() else {
-            return Ok(Handled::Ignored("unknown join"));
-        };
-        if join.closed {
-            return Ok(Handled::Ignored("join closed"));
-        }
-        match loaded.frame {
+        match frame {
             None => return Ok(Handled::Ignored("unknown frame")),
             Some(parent) if parent.version < message.version => {
                 return self.recheck(message, now).await;
@@ -79,6 +61,39 @@ impl<S: Store, Q: Queue, T: TaskInvoker, C: Clock> Engine<S, Q, T, C> {
             .await?;
         self.send(runs, now).await?;
         Ok(Handled::Advanced { transitions: 0 })
+    }
+
+    /// What a message about the join at its frame and version reads: the execution, the
+    /// join and the frame (its latest version), or why the message has nothing to do
+    /// (the execution ended, the join is unknown or closed).
+    pub(super) async fn open_join_of(
+        &self,
+        message: &Message,
+    ) -> Result<Result<(ExecutionRecord, JoinRecord, Option<FrameRecord>), &'static str>> {
+        let key = JoinKey {
+            parent: message.frame.clone(),
+            version: message.version,
+        };
+        let loaded = self
+            .store
+            .load(&LoadRequest {
+                execution: message.execution.clone(),
+                frame: message.frame.clone(),
+                joins: vec![key],
+                with_frame: true,
+                version: Some(message.version),
+            })
+            .await?;
+        let Some(execution) = loaded.execution.filter(ExecutionRecord::is_running) else {
+            return Ok(Err("execution ended"));
+        };
+        let Some(join) = loaded.joins.into_iter().next().flatten() else {
+            return Ok(Err("unknown join"));
+        };
+        if join.closed {
+            return Ok(Err("join closed"));
+        }
+        Ok(Ok((execution, join, loaded.frame)))
     }
 
     /// Sends `message` again to come back in a second: what it waits for (a chunk of

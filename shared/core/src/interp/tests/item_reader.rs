@@ -6,6 +6,24 @@ use serde_json::json;
 use super::{machine, run_scripted};
 use crate::failure::{names, Failure};
 
+/// A step's environment for these tests: the execution `info`, ten states at most.
+fn env<'a>(
+    info: &'a crate::interp::ExecutionInfo,
+    entropy: &'a mut crate::entropy::SplitMix64,
+    items_per_page: Option<u32>,
+) -> crate::interp::Env<'a> {
+    crate::interp::Env {
+        now: super::T0,
+        execution: info,
+        entropy,
+        first_event_id: 1,
+        record_history: false,
+        max_transitions: 10,
+        task_token_prefix: None,
+        items_per_page,
+    }
+}
+
 fn reader_map(reader: serde_json::Value) -> crate::definition::StateMachine {
     machine(json!({"StartAt": "M", "States": {"M": {
         "Type": "Map",
@@ -124,7 +142,7 @@ fn reader_definitions_are_checked() {
 
 #[test]
 fn a_distributed_map_runs_ten_thousand_children_at_once_by_default() {
-    use crate::interp::{step, Effect, Env, Event, ExecutionInfo, Frame};
+    use crate::interp::{step, Effect, Event, ExecutionInfo, Frame};
     let max_concurrency = |mode: &str| {
         let definition = machine(json!({"StartAt": "M", "States": {"M": {
             "Type": "Map", "End": true,
@@ -134,16 +152,7 @@ fn a_distributed_map_runs_ten_thousand_children_at_once_by_default() {
         let info = ExecutionInfo::local("t", "e", json!([1, 2]), super::T0);
         let mut frame = Frame::root(&definition, json!([1, 2]), super::T0);
         let mut entropy = crate::entropy::SplitMix64::new(1);
-        let mut env = Env {
-            now: super::T0,
-            execution: &info,
-            entropy: &mut entropy,
-            first_event_id: 1,
-            record_history: false,
-            max_transitions: 10,
-            task_token_prefix: None,
-            items_per_page: None,
-        };
+        let mut env = env(&info, &mut entropy, None);
         let out = step(&definition, &mut frame, Event::Run, &mut env).expect("steps");
         match &out.effects[..] {
             [Effect::RunChildren(request)] => request.max_concurrency,
@@ -163,21 +172,12 @@ fn paged(
     items: &[serde_json::Value],
     size: usize,
 ) -> (Vec<serde_json::Value>, Vec<serde_json::Value>) {
-    use crate::interp::{map_page, next_page_request, step, Effect, Env, Event, ExecutionInfo};
+    use crate::interp::{map_page, next_page_request, step, Effect, Event, ExecutionInfo};
     use crate::interp::{Feed, Frame};
     let info = ExecutionInfo::local("t", "e", input.clone(), super::T0);
     let mut frame = Frame::root(definition, input, super::T0);
     let mut entropy = crate::entropy::SplitMix64::new(1);
-    let mut env = Env {
-        now: super::T0,
-        execution: &info,
-        entropy: &mut entropy,
-        first_event_id: 1,
-        record_history: false,
-        max_transitions: 10,
-        task_token_prefix: None,
-        items_per_page: Some(size as u32),
-    };
+    let mut env = env(&info, &mut entropy, Some(size as u32));
     // A reader over `items`: the cursor is the next index.
     let answer = |request: &serde_json::Value| {
         let at = request["Page"]["Cursor"].as_u64().unwrap_or(0) as usize;
@@ -271,16 +271,7 @@ fn a_later_page_that_fails_fails_the_map_with_item_reader_failed() {
     let mut frame = Frame::root(&definition, json!({}), super::T0);
     frame.phase = Phase::Children;
     let mut entropy = crate::entropy::SplitMix64::new(1);
-    let mut env = crate::interp::Env {
-        now: super::T0,
-        execution: &info,
-        entropy: &mut entropy,
-        first_event_id: 1,
-        record_history: false,
-        max_transitions: 10,
-        task_token_prefix: None,
-        items_per_page: Some(10),
-    };
+    let mut env = env(&info, &mut entropy, Some(10));
     let feed = Feed {
         page: 1,
         cursor: json!(10),
