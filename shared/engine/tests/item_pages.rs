@@ -164,6 +164,16 @@ async fn run_watching(
     (arn, pages)
 }
 
+/// The Map's output, from its `MapStateExited` event.
+fn map_output(history: &[Value]) -> Value {
+    let output = history
+        .iter()
+        .find(|e| e["type"] == "MapStateExited")
+        .and_then(|e| e["stateExitedEventDetails"]["output"].as_str())
+        .expect("the Map exited");
+    serde_json::from_str(output).expect("JSON")
+}
+
 fn expected(items: usize, failing: fn(usize) -> bool) -> Value {
     Value::Array(
         (0..items)
@@ -188,12 +198,7 @@ async fn a_large_source_is_read_a_page_at_a_time_and_maps_as_one_read() {
     let record = engine.describe(&arn).await.expect("describe");
     assert_eq!(record.status, ExecutionStatus::Succeeded, "{record:?}");
     let history = engine.history(&arn).await.expect("history");
-    let output = history
-        .iter()
-        .find(|e| e["type"] == "MapStateExited")
-        .and_then(|e| e["stateExitedEventDetails"]["output"].as_str())
-        .expect("the Map exited");
-    let output: Value = serde_json::from_str(output).expect("JSON");
+    let output = map_output(&history);
     assert_eq!(output, expected(items, every_hundredth));
     // Three pages; none holds more than a thousand items.
     assert_eq!(engine.tasks().answers(), vec![1_000, 1_000, 500]);
@@ -268,12 +273,7 @@ async fn batches_and_max_items_come_out_as_from_one_read() {
     let engine = engine(Source::new(2_500, |_| false));
     let (arn, _) = run(&engine, &definition(batched)).await;
     let history = engine.history(&arn).await.expect("history");
-    let output = history
-        .iter()
-        .find(|e| e["type"] == "MapStateExited")
-        .and_then(|e| e["stateExitedEventDetails"]["output"].as_str())
-        .expect("the Map exited");
-    let output: Value = serde_json::from_str(output).expect("JSON");
+    let output = map_output(&history);
     let expected: Vec<Value> = (0..2_200)
         .step_by(7)
         .map(|first| json!({"first": first, "size": (2_200 - first).min(7)}))

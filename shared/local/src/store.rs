@@ -510,24 +510,8 @@ impl Store for SqliteStore {
         execution: &str,
         join: &JoinKey,
     ) -> store::Result<Vec<ChildResult>> {
-        let (execution, key) = (execution.to_owned(), join_id(join));
-        Ok(self
-            .db
-            .read(move |tx| {
-                let mut statement = tx.prepare_cached(
-                    "SELECT idx, record FROM child_results
-                     WHERE execution = ?1 AND join_key = ?2 ORDER BY idx",
-                )?;
-                let rows = statement.query_map([&execution, &key], |r| {
-                    Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
-                })?;
-                rows.map(|row| {
-                    let (index, text) = row?;
-                    decode(&format!("{execution} result {key}/{index}"), &text)
-                })
-                .collect()
-            })
-            .await?)
+        self.child_results_page(execution, join, None, u32::MAX)
+            .await
     }
 
     async fn child_results_page(

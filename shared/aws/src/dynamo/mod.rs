@@ -324,6 +324,27 @@ impl DynamoStore {
     }
 }
 
+/// A conditional `UpdateItem`'s outcome: `Conflict` when its condition did not hold.
+fn conditional_update(
+    result: std::result::Result<
+        aws_sdk_dynamodb::operation::update_item::UpdateItemOutput,
+        aws_sdk_dynamodb::error::SdkError<
+            aws_sdk_dynamodb::operation::update_item::UpdateItemError,
+        >,
+    >,
+) -> store::Result<Written> {
+    match result {
+        Ok(_) => Ok(Written::Done),
+        Err(e)
+            if e.as_service_error()
+                .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
+        {
+            Ok(Written::Conflict)
+        }
+        Err(e) => Err(from_sdk("UpdateItem", e)),
+    }
+}
+
 impl DynamoStore {
     /// The frame's latest version: the last key of its log (a `Query`, descending, one
     /// item), skipping the execution-level events kept under the root's key.
@@ -517,16 +538,7 @@ impl Store for DynamoStore {
             .expression_attribute_values(":next", items::n(next))
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(Written::Done),
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-            {
-                Ok(Written::Conflict)
-            }
-            Err(e) => Err(from_sdk("UpdateItem", e)),
-        }
+        conditional_update(result)
     }
 
     async fn commit(&self, commit: Commit) -> store::Result<Written> {
@@ -620,16 +632,7 @@ impl Store for DynamoStore {
             .expression_attribute_values(":claimant", items::s(claimant))
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(Written::Done),
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-            {
-                Ok(Written::Conflict)
-            }
-            Err(e) => Err(from_sdk("UpdateItem", e)),
-        }
+        conditional_update(result)
     }
 
     async fn child_results(
@@ -637,19 +640,9 @@ impl Store for DynamoStore {
         execution: &str,
         join: &JoinKey,
     ) -> store::Result<Vec<ChildResult>> {
-        let prefix = keys::results_prefix(join);
-        let mut results = Vec::new();
-        let mut start = None;
-        loop {
-            let (items, next) = self.query_page(execution, &prefix, start, None).await?;
-            for item in &items {
-                results.push(items::child_result(item)?);
-            }
-            match next {
-                Some(next) => start = Some(next),
-                None => break,
-            }
-        }
+        let mut results = self
+            .child_results_page(execution, join, None, u32::MAX)
+            .await?;
         // The zero-padded index in the sort key already orders them; sorting again keeps
         // the contract even for an item written by hand.
         results.sort_by_key(|r| r.index);
