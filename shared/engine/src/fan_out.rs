@@ -137,6 +137,7 @@ mod tests {
             feed: None,
             feed_failure: None,
             max_concurrency: None,
+            paged: false,
         };
         (join, records)
     }

@@ -161,6 +161,7 @@ mod tests {
             feed: None,
             feed_failure: None,
             max_concurrency: None,
+            paged: false,
         }
     }
 

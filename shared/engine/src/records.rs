@@ -193,7 +193,8 @@ pub struct ParentLink {
     pub kind: ChildrenKind,
     /// The Parallel or Map state's name (Map iteration events carry it).
     pub state: String,
-    /// Children in the join.
+    /// Children in the join; 0 when not known at the child's creation (a Distributed
+    /// Map reading its items a page at a time): the join then starts its successor.
     pub total: u32,
     /// Child `index + max_concurrency` starts when this one ends.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -253,6 +254,10 @@ pub struct JoinRecord {
     /// The children's MaxConcurrency, for children added by later pages.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_concurrency: Option<u32>,
+    /// The children were read a page at a time: each `ChildDone` starts the ended child's
+    /// successor under MaxConcurrency (the child could not: its total was not known).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub paged: bool,
 }
 
 impl JoinRecord {

@@ -288,6 +288,7 @@ pub(crate) fn plan(start: Start<'_>, entropy: &mut dyn Entropy) -> Result<Plan, 
 fn successor(link: &ParentLink) -> Option<u32> {
     let limit = link.max_concurrency.filter(|&n| n > 0)?;
     let next = link.index.checked_add(limit)?;
+    // A total of 0: a paged join's child, whose join starts the successor.
     (next < link.total).then_some(next)
 }
 
@@ -321,6 +322,7 @@ fn open_join(
         failed_items: 0,
         closed: false,
         collector: None,
+        paged: feed.is_some(),
         feed,
         feed_failure: None,
         max_concurrency: max_concurrency
@@ -339,10 +341,8 @@ fn open_join(
 }
 
 /// The frames of `children`, the join's from index `first` on (`items`: how many items
-/// each carries, when batched). While pages are still to be read the join's total is not
-/// known: each child then holds `u32::MAX`, so that its successor under MaxConcurrency
-/// is always asked for (a `Run` for a child that never comes is dropped once the total
-/// is known).
+/// each carries, when batched). A paged join's total is not known when its children are
+/// made: they hold 0, and the join starts their successors (`engine/feed.rs`).
 pub(crate) fn child_records(
     join: &JoinRecord,
     first: u32,
@@ -350,10 +350,7 @@ pub(crate) fn child_records(
     items: &[u64],
     next_event_id: u64,
 ) -> Vec<FrameRecord> {
-    let total = match join.feed {
-        Some(_) => u32::MAX,
-        None => join.total,
-    };
+    let total = if join.paged { 0 } else { join.total };
     children
         .into_iter()
         .enumerate()

@@ -199,3 +199,21 @@ fn regression_conflict_after_visibility_timeout_keeps_the_outbox() {
 }
 
 const SEED_CONFLICT_OUTBOX_LOST: u64 = 5798;
+
+/// Regression (found by this simulation, fixed): a Distributed Map's join can be failed by
+/// a `ChildDone` that carries no failure of its own: the probe the last page of an
+/// ItemReader sends (here a child had already exceeded the zero tolerance), or a sibling's
+/// end that finds the tolerance exceeded. Seed 65: the probe `0/5/0@2:child:4294967295`
+/// failed the Map; its commit applied but was reported failed; the redelivery found the
+/// join closed and, carrying no failure, was acknowledged without re-sending the outbox,
+/// so the execution stayed RUNNING. A closed join with a tolerance now looks for its own
+/// commit whatever the message carries.
+#[test]
+fn regression_a_probe_that_failed_its_map_resends_its_outbox() {
+    let seed = SEED_PROBE_FAILURE_OUTBOX_LOST;
+    if let Err(e) = run(seed, Settings::default(), false) {
+        panic!("seed {seed}: {e}\n  replay: {}", replay_command(seed));
+    }
+}
+
+const SEED_PROBE_FAILURE_OUTBOX_LOST: u64 = 65;

@@ -382,6 +382,7 @@ mod tests {
             feed: None,
             feed_failure: None,
             max_concurrency: None,
+            paged: false,
         };
         let mut item = join_item("arn:x", &record);
         assert!(!string(&item, RECORD).unwrap().contains("succeeded"));

@@ -223,6 +223,7 @@ pub fn join(parent: FrameId, version: u64, total: u32) -> JoinRecord {
         feed: None,
         feed_failure: None,
         max_concurrency: None,
+        paged: false,
     }
 }
 

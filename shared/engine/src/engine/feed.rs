@@ -26,7 +26,6 @@ use tracing::{debug, warn};
 use super::{Engine, Handled};
 use crate::clock::Clock;
 use crate::error::Result;
-use crate::fan_out;
 use crate::ids::FrameId;
 use crate::message::{Message, MessageKind};
 use crate::queue::Queue;
@@ -92,10 +91,21 @@ impl<S: Store, Q: Queue, T: TaskInvoker, C: Clock> Engine<S, Q, T, C> {
             Some(feed) if feed.page == page => feed.clone(),
             // This page was recorded; the message that did it may have died before
             // sending what follows.
-            Some(feed) if feed.page == page + 1 && redelivered => {
+            Some(_) | None
+                if redelivered && join.feed.as_ref().is_none_or(|f| f.page == page + 1) =>
+            {
+                // Its children may not all have been started either: the last page's
+                // (or more, which is harmless: a started child ignores another `Run`).
+                let known = join
+                    .feed
+                    .as_ref()
+                    .map_or(u64::from(join.total), |f| f.children);
+                let known = u32::try_from(known).unwrap_or(u32::MAX);
+                let first = known.saturating_sub(self.config.items_per_page);
+                self.start_page(&message.execution, &join, first, known - first, now)
+                    .await?;
                 return self.after_page(&message, &join, now, true).await;
             }
-            None if redelivered => return self.after_page(&message, &join, now, true).await,
             _ => return Ok(Handled::Ignored("page read before")),
         };
         if !may_read_ahead(&join, &feed, self.config.items_per_page) {
@@ -122,6 +132,7 @@ impl<S: Store, Q: Queue, T: TaskInvoker, C: Clock> Engine<S, Q, T, C> {
             Err(failure) => Err(failure),
         };
         let mut update = join.clone();
+        let mut started = (0, 0);
         let read = interp::map_page(
             &definition,
             frame,
@@ -151,23 +162,10 @@ impl<S: Store, Q: Queue, T: TaskInvoker, C: Clock> Engine<S, Q, T, C> {
                     parent.next_event_id,
                 );
                 debug!(execution_id = %message.execution, page, items = read.items, children = added, "page read");
-                let mut runs: Vec<Message> = records
-                    .iter()
-                    .filter(|child| fan_out::starts_at_once(child))
-                    .map(|c| Message::new(&message.execution, c.id.clone(), 0, MessageKind::Run))
-                    .collect();
-                // All of the page's children, before any successor looks for them (below).
                 self.store
                     .add_children(&message.execution, join.clone(), records)
                     .await?;
-                let ended = self
-                    .predecessors_ended(&message.execution, &join, first, added)
-                    .await?;
-                runs.extend(ended.into_iter().map(|child| {
-                    let id = FrameId::child(&join.key.parent, join.key.version, child);
-                    Message::new(&message.execution, id, 0, MessageKind::Run)
-                }));
-                self.send(runs, now).await?;
+                started = (first, added);
             }
             Err(failure) => {
                 warn!(execution_id = %message.execution, page, error = ?failure.error, "page not read");
@@ -180,16 +178,81 @@ impl<S: Store, Q: Queue, T: TaskInvoker, C: Clock> Engine<S, Q, T, C> {
             .feed_join(&message.execution, page, &update)
             .await?
         {
-            Written::Done => self.after_page(&message, &update, now, false).await,
+            Written::Done => {
+                let (first, added) = started;
+                self.start_page(&message.execution, &update, first, added, now)
+                    .await?;
+                self.after_page(&message, &update, now, false).await
+            }
             Written::Conflict => Ok(Handled::Ignored("page read by another message")),
         }
     }
 
+    /// Starts the children of a recorded page (`first`, `added` of them) that may start:
+    /// those under MaxConcurrency, and those whose predecessor has ended. After the page
+    /// is recorded, so that of a predecessor's end and the page one always sees the
+    /// other: a `ChildDone` that read the join before the page was recorded followed the
+    /// predecessor's commit, which this page's read of the results then finds.
+    async fn start_page(
+        &self,
+        execution: &str,
+        join: &JoinRecord,
+        first: u32,
+        added: u32,
+        now: i64,
+    ) -> Result<()> {
+        let limit = join.max_concurrency.filter(|&n| n > 0).unwrap_or(u32::MAX);
+        let end = first.saturating_add(added);
+        let mut children: Vec<u32> = (first..end.min(limit)).collect();
+        children.extend(
+            self.predecessors_ended(execution, join, first, added)
+                .await?,
+        );
+        let runs = children
+            .into_iter()
+            .map(|child| {
+                let id = FrameId::child(&join.key.parent, join.key.version, child);
+                Message::new(execution, id, 0, MessageKind::Run)
+            })
+            .collect();
+        self.send(runs, now).await
+    }
+
+    /// A paged join's `ChildDone` for child `index`: starts its successor under
+    /// MaxConcurrency if that child is written (else its page starts it, see
+    /// [`Engine::start_page`]). A `ChildDone` that is itself a copy, or delivered again,
+    /// sends a copy: a successor that already ran does not send its own outbox again for
+    /// it, so a duplicate never runs on down the chain of successors.
+    pub(super) async fn start_successor(
+        &self,
+        message: &Message,
+        receive_count: u32,
+        join: &JoinRecord,
+        index: u32,
+        now: i64,
+    ) -> Result<()> {
+        let Some(limit) = join.max_concurrency.filter(|&n| n > 0 && join.paged) else {
+            return Ok(());
+        };
+        let known = join
+            .feed
+            .as_ref()
+            .map_or(u64::from(join.total), |f| f.children);
+        match index.checked_add(limit) {
+            Some(next) if u64::from(next) < known => {
+                let id = FrameId::child(&join.key.parent, join.key.version, next);
+                let run = Message {
+                    resent: message.resent || receive_count > 1,
+                    ..Message::new(&message.execution, id, 0, MessageKind::Run)
+                };
+                self.send(vec![run], now).await
+            }
+            _ => Ok(()),
+        }
+    }
+
     /// Children of this page (`first`, `added` of them) whose predecessor under
-    /// MaxConcurrency has ended already: its end asked for them before they existed, and
-    /// that `Run` was dropped (a `Run` for a child its page has not written yet is; see
-    /// `Engine::handle`), so the page starts them. A predecessor that ends after this
-    /// read finds its successor written: its own `Run` starts it.
+    /// MaxConcurrency has ended already: its `ChildDone` found them not written yet.
     async fn predecessors_ended(
         &self,
         execution: &str,

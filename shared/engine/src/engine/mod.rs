@@ -309,12 +309,21 @@ impl<S: Store, Q: Queue, T: TaskInvoker, C: Clock> Engine<S, Q, T, C> {
                     return Ok(Handled::Ignored("unknown join"));
                 };
                 match join::decide(&join, failure.as_ref()) {
-                    Decision::Wait => return Ok(Handled::Waiting),
-                    // The message whose failure closed the join may be back because
-                    // its handler died after that commit: only a failure can have
-                    // closed it, so only a failure looks for its own commit.
+                    Decision::Wait => {
+                        if let MessageKind::ChildDone { index, .. } = &message.kind {
+                            self.start_successor(&message, receive_count, &join, *index, now)
+                                .await?;
+                        }
+                        return Ok(Handled::Waiting);
+                    }
+                    // The message that closed the join may be back because its handler
+                    // died after that commit. Without a tolerance only a failure can
+                    // have closed it; with one (a Distributed Map) any `ChildDone` may
+                    // have found it exceeded, and the last page's probe may have found
+                    // a page unread or the percentage exceeded.
                     Decision::Closed
-                        if failure.is_some() && (!message.resent || receive_count > 1) =>
+                        if (failure.is_some() || join.tolerance.is_some())
+                            && (!message.resent || receive_count > 1) =>
                     {
                         return self.resend_if_own(&message, "join closed").await;
                     }
