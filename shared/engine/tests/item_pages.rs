@@ -282,35 +282,3 @@ async fn batches_and_max_items_come_out_as_from_one_read() {
     // MaxItems ends the reading: the third page asks for the 200 items left.
     assert_eq!(engine.tasks().answers(), vec![1_000, 1_000, 200]);
 }
-
-#[tokio::test]
-async fn reading_stays_two_pages_ahead_of_the_running_children() {
-    let items = 6_000;
-    let engine = engine(Source::new(items, |_| false));
-    let definition = definition(json!({"MaxConcurrency": 10}));
-    let mut most_waiting = 0;
-    let (arn, pages) = run_watching(&engine, &definition, |arn| {
-        let frames = engine.store().frames(arn);
-        // Children written that have not ended (an ended child's frame has a result).
-        let waiting = frames
-            .iter()
-            .filter(|f| f.parent.is_some() && !f.frame.is_done())
-            .count();
-        most_waiting = most_waiting.max(waiting);
-    })
-    .await;
-    let record = engine.describe(&arn).await.expect("describe");
-    assert_eq!(record.status, ExecutionStatus::Succeeded);
-    assert_eq!(engine.tasks().answers().len(), 6);
-    // MaxConcurrency and two pages, and the page being read.
-    assert!(
-        most_waiting <= 10 + 3 * 1_000,
-        "{most_waiting} children waiting"
-    );
-    assert!(
-        most_waiting >= 2_000,
-        "{most_waiting}: the test reads ahead at all"
-    );
-    // Pages that would read further ahead came back later.
-    assert!(pages > 6 * 2, "{pages} ReadPage messages for 6 pages");
-}

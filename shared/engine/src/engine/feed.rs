@@ -10,9 +10,6 @@
 //! decides the join (its children may all have ended while pages were read). The Map's
 //! frame is not touched meanwhile: its children report to the join at its version.
 //!
-//! Reading keeps at most MaxConcurrency children and two pages' worth waiting: a page
-//! that would read further ahead waits (its message comes back a second later).
-//!
 //! A message redelivered before the commit point does the page again, writing nothing
 //! twice (every child write is conditional); one redelivered after it finds the join
 //! past its page and sends the next message again, as a frame's redelivered message
@@ -36,18 +33,6 @@ use crate::transition;
 
 /// The `ChildDone` index of the probe the last page sends: no child has it.
 pub(crate) const PROBE_INDEX: u32 = u32::MAX;
-
-/// Whether the next page may be read now: reading runs at most two pages ahead of the
-/// children running under MaxConcurrency, so a source far larger than it never has all
-/// its children written at once (they would wait in the store, costing storage, while
-/// the first ones run). A page waits while that many children have not ended.
-fn may_read_ahead(join: &JoinRecord, feed: &interp::Feed, page: u32) -> bool {
-    let Some(limit) = join.max_concurrency else {
-        return true;
-    };
-    let waiting = feed.children.saturating_sub(u64::from(join.finished()));
-    waiting < u64::from(limit) + 2 * u64::from(page)
-}
 
 /// A page is read for a Map waiting on its children: no history, no state entered.
 fn page_env<'a>(
@@ -108,9 +93,6 @@ impl<S: Store, Q: Queue, T: TaskInvoker, C: Clock> Engine<S, Q, T, C> {
             }
             _ => return Ok(Handled::Ignored("page read before")),
         };
-        if !may_read_ahead(&join, &feed, self.config.items_per_page) {
-            return self.recheck(message, now).await;
-        }
         let definition = self.definition(&execution.definition_hash).await?;
         let mut entropy = self.entropy();
         // The environment holds the entropy (not `Send`): one per call, none across the
