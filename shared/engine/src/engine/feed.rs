@@ -2,11 +2,10 @@
 //!
 //! The Map's commit opens its join with the first page's children and the feed, and
 //! sends `ReadPage` for page 1. Each `ReadPage` message reads its page, writes the page's
-//! children (at most a page's: a few dozen transactions), starts those that may start
-//! (under MaxConcurrency, those whose predecessor has ended), and then records the page
-//! in the join ([`Store::feed_join`], conditional on the join still
-//! waiting for that page): that write is the page's commit point. Only the message that
-//! made it sends the next `ReadPage`, or, after the last page, a `ChildDone` probe that
+//! children (chunked as any fan-out, see `fan_out`), records the page in the join
+//! ([`Store::feed_join`], conditional on the join still waiting for that page: that write
+//! is the page's commit point), and starts the page's children that may start. Only the
+//! message that made it sends the next `ReadPage`, or, after the last page, a `ChildDone` probe that
 //! decides the join (its children may all have ended while pages were read). The Map's
 //! frame is not touched meanwhile: its children report to the join at its version.
 //!
@@ -23,6 +22,7 @@ use tracing::{debug, warn};
 use super::{Engine, Handled};
 use crate::clock::Clock;
 use crate::error::Result;
+use crate::fan_out;
 use crate::ids::FrameId;
 use crate::message::{Message, MessageKind};
 use crate::queue::Queue;
@@ -144,9 +144,16 @@ impl<S: Store, Q: Queue, T: TaskInvoker, C: Clock> Engine<S, Q, T, C> {
                     parent.next_event_id,
                 );
                 debug!(execution_id = %message.execution, page, items = read.items, children = added, "page read");
+                // The first chunk here, the others in `OpenChildren` messages (sent
+                // before the commit point: a crash after it would lose them), so no
+                // message writes more than a chunk and none holds up the messages
+                // handled beside it. A `Run` for a child whose chunk is not written yet
+                // comes back a second later.
+                let chunks = fan_out::split(&message.execution, join.clone(), records);
                 self.store
-                    .add_children(&message.execution, join.clone(), records)
+                    .add_children(&message.execution, join.clone(), chunks.children)
                     .await?;
+                self.send(chunks.continuations, now).await?;
                 started = (first, added);
             }
             Err(failure) => {
