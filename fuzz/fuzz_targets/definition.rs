@@ -94,6 +94,7 @@ fn drive(
                 Event::ChildrenSucceeded {
                     outputs,
                     children: Vec::new(),
+                    stored: None,
                 }
             }
         };
