@@ -87,7 +87,8 @@ impl<S: Store, Q: Queue, T: TaskInvoker, C: Clock> Engine<S, Q, T, C> {
                     .map_or(u64::from(join.total), |f| f.children);
                 let known = u32::try_from(known).unwrap_or(u32::MAX);
                 let first = known.saturating_sub(self.config.items_per_page);
-                self.start_page(&message.execution, &join, first, known - first, now)
+                let page = (first, known - first);
+                self.start_page(&message.execution, &join, page, known - first, now)
                     .await?;
                 return self.after_page(&message, &join, now, true).await;
             }
@@ -114,7 +115,7 @@ impl<S: Store, Q: Queue, T: TaskInvoker, C: Clock> Engine<S, Q, T, C> {
             Err(failure) => Err(failure),
         };
         let mut update = join.clone();
-        let mut started = (0, 0);
+        let mut started = (0, 0, 0);
         let read = interp::map_page(
             &definition,
             frame,
@@ -150,11 +151,13 @@ impl<S: Store, Q: Queue, T: TaskInvoker, C: Clock> Engine<S, Q, T, C> {
                 // handled beside it. A `Run` for a child whose chunk is not written yet
                 // comes back a second later.
                 let chunks = fan_out::split(&message.execution, join.clone(), records);
+                // Each `OpenChildren` message starts its own children that may start.
+                let written = chunks.children.len() as u32;
                 self.store
                     .add_children(&message.execution, join.clone(), chunks.children)
                     .await?;
                 self.send(chunks.continuations, now).await?;
-                started = (first, added);
+                started = (first, added, written);
             }
             Err(failure) => {
                 warn!(execution_id = %message.execution, page, error = ?failure.error, "page not read");
@@ -168,8 +171,8 @@ impl<S: Store, Q: Queue, T: TaskInvoker, C: Clock> Engine<S, Q, T, C> {
             .await?
         {
             Written::Done => {
-                let (first, added) = started;
-                self.start_page(&message.execution, &update, first, added, now)
+                let (first, added, written) = started;
+                self.start_page(&message.execution, &update, (first, added), written, now)
                     .await?;
                 self.after_page(&message, &update, now, false).await
             }
@@ -177,21 +180,22 @@ impl<S: Store, Q: Queue, T: TaskInvoker, C: Clock> Engine<S, Q, T, C> {
         }
     }
 
-    /// Starts the children of a recorded page (`first`, `added` of them) that may start:
-    /// those under MaxConcurrency, and those whose predecessor has ended. After the page
-    /// is recorded, so that of a predecessor's end and the page one always sees the
-    /// other: a `ChildDone` that read the join before the page was recorded followed the
-    /// predecessor's commit, which this page's read of the results then finds.
+    /// Starts the children of a recorded page (`page`: the first and how many) that may
+    /// start: those under MaxConcurrency among the first `written` (the page's own
+    /// chunk: an `OpenChildren` message starts its own), and any whose predecessor has
+    /// ended. After the page is recorded, so that of a predecessor's end and the page one
+    /// always sees the other: a `ChildDone` that read the join before the page was
+    /// recorded followed the predecessor's commit, which this read of the results finds.
     async fn start_page(
         &self,
         execution: &str,
         join: &JoinRecord,
-        first: u32,
-        added: u32,
+        (first, added): (u32, u32),
+        written: u32,
         now: i64,
     ) -> Result<()> {
         let limit = join.max_concurrency.filter(|&n| n > 0).unwrap_or(u32::MAX);
-        let end = first.saturating_add(added);
+        let end = first.saturating_add(written.min(added));
         let mut children: Vec<u32> = (first..end.min(limit)).collect();
         children.extend(
             self.predecessors_ended(execution, join, first, added)
