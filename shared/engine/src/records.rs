@@ -264,6 +264,14 @@ impl JoinRecord {
     pub fn finished(&self) -> u32 {
         self.succeeded + self.failed
     }
+
+    /// Children written so far: all of them, or those of the pages read so far while a
+    /// Distributed Map still reads its items.
+    pub fn children_known(&self) -> u64 {
+        self.feed
+            .as_ref()
+            .map_or(u64::from(self.total), |feed| feed.children)
+    }
 }
 
 /// How one child ended, kept until the join reads it.

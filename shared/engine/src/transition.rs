@@ -329,14 +329,11 @@ fn open_join(
             .filter(|&n| n > 0)
             .map(|n| u32::try_from(n).unwrap_or(u32::MAX)),
     };
-    let items_per_child = join.tolerance.as_ref().map(|t| t.items_per_child.clone());
-    let records = child_records(
-        &join,
-        0,
-        children,
-        &items_per_child.unwrap_or_default(),
-        next_event_id,
-    );
+    let items_per_child = join
+        .tolerance
+        .as_ref()
+        .map_or(&[][..], |t| &t.items_per_child);
+    let records = child_records(&join, 0, children, items_per_child, next_event_id);
     fan_out::split(arn, join, records)
 }
 

@@ -64,8 +64,8 @@ pub fn map_page(
     let items = read.items.len() as u64;
     let next = read.cursor.map(|cursor| feed.after(cursor, items, &shaped));
     Ok(Page {
-        items_per_child: shaped.items_per_child.clone(),
         children: runner.child_frames(frame, map, shaped.inputs),
+        items_per_child: shaped.items_per_child,
         items,
         next,
     })

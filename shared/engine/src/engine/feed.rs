@@ -81,11 +81,7 @@ impl<S: Store, Q: Queue, T: TaskInvoker, C: Clock> Engine<S, Q, T, C> {
             {
                 // Its children may not all have been started either: the last page's
                 // (or more, which is harmless: a started child ignores another `Run`).
-                let known = join
-                    .feed
-                    .as_ref()
-                    .map_or(u64::from(join.total), |f| f.children);
-                let known = u32::try_from(known).unwrap_or(u32::MAX);
+                let known = u32::try_from(join.children_known()).unwrap_or(u32::MAX);
                 let first = known.saturating_sub(self.config.items_per_page);
                 let page = (first, known - first);
                 self.start_page(&message.execution, &join, page, known - first, now)
@@ -96,9 +92,9 @@ impl<S: Store, Q: Queue, T: TaskInvoker, C: Clock> Engine<S, Q, T, C> {
         };
         let definition = self.definition(&execution.definition_hash).await?;
         let mut entropy = self.entropy();
+        let frame = &parent.frame;
         // The environment holds the entropy (not `Send`): one per call, none across the
         // read's await.
-        let frame = &parent.frame;
         let request = interp::next_page_request(
             &definition,
             frame,
@@ -227,12 +223,8 @@ impl<S: Store, Q: Queue, T: TaskInvoker, C: Clock> Engine<S, Q, T, C> {
         let Some(limit) = join.max_concurrency.filter(|&n| n > 0 && join.paged) else {
             return Ok(());
         };
-        let known = join
-            .feed
-            .as_ref()
-            .map_or(u64::from(join.total), |f| f.children);
         match index.checked_add(limit) {
-            Some(next) if u64::from(next) < known => {
+            Some(next) if u64::from(next) < join.children_known() => {
                 let id = FrameId::child(&join.key.parent, join.key.version, next);
                 let run = Message {
                     resent: message.resent || receive_count > 1,

@@ -348,18 +348,13 @@ impl<S: Store, Q: Queue, T: TaskInvoker, C: Clock> Engine<S, Q, T, C> {
         };
         let Some(mut record) = frame else {
             if let (Some(join), MessageKind::Run) = (&parent_join, &message.kind) {
-                // Every item is read and this child is not among them: its predecessor
-                // asked for it before the total was known.
+                // Beyond the children written: every item is read and this child is
+                // not among them, or its page is not read yet and will start it if its
+                // predecessor has ended by then (`feed.rs`). Waiting here instead would
+                // keep a message going round for every child of a large source.
                 let index = message.frame.join().map_or(0, |(_, index)| index);
-                match &join.feed {
-                    None if index >= join.total => return Ok(Handled::Ignored("no such child")),
-                    // A page not read yet: the page starts it if its predecessor has
-                    // ended by then (`feed.rs`). Waiting here instead would keep a
-                    // message going round for every child of a large source.
-                    Some(feed) if u64::from(index) >= feed.children => {
-                        return Ok(Handled::Ignored("its page starts it"));
-                    }
-                    _ => {}
+                if u64::from(index) >= join.children_known() {
+                    return Ok(Handled::Ignored("no such child (yet)"));
                 }
                 // The join is open (checked above) but its `OpenChildren` message (or
                 // its page) has not written this child yet: its predecessor ended first.

@@ -23,7 +23,7 @@ use crate::error::Result;
 use crate::ids::{FrameId, JoinKey};
 use crate::join::child_end;
 use crate::queue::Queue;
-use crate::records::JoinRecord;
+use crate::records::{ChildResult, JoinRecord};
 use crate::store::Store;
 use crate::tasks::TaskInvoker;
 
@@ -73,12 +73,10 @@ impl<S: Store, Q: Queue, T: TaskInvoker, C: Clock> Engine<S, Q, T, C> {
         let mut after = None;
         let (mut count, mut next_event_id) = (0u64, 0);
         loop {
-            let page = self
-                .store
-                .child_results_page(execution, &join.key, after, RESULTS_PER_PAGE)
-                .await?;
-            let Some(last) = page.last() else { break };
-            after = Some(last.index);
+            let page = self.next_results(execution, &join.key, &mut after).await?;
+            if page.is_empty() {
+                break;
+            }
             count += page.len() as u64;
             next_event_id = page
                 .iter()
@@ -116,12 +114,10 @@ impl<S: Store, Q: Queue, T: TaskInvoker, C: Clock> Engine<S, Q, T, C> {
         let mut pending: BTreeMap<&str, Pending> = BTreeMap::new();
         let mut after = None;
         loop {
-            let page = self
-                .store
-                .child_results_page(execution, &join, after, RESULTS_PER_PAGE)
-                .await?;
-            let Some(last) = page.last() else { break };
-            after = Some(last.index);
+            let page = self.next_results(execution, &join, &mut after).await?;
+            if page.is_empty() {
+                break;
+            }
             for result in page {
                 let index = u64::from(result.index);
                 let (output, end) = child_end(result);
@@ -157,6 +153,23 @@ impl<S: Store, Q: Queue, T: TaskInvoker, C: Clock> Engine<S, Q, T, C> {
         let mut manifest = base;
         manifest["Manifest"] = json!(files);
         Ok(self.tasks.invoke(execution, &with(request, manifest)).await)
+    }
+
+    /// The results after `after` (a page of them), moving `after` on to the last.
+    async fn next_results(
+        &self,
+        execution: &str,
+        join: &JoinKey,
+        after: &mut Option<u32>,
+    ) -> Result<Vec<ChildResult>> {
+        let page = self
+            .store
+            .child_results_page(execution, join, *after, RESULTS_PER_PAGE)
+            .await?;
+        if let Some(last) = page.last() {
+            *after = Some(last.index);
+        }
+        Ok(page)
     }
 
     /// Writes one result file, `<STATUS>_<n>.json`, and lists it.
